@@ -1,0 +1,49 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_TEST_PACKAGES := chromium chromium-driver wrk
+
+export FLASK_APP := wsgi
+
+.PHONY: run test bench system-deps venv clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.runtime-installed
+
+venv: $(VENV)/.runtime-installed
+
+## Debian packages the tests drive: Chromium for browser tests, wrk for the benchmark.
+system-deps:
+	@missing=""; for pkg in $(DEBIAN_TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+## Development server on http://127.0.0.1:$(PORT): SQLite in instance/, emails written to instance/mail/.
+run: $(VENV)/.runtime-installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	@echo "Serving on http://127.0.0.1:$(PORT)  (emails are written to instance/mail/)"
+	CLINIC_ENV=$${CLINIC_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## The whole test suite, PostgreSQL and browser tests included.
+test: $(VENV)/.test-installed system-deps
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,71 @@
+"""The clinic's web application: patient site, online booking and back office."""
+
+import logging
+import os
+
+from flask import Flask
+
+from config import config_class
+
+from . import models  # noqa: F401  (every table registered before migrations look)
+from .cli import register_commands
+from .database import configure_sqlite
+from .errors import register_errorhandlers
+from .extensions import csrf, db, limiter, mail, migrate
+from .htmx import add_vary_header
+from .request_log import register_request_log
+from .site_context import register_context
+
+
+def create_app(config=None, **overrides):
+    """Build the app from a config class or name (default: ``CLINIC_ENV``), plus overrides."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    settings = (config_class(config) if config is None or isinstance(config, str) else config)()
+    app.config.from_object(settings)
+    app.config.update(overrides)
+    settings.validate()
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_log(app)
+    register_context(app)
+    register_commands(app)
+    app.after_request(add_vary_header)
+    return app
+
+
+def configure_logging(app):
+    """Log at ``LOG_LEVEL`` through Flask's handler; our request log replaces werkzeug's.
+
+    Werkzeug's access lines include query strings, which may carry what a patient typed.
+    """
+    app.logger.setLevel(app.config["LOG_LEVEL"].upper())
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def register_extensions(app):
+    """Bind every extension to this app."""
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
+    migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app):
+    """Mount each feature at its URL prefix."""
+    from .health import bp as health_bp
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(health_bp)

@@ -1,0 +1,36 @@
+"""One view, two renderings: the whole page, or only the fragment htmx asked for."""
+
+from flask import make_response, render_template, request
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that wants a fragment (not boosted, not a history restore)."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(page: str, fragment: str, status: int = 200, **context):
+    """Render ``fragment`` for htmx and ``page`` (which includes the fragment) otherwise."""
+    template = fragment if is_htmx() else page
+    return make_response(render_template(template, **context), status)
+
+
+def hx_redirect(url: str, status: int = 303):
+    """Send the browser to ``url``: ``HX-Redirect`` for htmx, a 303 redirect otherwise."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    response = make_response("", status)
+    response.headers["Location"] = url
+    return response
+
+
+def add_vary_header(response):
+    """Caches must keep the page and its fragment apart: both come from one URL."""
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,92 @@
+"""Values every page's layout needs: the practice's name and phone, navigation, the offices."""
+
+import re
+from datetime import date
+
+from flask import current_app, g, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import assets
+from .extensions import db
+from .models import Office
+
+# (endpoint, label, is the call to action). Links to features not mounted are left out.
+NAVIGATION = [
+    ("pages.home", "Home", False),
+    ("articles.index", "Articles", False),
+    ("locations.index", "Locations", False),
+    ("pages.office_update", "Office update", False),
+    ("ask.question", "Ask a question", False),
+    ("booking.start", "Request an appointment", True),
+]
+
+
+def footer_offices():
+    """The offices for the footer, or an empty list when the database cannot be read.
+
+    An error page must still render when the database is down, so this never raises.
+    """
+    if "footer_offices" not in g:
+        try:
+            g.footer_offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+        except SQLAlchemyError:
+            db.session.rollback()
+            g.footer_offices = []
+    return g.footer_offices
+
+
+def nav_links():
+    """The main navigation, marking the current section."""
+    links = []
+    for endpoint, label, cta in NAVIGATION:
+        if endpoint not in current_app.view_functions:
+            continue
+        url = url_for(endpoint)
+        section = endpoint.split(".")[0]
+        current = request.endpoint == endpoint or (
+            section not in {"pages"} and (request.endpoint or "").startswith(section + ".")
+        )
+        links.append({"url": url, "label": label, "cta": cta, "current": current})
+    return links
+
+
+def canonical_url():
+    """This page's address on the public site, without query string."""
+    return current_app.config["PUBLIC_BASE_URL"] + request.path
+
+
+def office_update_url():
+    """Where the banner's "Read more" leads."""
+    if "pages.office_update" in current_app.view_functions:
+        return url_for("pages.office_update")
+    return url_for("pages.home")
+
+
+def tel_href(phone: str) -> str:
+    """A phone number as a ``tel:`` target: digits only, with the US country code."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 10:
+        digits = "1" + digits
+    return "+" + digits if digits else ""
+
+
+def layout_context():
+    """Context shared by every template."""
+    return {
+        "clinic_name": current_app.config["CLINIC_NAME"],
+        "clinic_phone": current_app.config["CLINIC_PHONE"],
+        "footer_offices": footer_offices,
+        "nav_links": nav_links,
+        "canonical_url": canonical_url,
+        "office_update_url": office_update_url,
+        "current_year": date.today().year,
+        "htmx_file": assets.HTMX_FILE,
+        "htmx_integrity": assets.HTMX_INTEGRITY,
+    }
+
+
+def register_context(app):
+    """Make the layout context and filters available to every template."""
+    app.context_processor(layout_context)
+    app.add_template_filter(tel_href)

@@ -1,0 +1,190 @@
+"""Settings for every environment, each read from an environment variable with a safe default.
+
+Values are read when a config object is *instantiated* (``create_app`` does that), not when this
+module is imported, so a test or a deployment can change the environment before building an app.
+"""
+
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the chosen environment."""
+
+
+def env_str(name, default=None):
+    """The variable's value, or ``default`` when it is unset or blank."""
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+def env_bool(name, default=False):
+    """``true/1/yes/on`` as True, ``false/0/no/off`` as False, anything else is an error."""
+    value = env_str(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name, default):
+    """An integer setting; a value that is not a number is an error, not a silent default."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_list(name, default=()):
+    """A comma-separated list, blanks dropped."""
+    value = env_str(name)
+    if value is None:
+        return list(default)
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def database_url(default):
+    """``DATABASE_URL`` normalised for SQLAlchemy with psycopg 3 (``postgres://`` is accepted)."""
+    url = env_str("DATABASE_URL", default)
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+
+    def __init__(self):
+        self.SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+        self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///clinic.sqlite3")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
+
+        # The practice: neutral defaults, real values come from the environment.
+        self.CLINIC_NAME = env_str("CLINIC_NAME", "Spine & Nerve Clinic")
+        self.CLINIC_PHONE = env_str("CLINIC_PHONE", "(703) 555-0100")
+        self.PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.OFFICE_SETTINGS = {
+            "fairfax": {
+                "phone": env_str("FAIRFAX_PHONE", "(703) 555-0142"),
+                "notify_emails": env_list("FAIRFAX_NOTIFY_EMAILS", ["fairfax-frontdesk@example.org"]),
+            },
+            "potomac": {
+                "phone": env_str("POTOMAC_PHONE", "(301) 555-0187"),
+                "notify_emails": env_list("POTOMAC_NOTIFY_EMAILS", ["potomac-frontdesk@example.org"]),
+            },
+        }
+
+        # Email. MAIL_BACKEND "file" writes each message as an .eml file (development sink);
+        # "smtp" delivers through MAIL_SERVER.
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", "smtp")
+        self.MAIL_SINK_DIR = env_str("MAIL_SINK_DIR")  # default: <instance>/mail
+        self.MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = env_str("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "appointments@example.org")
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+        self.MAIL_ALLOW_PLAINTEXT = env_bool("MAIL_ALLOW_PLAINTEXT", False)
+        self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+        self.OUTBOX_SEND_AFTER_COMMIT = env_bool("OUTBOX_SEND_AFTER_COMMIT", False)
+
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = env_int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+        self.PORT = env_int("PORT", 5000)
+
+    def validate(self):
+        """Refuse settings that are unsafe for this environment (nothing to check by default)."""
+
+
+class DevelopmentConfig(Config):
+    """A laptop: SQLite under instance/, every email written to instance/mail as an .eml file."""
+
+    ENV_NAME = "development"
+
+    def __init__(self):
+        super().__init__()
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", "file")
+        self.OUTBOX_SEND_AFTER_COMMIT = env_bool("OUTBOX_SEND_AFTER_COMMIT", True)
+
+
+class TestingConfig(Config):
+    """The test suite: CSRF stays on (tests post real tokens); nothing leaves the machine."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self):
+        super().__init__()
+        self.SECRET_KEY = "testing-secret-key"
+        self.MAIL_BACKEND = "file"
+        self.MAIL_SERVER = "127.0.0.1"
+        self.PUBLIC_BASE_URL = "http://localhost"
+        self.RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    """Real patients: secrets, PostgreSQL and an encrypted mail server are required."""
+
+    ENV_NAME = "production"
+
+    def __init__(self):
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        self.PREFERRED_URL_SCHEME = "https"
+
+    def validate(self):
+        """Stop start-up on a development secret, a missing database or an unsafe mail server."""
+        problems = []
+        if not env_str("SECRET_KEY") or self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if not env_str("DATABASE_URL"):
+            problems.append("DATABASE_URL must point at the production database")
+        if not env_str("MAIL_SERVER"):
+            problems.append("MAIL_SERVER must name the SMTP server")
+        if self.MAIL_BACKEND != "smtp":
+            problems.append("MAIL_BACKEND must be smtp in production")
+        if not (self.MAIL_USE_TLS or self.MAIL_USE_SSL) and not self.MAIL_ALLOW_PLAINTEXT:
+            problems.append(
+                "mail must be encrypted: set MAIL_USE_TLS or MAIL_USE_SSL "
+                "(or MAIL_ALLOW_PLAINTEXT=true to accept a plain-text server knowingly)"
+            )
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            problems.append("set only one of MAIL_USE_TLS and MAIL_USE_SSL")
+        if problems:
+            raise ConfigError("Production settings refused: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(name=None):
+    """The config class for ``name``, or for ``CLINIC_ENV`` (default ``development``)."""
+    name = name or env_str("CLINIC_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"CLINIC_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,136 @@
+"""Shared fixtures: an app on a fresh SQLite file per test, its client, PostgreSQL, factories."""
+
+import os
+import re
+import uuid
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from clinic_app import create_app
+from clinic_app.extensions import db as _db
+from clinic_app.models import Office, OpeningHours
+from clinic_app.seed import seed_offices
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def need_service(message):
+    """Fail under CI (a missing service is a broken machine), skip on a laptop."""
+    if IN_CI:
+        pytest.fail(message + " (CI=true: tests that need it fail instead of skipping)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with the testing config and an empty schema in a fresh SQLite file."""
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
+        MAIL_SINK_DIR=str(tmp_path / "mail"),
+    )
+    with app.app_context():
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for ``app``'s ``flask`` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside an app context."""
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def offices(app):
+    """The clinic's two real offices, as ``flask seed`` loads them: ``{slug: Office}``."""
+    with app.app_context():
+        seed_offices(_db.session, app.config["OFFICE_SETTINGS"])
+        _db.session.commit()
+        return {office.slug: office for office in _db.session.query(Office).all()}
+
+
+@pytest.fixture
+def make_office(app):
+    """Factory: an office with sensible defaults, any field overridden."""
+
+    def make(**overrides):
+        values = {
+            "slug": f"office-{uuid.uuid4().hex[:6]}",
+            "name": "Test Office",
+            "street": "1 Main St",
+            "suite": "",
+            "city": "Fairfax",
+            "state": "VA",
+            "postal_code": "22030",
+            "phone": "(703) 555-0199",
+            "timezone": "America/New_York",
+            "notify_emails": "desk@example.org",
+        }
+        hours = overrides.pop("hours", None)
+        values.update(overrides)
+        with app.app_context():
+            office = Office(**values)
+            if hours:
+                office.opening_hours = [OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in hours]
+            _db.session.add(office)
+            _db.session.commit()
+            _db.session.refresh(office)
+            _db.session.expunge(office)
+            return office
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The machine's PostgreSQL, reachable as an administrator, or a skip/fail."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=5, autocommit=True):
+            pass
+    except psycopg.OperationalError as error:
+        need_service(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error}")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A brand-new empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"clinic_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(postgres_server).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token_from(html):
+    """The CSRF token a page carries, in a form field or in the body's htmx headers."""
+    match = CSRF_INPUT.search(html) or CSRF_HEADER.search(html)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)

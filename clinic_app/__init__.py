@@ -7,7 +7,7 @@ from flask import Flask
 
 from config import config_class
 
-from . import models  # noqa: F401  (every table registered before migrations look)
+from . import models, notify  # noqa: F401  (every table registered before migrations look)
 from .cli import register_commands
 from .database import configure_sqlite
 from .errors import register_errorhandlers
@@ -60,12 +60,19 @@ def register_extensions(app):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    notify.init_app(app)
 
 
 def register_blueprints(app):
     """Mount each feature at its URL prefix."""
+    from .articles import bp as articles_bp
+    from .ask import bp as ask_bp
     from .health import bp as health_bp
+    from .locations import bp as locations_bp
     from .pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(articles_bp, url_prefix="/articles")
+    app.register_blueprint(locations_bp, url_prefix="/locations")
+    app.register_blueprint(ask_bp)
     app.register_blueprint(health_bp)

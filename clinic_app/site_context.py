@@ -8,6 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import assets
+from .formatting import long_date, office_time
+from .pages.banner import banner_dismissed
+from .structured_data import article_jsonld, clinic_jsonld
 from .extensions import db
 from .models import Office
 
@@ -83,10 +86,18 @@ def layout_context():
         "current_year": date.today().year,
         "htmx_file": assets.HTMX_FILE,
         "htmx_integrity": assets.HTMX_INTEGRITY,
+        "banner_dismissed": banner_dismissed,
+        "article_jsonld": article_jsonld,
+        "clinic_jsonld": clinic_jsonld,
     }
 
 
 def register_context(app):
     """Make the layout context and filters available to every template."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     app.context_processor(layout_context)
     app.add_template_filter(tel_href)
+    app.add_template_filter(long_date)
+    app.add_template_filter(office_time)

@@ -1,15 +1,104 @@
-"""Views of the site's own pages."""
+"""Views of the site's own pages: home, the office update, and the files crawlers read."""
 
-from flask import render_template
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from ..articles.content import library
+from ..booking.screening import CURRENT as SCREENING
 from ..extensions import db
+from ..htmx import is_htmx
+from ..links import booking_url
 from ..models import Office
 from . import bp
+from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, OFFICE_UPDATE_VERSION, safe_next_url
+
+CONDITIONS = [
+    ("Leg weakness and numbness", "leg-weakness-symptoms-causes-treatment"),
+    ("Sciatica", "sciatica"),
+    ("Spinal stenosis", "spinal-stenosis"),
+    ("Herniated discs", "herniated-disc"),
+    ("Back and neck pain", None),
+    ("Nerve pain and tingling", None),
+]
 
 
 @bp.get("/")
 def home():
-    """The home page: what the clinic treats, its offices, and the way to book."""
+    """What the clinic treats, the offices, the latest articles, and the way to book."""
+    articles = library()
+    conditions = [
+        {"label": label, "url": url_for("articles.detail", slug=slug) if articles.get(slug) else None}
+        for label, slug in CONDITIONS
+    ]
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    return render_template("pages/home.html", offices=offices)
+    return render_template(
+        "pages/home.html",
+        conditions=conditions,
+        offices=offices,
+        latest=articles.latest(3),
+        request_url=booking_url(),
+    )
+
+
+@bp.get("/office-update")
+def office_update():
+    """The Safe Patient Appointments policy, with the screening questions the booking form asks."""
+    return render_template("pages/office_update.html", screening=SCREENING, request_url=booking_url())
+
+
+@bp.post("/office-update/dismiss")
+def dismiss_banner():
+    """Hide the office-update banner for this browser until the policy changes."""
+    if is_htmx():
+        response = make_response("", 200)
+    else:
+        response = redirect(safe_next_url(request.form.get("next")), 303)
+    response.set_cookie(
+        BANNER_COOKIE,
+        OFFICE_UPDATE_VERSION,
+        max_age=BANNER_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers may read the public site; booking, manage links and the back office are off-limits."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /book/",
+        "Disallow: /booking/",
+        "Disallow: /admin/",
+        "Disallow: /ask/thanks",
+        f"Sitemap: {current_app.config['PUBLIC_BASE_URL']}{url_for('pages.sitemap')}",
+    ]
+    response = make_response("\n".join(lines) + "\n")
+    response.mimetype = "text/plain"
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every public page: home, articles, offices, the office update, the question form."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    entries = [
+        {"loc": base + url_for("pages.home")},
+        {"loc": base + url_for("pages.office_update")},
+        {"loc": base + url_for("articles.index")},
+        {"loc": base + url_for("locations.index")},
+        {"loc": base + url_for("ask.question")},
+    ]
+    entries += [
+        {"loc": base + url_for("articles.detail", slug=a.slug), "lastmod": a.last_modified.isoformat()}
+        for a in library().articles
+    ]
+    entries += [
+        {"loc": base + url_for("locations.detail", slug=slug)}
+        for slug in db.session.scalars(select(Office.slug).order_by(Office.slug))
+    ]
+    response = make_response(render_template("pages/sitemap.xml", entries=entries))
+    response.mimetype = "application/xml"
+    return response

@@ -1,0 +1,1 @@
+"""Online booking. The safety-screening questions live in ``screening.py``."""

@@ -1,0 +1,197 @@
+"""The transactional outbox: queue email with the change that causes it, deliver it afterwards.
+
+``enqueue`` adds a row in the caller's transaction, so an email exists if and only if the
+booking (or question, or cancellation) that caused it was committed. ``send_pending`` delivers
+due rows one at a time: each is first *claimed* in its own short transaction (a conditional
+update from ``pending`` to ``sending``, with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so
+several senders running at once never deliver the same row twice. A failure schedules a retry
+with exponential backoff; after ``OUTBOX_MAX_ATTEMPTS`` the row is marked failed for staff.
+"""
+
+import base64
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..models import OutboxMessage, OutboxStatus
+from ..timeutil import utcnow
+from .delivery import deliver
+
+logger = logging.getLogger("clinic_app.notify")
+
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+# A row left "sending" this long belongs to a sender that died; it becomes due again.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to an email."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email to one audience, composed but not yet queued."""
+
+    kind: str
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+    reply_to: str | None = None
+    topic: str = ""
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class SendReport:
+    """What one ``send_pending`` run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def enqueue(session, email: Email) -> OutboxMessage:
+    """Add ``email`` to the outbox in the caller's transaction (the caller commits).
+
+    :raise ValueError: when the email has no recipient or a header holds a line break.
+    """
+    if not email.recipients:
+        raise ValueError(f"{email.kind}: no recipients")
+    for header in (email.subject, email.reply_to or "", *email.recipients):
+        if "\r" in header or "\n" in header:
+            raise ValueError(f"{email.kind}: line break in a header")
+    row = OutboxMessage(
+        kind=email.kind,
+        topic=email.topic,
+        recipients=list(email.recipients),
+        reply_to=email.reply_to,
+        subject=email.subject,
+        text_body=email.text,
+        html_body=email.html,
+        attachments=[
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in email.attachments
+        ],
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    if has_request_context():
+        g.outbox_enqueued = True
+    return row
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: 1, 2, 4, 8 … minutes, at most 6 hours."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+def describe_failure(error: Exception) -> str:
+    """A short reason for staff: the error type and SMTP code, never the message's content."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__}" + (f" (SMTP {code})" if code else "")
+
+
+def connection_failed(error: Exception) -> bool:
+    """True when the mail server itself is unreachable, so the rest of the batch should wait."""
+    return isinstance(error, (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected))
+
+
+def claim_next(session, now) -> OutboxMessage | None:
+    """Atomically take the oldest due row for this sender, or None when nothing is due.
+
+    The claim is committed before the email is sent, so no other sender can take the row.
+    """
+    due = or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+    )
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    candidate = session.scalars(
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if candidate is None:
+        session.rollback()
+        return None
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == candidate, due)
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.commit()
+    if not claimed:
+        return None
+    return session.get(OutboxMessage, candidate, populate_existing=True)
+
+
+def record_success(session, row, now):
+    """Mark the row delivered."""
+    row.status = OutboxStatus.SENT
+    row.sent_at = now
+    row.last_error = None
+    session.commit()
+
+
+def record_failure(session, row, error, now, max_attempts):
+    """Schedule a retry with backoff, or give up after the last allowed attempt."""
+    row.last_error = describe_failure(error)
+    if row.attempts >= max_attempts:
+        row.status = OutboxStatus.FAILED
+        logger.error("Email %s (%s) failed for good after %d attempts: %s", row.id, row.kind, row.attempts, row.last_error)
+    else:
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now + retry_delay(row.attempts)
+        logger.warning("Email %s (%s) not delivered (%s); retry at %s", row.id, row.kind, row.last_error, row.next_attempt_at)
+    session.commit()
+
+
+def send_pending(limit: int = 100, now=None) -> SendReport:
+    """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable."""
+    session = db.session
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    report = SendReport()
+    for _ in range(limit):
+        moment = now or utcnow()
+        row = claim_next(session, moment)
+        if row is None:
+            break
+        try:
+            deliver(row)
+        except Exception as error:  # every failure is recorded and retried, never lost
+            record_failure(session, row, error, moment, max_attempts)
+            if row.status == OutboxStatus.FAILED:
+                report.failed += 1
+            else:
+                report.retrying += 1
+            if connection_failed(error):
+                break
+        else:
+            record_success(session, row, moment)
+            report.sent += 1
+    return report

@@ -1,0 +1,72 @@
+"""WTForms validators for what patients type: names, email addresses, US phone numbers, free text."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from wtforms.validators import ValidationError
+
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|<\s*script", re.IGNORECASE)
+
+
+def has_control_characters(text: str, allow_newlines: bool = False) -> bool:
+    """True when ``text`` holds a control or format character (CR, LF, NUL, bidi overrides …)."""
+    for char in text:
+        if allow_newlines and char in "\r\n\t":
+            continue
+        if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}:
+            return True
+    return False
+
+
+class PlainName:
+    """A person's name: any script, but no control characters, line breaks or markup."""
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if has_control_characters(value):
+            raise ValidationError("Please use letters, spaces and punctuation only; line breaks and special characters are not allowed.")
+        if HTML_TAG.search(value) or "<" in value or ">" in value:
+            raise ValidationError("Please remove the < and > characters from your name.")
+
+
+class PlainText:
+    """Free text (a message, notes): line breaks allowed, markup and control characters not."""
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if has_control_characters(value, allow_newlines=True):
+            raise ValidationError("Please remove the special characters from this text.")
+        if HTML_TAG.search(value):
+            raise ValidationError("Please remove the HTML tags (text between < and >) from this text.")
+
+
+class EmailAddress:
+    """A deliverable-looking email address, normalised (no DNS look-up, so it works offline)."""
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        if not value:
+            return
+        try:
+            result = validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError("Please enter an email address like name@example.com.") from None
+        field.data = result.normalized
+
+
+class USPhone:
+    """A valid US phone number, normalised to (703) 555-0123 style."""
+
+    def __call__(self, form, field):
+        value = (field.data or "").strip()
+        if not value:
+            return
+        try:
+            number = phonenumbers.parse(value, "US")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or number.country_code != 1 or not phonenumbers.is_valid_number(number):
+            raise ValidationError("Please enter a US phone number with area code, like (703) 555-0123.")
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from clinic_app.models.types import UTCDateTime
+
 config = context.config
 # Keep the app's own loggers (request log, outbox) working when migrations run in-process.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -19,12 +21,20 @@ config.set_main_option(
 target_metadata = migrate_ext.db.metadata
 
 
+def render_item(type_, obj, _autogen_context):
+    """Write UTCDateTime columns as plain timezone-aware DateTime in revision files."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline():
     """Emit SQL for the migrations without connecting (``flask db upgrade --sql``)."""
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_metadata,
         literal_binds=True,
+        render_item=render_item,
         **migrate_ext.configure_args,
     )
     with context.begin_transaction():
@@ -42,6 +52,7 @@ def run_migrations_online():
 
     configure_args = dict(migrate_ext.configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    configure_args.setdefault("render_item", render_item)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
         with context.begin_transaction():

@@ -138,6 +138,8 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing-secret-key"
         self.MAIL_BACKEND = "file"
         self.MAIL_SERVER = "127.0.0.1"
+        # Flask-Mail silently drops mail under TESTING; tests that choose SMTP talk to a real server.
+        self.MAIL_SUPPRESS_SEND = False
         self.PUBLIC_BASE_URL = "http://localhost"
         self.RATELIMIT_STORAGE_URI = "memory://"
 

@@ -134,3 +134,45 @@ def csrf_token_from(html):
     match = CSRF_INPUT.search(html) or CSRF_HEADER.search(html)
     assert match, "the page carries no CSRF token"
     return match.group(1)
+
+
+class SMTPRecorder:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": parsed})
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on a free loopback port; the app is pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SMTPRecorder()
+    port = free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    app.extensions["mail"].server = "127.0.0.1"
+    app.extensions["mail"].port = port
+    recorder.port = port
+    recorder.controller = controller
+    yield recorder
+    controller.stop()
+
+
+def free_port():
+    """A loopback TCP port nothing listens on (for "the mail server is down")."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

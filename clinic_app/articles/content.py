@@ -202,6 +202,5 @@ def library() -> ArticleLibrary:
     """The app's article library, rendered on first use and cached for the app's lifetime."""
     cached = current_app.extensions.get("articles")
     if cached is None:
-        directory = Path(current_app.config.get("ARTICLES_DIR") or CONTENT_DIR)
-        cached = current_app.extensions["articles"] = load_library(directory)
+        cached = current_app.extensions["articles"] = load_library()
     return cached

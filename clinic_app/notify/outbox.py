@@ -114,16 +114,31 @@ def connection_failed(error: Exception) -> bool:
     return isinstance(error, (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected))
 
 
+def begin_write(session):
+    """Start a write transaction that takes SQLite's write lock at once (``BEGIN IMMEDIATE``).
+
+    On SQLite a transaction that reads first and writes later can fail with "database is
+    locked" when another writer got in between; taking the lock up front makes it wait its turn
+    (up to the busy timeout) instead. Other databases ignore the option.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("the outbox needs a session without uncommitted changes")
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def claim_next(session, now) -> OutboxMessage | None:
     """Atomically take the oldest due row for this sender, or None when nothing is due.
 
-    The claim is committed before the email is sent, so no other sender can take the row.
+    The claim is committed before the email is sent, so no other sender can take the row. The
+    row is returned detached, so reading it while sending holds no transaction open.
     """
     due = or_(
         (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
     )
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    begin_write(session)
     candidate = session.scalars(
         select(OutboxMessage.id)
         .where(due)
@@ -131,49 +146,55 @@ def claim_next(session, now) -> OutboxMessage | None:
         .limit(1)
         .with_for_update(skip_locked=True)
     ).first()
-    if candidate is None:
-        session.rollback()
-        return None
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == candidate, due)
-        .values(
-            status=OutboxStatus.SENDING,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = 0
+    if candidate is not None:
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == candidate, due)
+            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    row = session.get(OutboxMessage, candidate, populate_existing=True) if claimed else None
+    if row is not None:
+        session.expunge(row)
     session.commit()
-    if not claimed:
-        return None
-    return session.get(OutboxMessage, candidate, populate_existing=True)
+    return row
+
+
+def _record(session, row, **values):
+    """Write the outcome of one attempt to the row (and to the detached copy in hand)."""
+    begin_write(session)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    for key, value in values.items():
+        setattr(row, key, value)
 
 
 def record_success(session, row, now):
     """Mark the row delivered."""
-    row.status = OutboxStatus.SENT
-    row.sent_at = now
-    row.last_error = None
-    session.commit()
+    _record(session, row, status=OutboxStatus.SENT, sent_at=now, last_error=None)
 
 
 def record_failure(session, row, error, now, max_attempts):
     """Schedule a retry with backoff, or give up after the last allowed attempt."""
-    row.last_error = describe_failure(error)
+    reason = describe_failure(error)
     if row.attempts >= max_attempts:
-        row.status = OutboxStatus.FAILED
-        logger.error("Email %s (%s) failed for good after %d attempts: %s", row.id, row.kind, row.attempts, row.last_error)
+        _record(session, row, status=OutboxStatus.FAILED, last_error=reason)
+        logger.error("Email %s (%s) failed for good after %d attempts: %s", row.id, row.kind, row.attempts, reason)
     else:
-        row.status = OutboxStatus.PENDING
-        row.next_attempt_at = now + retry_delay(row.attempts)
-        logger.warning("Email %s (%s) not delivered (%s); retry at %s", row.id, row.kind, row.last_error, row.next_attempt_at)
-    session.commit()
+        retry_at = now + retry_delay(row.attempts)
+        _record(session, row, status=OutboxStatus.PENDING, next_attempt_at=retry_at, last_error=reason)
+        logger.warning("Email %s (%s) not delivered (%s); retry at %s", row.id, row.kind, reason, retry_at)
 
 
 def send_pending(limit: int = 100, now=None) -> SendReport:
     """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable."""
-    session = db.session
+    session = db.session()  # the request-scoped Session itself
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     report = SendReport()
     for _ in range(limit):

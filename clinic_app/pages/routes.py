@@ -64,6 +64,12 @@ def dismiss_banner():
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ignore the page's icon link still get the clinic's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/robots.txt")
 def robots():
     """Crawlers may read the public site; booking, manage links and the back office are off-limits."""

@@ -1,0 +1,113 @@
+"""Fixtures for real-browser tests: the app on a live local server, and Debian's Chromium."""
+
+import os
+import shutil
+import threading
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.serving import make_server
+
+from clinic_app import create_app
+from clinic_app.extensions import db
+from clinic_app.seed import seed_offices
+from tests.conftest import need_service
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every wait in these tests is short: a local server answers in milliseconds.
+TIMEOUT_MS = 5_000
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app with the testing config, fresh seeded SQLite data, served on a free local port."""
+
+    # Bind first (port 0 picks a free port), then build the app with the server's real address.
+    holder = {}
+
+    def wsgi(environ, start_response):
+        return holder["app"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        MAIL_SINK_DIR=str(tmp_path / "mail"),
+        PUBLIC_BASE_URL=url,
+    )
+    with app.app_context():
+        db.create_all()
+        seed_offices(db.session, app.config["OFFICE_SETTINGS"])
+        db.session.commit()
+    holder["app"] = app
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=url, app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        need_service("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_service("Playwright is not installed (pip install -r requirements-test.txt)")
+
+    playwright = sync_playwright().start()
+    try:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        except Exception as error:  # noqa: BLE001  (any launch failure means no usable browser)
+            need_service(f"Chromium at {executable} could not be started: {error}")
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+def _new_context(browser, **options):
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh browser context (no cookies), JavaScript on."""
+    context = _new_context(browser)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_nojs(browser):
+    """A page in a fresh browser context with JavaScript turned off."""
+    context = _new_context(browser, java_script_enabled=False)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -1,0 +1,130 @@
+"""Home, the office update and its banner, sitemap and robots."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from clinic_app.articles.content import load_library
+from clinic_app.booking.screening import CURRENT
+from tests.conftest import csrf_token_from
+
+PUBLIC_PAGES = [
+    "/",
+    "/articles/",
+    "/articles/leg-weakness-symptoms-causes-treatment",
+    "/office-update",
+    "/locations/",
+    "/locations/fairfax",
+    "/locations/potomac",
+    "/ask",
+]
+
+
+def test_home_shows_conditions_offices_latest_articles_and_booking(client, offices):
+    html = client.get("/").get_data(as_text=True)
+    assert "What we treat" in html and 'href="/articles/sciatica">Sciatica</a>' in html
+    assert 'href="/locations/fairfax">Fairfax, VA</a>' in html
+    assert 'href="/locations/potomac">Potomac, MD</a>' in html
+    assert "Latest articles" in html
+    latest = load_library().latest(1)[0]
+    assert f'href="/articles/{latest.slug}"' in html
+    assert 'class="button" href="/ask">Request an appointment</a>' in html
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_every_public_page_has_title_description_canonical_and_open_graph(client, offices, url):
+    html = client.get(url).get_data(as_text=True)
+    title = re.search(r"<title>(.+?)</title>", html).group(1)
+    assert title.endswith("Spine &amp; Nerve Clinic")
+    description = re.search(r'<meta name="description" content="([^"]+)">', html).group(1)
+    assert 40 <= len(description) <= 300
+    assert f'<link rel="canonical" href="http://localhost{url}">' in html
+    for prop in ["og:title", "og:description", "og:url", "og:type", "og:site_name"]:
+        assert f'property="{prop}"' in html
+    assert "Office Update:" in html  # banner on every page
+    assert "In an emergency, call 911" in html  # disclaimer on every page
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_every_control_has_a_label(client, offices, url):
+    html = client.get(url).get_data(as_text=True)
+    labelled_ids = set(re.findall(r'<label for="([^"]+)"', html))
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+        if 'type="hidden"' in tag or 'type="radio"' in tag:
+            continue
+        control_id = re.search(r'id="([^"]+)"', tag)
+        assert control_id and control_id.group(1) in labelled_ids, tag
+
+
+def test_office_update_lists_the_same_questions_the_booking_form_asks(client, offices):
+    html = client.get("/office-update").get_data(as_text=True)
+    assert "<h1" in html and "Office Update: Safe Patient Appointments" in html
+    for question in CURRENT.questions:
+        assert f"<li>{question.text}</li>" in html.replace("\n", " ").replace("&#39;", "'")
+    assert "If you answer yes to any question" in html
+    assert "telehealth" in html.lower()
+
+
+def test_banner_links_to_the_office_update(client, offices):
+    html = client.get("/articles/").get_data(as_text=True)
+    assert re.search(r'Safe Patient Appointments <a href="/office-update">\(Read more\)</a>', html)
+
+
+def test_dismissing_the_banner_is_remembered_and_returns_to_the_page(client, offices):
+    token = csrf_token_from(client.get("/locations/").get_data(as_text=True))
+    response = client.post("/office-update/dismiss", data={"csrf_token": token, "next": "/locations/"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/locations/"
+    html = client.get("/locations/").get_data(as_text=True)
+    assert "Office Update:" not in html
+    assert "Our offices" in html  # the page itself is untouched
+
+
+def test_dismissing_with_htmx_answers_empty_so_the_banner_is_removed(client, offices):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/office-update/dismiss", data={"next": "/"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    assert response.status_code == 200 and response.data == b""
+    assert "office_update_dismissed=" in response.headers["Set-Cookie"]
+
+
+def test_dismissing_needs_a_csrf_token(client, offices):
+    response = client.post("/office-update/dismiss", data={"next": "/"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "/\\evil"])
+def test_dismissing_never_redirects_off_site(client, offices, target):
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/office-update/dismiss", data={"csrf_token": token, "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_sitemap_lists_every_article_and_office(client, offices):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = [el.text for el in ET.fromstring(response.data).findall("s:url/s:loc", namespace)]
+    for article in load_library().articles:
+        assert f"http://localhost/articles/{article.slug}" in locations
+    for slug in ["fairfax", "potomac"]:
+        assert f"http://localhost/locations/{slug}" in locations
+    assert "http://localhost/office-update" in locations
+    assert len(locations) == len(set(locations))
+
+
+def test_robots_allows_the_site_and_keeps_private_areas_out(client):
+    response = client.get("/robots.txt")
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "text/plain"
+    assert "Disallow: /admin/" in text and "Disallow: /booking/" in text
+    assert "Sitemap: http://localhost/sitemap.xml" in text
+
+
+def test_the_favicon_address_leads_to_the_clinic_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.headers["Location"] == "/static/favicon.svg"
+    assert client.get("/static/favicon.svg").mimetype == "image/svg+xml"

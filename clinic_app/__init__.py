@@ -67,6 +67,7 @@ def register_blueprints(app):
     """Mount each feature at its URL prefix."""
     from .articles import bp as articles_bp
     from .ask import bp as ask_bp
+    from .booking import bp as booking_bp
     from .health import bp as health_bp
     from .locations import bp as locations_bp
     from .pages import bp as pages_bp
@@ -75,4 +76,5 @@ def register_blueprints(app):
     app.register_blueprint(articles_bp, url_prefix="/articles")
     app.register_blueprint(locations_bp, url_prefix="/locations")
     app.register_blueprint(ask_bp)
+    app.register_blueprint(booking_bp)
     app.register_blueprint(health_bp)

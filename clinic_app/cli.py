@@ -6,14 +6,16 @@ from flask.cli import with_appcontext
 
 from .extensions import db
 from .notify.outbox import send_pending
-from .seed import seed_offices
+from .seed import seed_offices, seed_scheduling
 
 
 @click.command("seed")
 @with_appcontext
 def seed_command():
-    """Load the clinic's offices and opening hours (safe to run again)."""
+    """Load the offices, visit types, providers and their hours (safe to run again)."""
     changes = seed_offices(db.session, current_app.config["OFFICE_SETTINGS"])
+    db.session.flush()
+    changes += seed_scheduling(db.session)
     db.session.commit()
     if changes:
         for change in changes:

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from .models import Office, OpeningHours
+from .models import Office, OpeningHours, Provider, VisitType, WorkingHours
 
 WEEKDAYS_8_TO_5 = [(weekday, time(8, 0), time(17, 0)) for weekday in range(5)]
 
@@ -67,4 +67,57 @@ def seed_offices(session, office_settings):
                 for weekday, opens, closes in spec["hours"]
             ]
             changes.append(f"set opening hours of {spec['slug']}")
+    return changes
+
+
+VISIT_TYPES = [
+    {"slug": "new-patient", "name": "New-patient consultation", "duration_minutes": 45, "buffer_minutes": 15,
+     "is_telehealth": False, "sort_order": 1,
+     "description": "A first visit: history, examination and a plan. Please arrive 15 minutes early."},
+    {"slug": "follow-up", "name": "Follow-up visit", "duration_minutes": 30, "buffer_minutes": 0,
+     "is_telehealth": False, "sort_order": 2, "description": "For patients already under our care."},
+    {"slug": "video-consultation", "name": "Video consultation", "duration_minutes": 30, "buffer_minutes": 0,
+     "is_telehealth": True, "sort_order": 3, "description": "A secure video visit from home."},
+]
+
+MORNING_AND_AFTERNOON = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
+
+# (slug, name, credentials, specialty, {office slug: weekdays})
+PROVIDERS = [
+    ("amira-haddad", "Dr. Amira Haddad", "MD", "Physical medicine and rehabilitation",
+     {"fairfax": [0, 2, 4], "potomac": [1, 3]}),
+    ("daniel-okafor", "Dr. Daniel Okafor", "MD", "Orthopedic spine surgery",
+     {"fairfax": [1], "potomac": [0, 2]}),
+    ("lauren-whitfield", "Lauren Whitfield", "PA-C", "Spine care",
+     {"fairfax": [0, 1, 2, 3]}),
+    ("michael-brenner", "Dr. Michael Brenner", "DO", "Interventional pain medicine",
+     {"potomac": [0, 1, 2, 3, 4]}),
+]
+
+
+def seed_scheduling(session):
+    """Create the visit types and providers with their weekly hours, unless they exist; return changes.
+
+    Like ``seed_offices`` this is idempotent, and it never overwrites what the clinic changed
+    later (hours, durations): rows are only created when their slug is missing.
+    """
+    changes = []
+    for spec in VISIT_TYPES:
+        if session.query(VisitType).filter_by(slug=spec["slug"]).one_or_none() is None:
+            session.add(VisitType(**spec))
+            changes.append(f"created visit type {spec['slug']}")
+    offices = {office.slug: office for office in session.query(Office).all()}
+    for slug, name, credentials, specialty, schedule in PROVIDERS:
+        if session.query(Provider).filter_by(slug=slug).one_or_none() is not None:
+            continue
+        provider = Provider(slug=slug, name=name, credentials=credentials, specialty=specialty,
+                            offices=[offices[o] for o in schedule if o in offices])
+        provider.working_hours = [
+            WorkingHours(office=offices[office_slug], weekday=weekday, starts=starts, ends=ends)
+            for office_slug, weekdays in schedule.items() if office_slug in offices
+            for weekday in weekdays
+            for starts, ends in MORNING_AND_AFTERNOON
+        ]
+        session.add(provider)
+        changes.append(f"created provider {slug}")
     return changes

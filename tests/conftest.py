@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from clinic_app import create_app
 from clinic_app.extensions import db as _db
 from clinic_app.models import Office, OpeningHours
-from clinic_app.seed import seed_offices
+from clinic_app.seed import seed_offices, seed_scheduling
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -68,6 +68,15 @@ def offices(app):
         seed_offices(_db.session, app.config["OFFICE_SETTINGS"])
         _db.session.commit()
         return {office.slug: office for office in _db.session.query(Office).all()}
+
+
+@pytest.fixture
+def clinic(app, offices):
+    """The offices plus the seeded visit types, providers and their weekly hours."""
+    with app.app_context():
+        seed_scheduling(_db.session)
+        _db.session.commit()
+    return offices
 
 
 @pytest.fixture

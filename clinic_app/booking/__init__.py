@@ -1,1 +1,7 @@
-"""Online booking. The safety-screening questions live in ``screening.py``."""
+"""Online booking: five steps under /book/, and the patient's private manage link under /booking/."""
+
+from flask import Blueprint
+
+bp = Blueprint("booking", __name__)
+
+from . import manage_routes, routes  # noqa: E402,F401

@@ -1,14 +1,25 @@
 """Every model, imported here so that Alembic and ``db.create_all`` see every table."""
 
+from .appointment import Appointment, AppointmentStatus, BookingDraft, ProviderTimeBlock
 from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
+from .scheduling import Closure, Provider, VisitType, WorkingHours, provider_office
 
 __all__ = [
+    "Appointment",
+    "AppointmentStatus",
+    "BookingDraft",
+    "Closure",
     "Office",
     "OpeningHours",
     "OutboxMessage",
     "OutboxStatus",
     "PatientQuestion",
+    "Provider",
+    "ProviderTimeBlock",
     "QuestionStatus",
+    "VisitType",
+    "WorkingHours",
+    "provider_office",
 ]

@@ -3,7 +3,7 @@
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,6 +28,7 @@ class Office(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     # Comma-separated staff addresses that receive this office's booking emails.
     notify_emails: Mapped[str] = mapped_column(Text, default="")
+    offers_telehealth: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     opening_hours: Mapped[list["OpeningHours"]] = relationship(
         back_populates="office",

@@ -1,0 +1,159 @@
+"""Free slots from the database: gathers hours, closures and held time, then asks ``slots.py``.
+
+Functions take the session, the office and the moment ``now`` explicitly; nothing here reads the
+request or the clock.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from ..models import Closure, Provider, ProviderTimeBlock, VisitType, WorkingHours
+from .slots import GRID, BookingRules, bookable_days, free_slots
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start time with the provider who would see the patient."""
+
+    starts_at: datetime  # aware UTC
+    provider: Provider
+
+    @property
+    def value(self) -> str:
+        """How the slot travels in a form: start in UTC and provider id."""
+        return f"{self.starts_at:%Y-%m-%dT%H:%M}Z|{self.provider.id}"
+
+
+def parse_slot_value(value: str) -> tuple[datetime, int] | None:
+    """The (start, provider id) a form sent, or None when it is malformed."""
+    try:
+        moment, provider_id = (value or "").split("|")
+        starts_at = datetime.strptime(moment, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+        return starts_at, int(provider_id)
+    except ValueError:
+        return None
+
+
+def providers_for(session, office, visit_type, provider_id=None) -> list[Provider]:
+    """Active providers who see this kind of visit at this office (one of them, if chosen)."""
+    query = (
+        select(Provider)
+        .where(Provider.active, Provider.offices.contains(office))
+        .order_by(Provider.name)
+    )
+    if visit_type.is_telehealth:
+        query = query.where(Provider.offers_telehealth)
+    if provider_id is not None:
+        query = query.where(Provider.id == provider_id)
+    return list(session.scalars(query))
+
+
+def _closed_days(session, office, providers, first: date, last: date) -> dict:
+    """{provider id: set of closed dates} from office-wide and provider closures."""
+    closures = session.scalars(
+        select(Closure).where(
+            Closure.starts_on <= last,
+            Closure.ends_on >= first,
+            (Closure.office_id == office.id) | (Closure.provider_id.in_([p.id for p in providers])),
+        )
+    ).all()
+    closed = {provider.id: set() for provider in providers}
+    for closure in closures:
+        day = max(closure.starts_on, first)
+        while day <= min(closure.ends_on, last):
+            for provider in providers:
+                if closure.provider_id in (None, provider.id) and closure.office_id in (None, office.id):
+                    closed[provider.id].add(day)
+            day += timedelta(days=1)
+    return closed
+
+
+def _busy(session, providers, first_utc: datetime, last_utc: datetime) -> dict:
+    """{provider id: [(start, end)]} of every block already held, at any office."""
+    busy = {provider.id: [] for provider in providers}
+    rows = session.execute(
+        select(ProviderTimeBlock.provider_id, ProviderTimeBlock.starts_at).where(
+            ProviderTimeBlock.provider_id.in_(list(busy)),
+            ProviderTimeBlock.starts_at >= first_utc,
+            ProviderTimeBlock.starts_at < last_utc,
+        )
+    )
+    for provider_id, starts_at in rows:
+        busy[provider_id].append((starts_at, starts_at + GRID))
+    return busy
+
+
+def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, now, rules) -> dict:
+    """{day: [Slot]} for the given office-local days, one slot per start time.
+
+    With "first available" (``provider_id`` None) each time goes to the provider with the fewest
+    bookings that day, so work is shared; ties go to the provider listed first by name.
+    """
+    providers = providers_for(session, office, visit_type, provider_id)
+    if not providers or not days:
+        return {day: [] for day in days}
+    tz = office.tz
+    first, last = min(days), max(days)
+    closed = _closed_days(session, office, providers, first, last)
+    window_start = datetime.combine(first, datetime.min.time(), tzinfo=tz) - timedelta(days=1)
+    window_end = datetime.combine(last, datetime.min.time(), tzinfo=tz) + timedelta(days=2)
+    busy = _busy(session, providers, window_start.astimezone(timezone.utc), window_end.astimezone(timezone.utc))
+    hours = session.scalars(
+        select(WorkingHours).where(
+            WorkingHours.office_id == office.id,
+            WorkingHours.provider_id.in_([p.id for p in providers]),
+        )
+    ).all()
+    length = timedelta(minutes=visit_type.duration_minutes)
+    buffer = timedelta(minutes=visit_type.buffer_minutes)
+
+    result = {}
+    for day in days:
+        by_start = {}
+        for provider in providers:
+            shifts = [(h.starts, h.ends) for h in hours if h.provider_id == provider.id and h.weekday == day.weekday()]
+            if not shifts:
+                continue
+            starts = free_slots(
+                day=day, tz=tz, shifts=shifts, length=length, buffer=buffer,
+                busy=busy[provider.id], closed=day in closed[provider.id], now=now, rules=rules,
+            )
+            load = len(busy[provider.id])
+            for start in starts:
+                by_start.setdefault(start, []).append((load, provider))
+        result[day] = [
+            Slot(start, min(candidates, key=lambda pair: pair[0])[1])
+            for start, candidates in sorted(by_start.items())
+        ]
+    return result
+
+
+def days_with_slots(session, *, office, visit_type, provider_id, now, rules=BookingRules(), earliest=None, limit=14):
+    """Up to ``limit`` coming office-local days that still have a free slot, from ``earliest`` on."""
+    today = now.astimezone(office.tz).date()
+    days = [day for day in bookable_days(today=today, rules=rules) if earliest is None or day >= earliest]
+    found = []
+    # Look a fortnight at a time so a quiet calendar costs few queries and a busy one stays correct.
+    for index in range(0, len(days), 14):
+        chunk = days[index:index + 14]
+        slots = slots_by_day(session, office=office, visit_type=visit_type, provider_id=provider_id,
+                             days=chunk, now=now, rules=rules)
+        found.extend(day for day in chunk if slots[day])
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_provider_id, now, rules=BookingRules()):
+    """The free slot starting at ``starts_at`` with that provider, or None when it is not free."""
+    day = starts_at.astimezone(office.tz).date()
+    if provider_id is not None and chosen_provider_id != provider_id:
+        return None
+    providers = providers_for(session, office, visit_type, chosen_provider_id)
+    if not providers:
+        return None
+    slots = slots_by_day(session, office=office, visit_type=visit_type, provider_id=chosen_provider_id,
+                         days=[day], now=now, rules=rules)[day]
+    return next((slot for slot in slots if slot.starts_at == starts_at), None)

@@ -1,0 +1,123 @@
+"""The emails a booking, a cancellation or a reschedule queues, in the caller's transaction."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from ..extensions import db
+from ..notify.messages import one_line, render_pair
+from ..notify.outbox import Attachment, Email, enqueue
+from ..reasons import reason_label
+from ..timeutil import utcnow
+from .calendar import CalendarEvent, build_calendar
+from .presenters import WHAT_TO_BRING, appointment_summary, public_url
+
+
+def calendar_event(appointment, manage_url=None) -> CalendarEvent:
+    """The appointment as a calendar event; its UID never changes, so updates replace it."""
+    config = current_app.config
+    domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    office = appointment.office
+    clinic = config["CLINIC_NAME"]
+    where = "By secure video" if appointment.visit_type.is_telehealth else ", ".join([clinic, *office.address_lines])
+    return CalendarEvent(
+        uid=f"appointment-{appointment.reference}@{domain}",
+        sequence=appointment.sequence,
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+        timezone=office.timezone,
+        summary=f"{appointment.visit_type.name} — {clinic}",
+        location=where,
+        description=(
+            f"{appointment.visit_type.name} with {appointment.provider.display_name}.\n"
+            f"Booking reference: {appointment.reference}\n"
+            f"Questions or changes: call the {office.name} office at {office.phone}."
+        ),
+        organizer_email=config["MAIL_DEFAULT_SENDER"],
+        organizer_name=clinic,
+        attendee_email=appointment.email,
+        attendee_name=appointment.patient_name,
+        cancelled=not appointment.is_active,
+        url=manage_url,
+    )
+
+
+def calendar_attachment(appointment, method, manage_url=None) -> Attachment:
+    """The .ics file for an email."""
+    data = build_calendar(calendar_event(appointment, manage_url), method, utcnow())
+    return Attachment(f"appointment-{appointment.reference}.ics", f"text/calendar; method={method}", data)
+
+
+def _context(appointment, manage_url=None):
+    return {
+        "appointment": appointment,
+        "summary": appointment_summary(appointment),
+        "reason": reason_label(appointment.reason),
+        "manage_url": manage_url,
+        "what_to_bring": WHAT_TO_BRING,
+        "flagged": appointment.screening_outcome == "flagged",
+    }
+
+
+def _office_email(appointment, kind, headline, template):
+    summary = appointment_summary(appointment)
+    flag = "SCREENING FLAGGED — " if appointment.screening_outcome == "flagged" else ""
+    text, html = render_pair(template, headline=headline, **_context(appointment))
+    return Email(
+        kind=kind,
+        topic=f"appointment:{appointment.id}",
+        recipients=tuple(appointment.office.notify_email_list),
+        subject=one_line(
+            f"{flag}{headline}: {summary['date']} {summary['time']} — {appointment.office.name} — {appointment.reference}"
+        ),
+        text=text,
+        html=html,
+    )
+
+
+def _patient_email(appointment, kind, subject, template, method, manage_url=None):
+    text, html = render_pair(template, **_context(appointment, manage_url))
+    return Email(
+        kind=kind,
+        topic=f"appointment:{appointment.id}",
+        recipients=(appointment.email,),
+        subject=one_line(subject),
+        text=text,
+        html=html,
+        attachments=(calendar_attachment(appointment, method, manage_url),),
+    )
+
+
+def queue_booking_emails(appointment, manage_token):
+    """New booking: the office is told at once; the patient gets a confirmation and invitation."""
+    manage_url = public_url("booking.manage", token=manage_token)
+    summary = appointment_summary(appointment)
+    enqueue(db.session, _office_email(appointment, "booking.office", "New booking", "booking_office"))
+    enqueue(db.session, _patient_email(
+        appointment, "booking.patient",
+        f"Your appointment on {summary['date']} at {summary['time']} — {current_app.config['CLINIC_NAME']}",
+        "booking_patient", "REQUEST", manage_url,
+    ))
+
+
+def queue_cancellation_emails(appointment):
+    """Cancelled: the office frees the time; the patient's calendar entry is cancelled."""
+    summary = appointment_summary(appointment)
+    enqueue(db.session, _office_email(appointment, "cancellation.office", "Cancelled", "booking_office"))
+    enqueue(db.session, _patient_email(
+        appointment, "cancellation.patient",
+        f"Cancelled: your appointment on {summary['date']} at {summary['time']}",
+        "cancellation_patient", "CANCEL",
+    ))
+
+
+def queue_reschedule_emails(appointment, manage_token):
+    """Moved: both hear the new time; the patient's calendar entry moves (same UID, higher SEQUENCE)."""
+    manage_url = public_url("booking.manage", token=manage_token)
+    summary = appointment_summary(appointment)
+    enqueue(db.session, _office_email(appointment, "reschedule.office", "Rescheduled", "booking_office"))
+    enqueue(db.session, _patient_email(
+        appointment, "reschedule.patient",
+        f"New time: your appointment on {summary['date']} at {summary['time']}",
+        "booking_patient", "REQUEST", manage_url,
+    ))

@@ -1,0 +1,96 @@
+"""Ready-to-show values for booking templates: times in office time, labels, summaries."""
+
+from datetime import date
+
+from flask import current_app, url_for
+
+from ..formatting import long_date
+from ..locations.hours import directions_url
+from ..reasons import reason_label
+
+WHAT_TO_BRING = [
+    "A photo ID and your insurance card",
+    "A list of the medicines you take, with doses",
+    "Any X-rays, MRI or CT reports and discs about your back, neck or legs",
+    "A referral, if your insurance asks for one",
+]
+
+
+def public_url(endpoint, **values) -> str:
+    """An absolute address on the public site (for manage links the patient keeps)."""
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
+
+
+def clock(moment) -> str:
+    """9:00 AM."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def day_label(day: date) -> str:
+    """Tuesday, December 1."""
+    return f"{day:%A, %B} {day.day}"
+
+
+def slot_label(slot, office, show_provider=False) -> str:
+    """9:00 AM (office time), with the clinician when the patient chose "first available"."""
+    label = clock(slot.starts_at.astimezone(office.tz))
+    return f"{label} with {slot.provider.display_name}" if show_provider else label
+
+
+def when(starts_at, office) -> dict:
+    """Date and time of a visit as the patient lives it, in the office's time zone."""
+    local = starts_at.astimezone(office.tz)
+    return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{clock(local)} {local:%Z}"}
+
+
+def draft_summary(view) -> list[dict]:
+    """The review page: one row per step with an Edit link."""
+    details = view.details or {}
+    moment = when(view.starts_at, view.office) if view.starts_at else {"date": "", "time": ""}
+    screening_text = {
+        "clear": "All answers “no”; safety policy acknowledged",
+        "not_required": "Not needed for a video visit",
+    }.get((view.screening or {}).get("outcome"), "")
+    return [
+        {"step": "visit", "edit": url_for("booking.start"), "rows": [
+            ("Office", f"{view.office.name} — {', '.join(view.office.address_lines)}"),
+            ("Visit", f"{view.visit_type.name} ({view.visit_type.duration_minutes} minutes)"),
+            ("Reason", reason_label(view.reason)),
+        ]},
+        {"step": "time", "edit": url_for("booking.time"), "rows": [
+            ("Date", moment["date"]),
+            ("Time", moment["time"]),
+            ("Clinician", view.slot_provider.display_name if view.slot_provider else ""),
+        ]},
+        {"step": "screening", "edit": url_for("booking.screening", change=1), "rows": [("Health screening", screening_text)]},
+        {"step": "details", "edit": url_for("booking.details"), "rows": [
+            ("Name", f"{details.get('first_name', '')} {details.get('last_name', '')}"),
+            ("Date of birth", long_date(date.fromisoformat(details["date_of_birth"])) if details.get("date_of_birth") else ""),
+            ("Phone", details.get("phone", "")),
+            ("Email", details.get("email", "")),
+            ("Patient", "New patient" if details.get("patient_status") == "new" else "Returning patient"),
+            ("Insurance", details.get("insurance") or "Not given"),
+            ("Notes", details.get("notes") or "None"),
+        ]},
+    ]
+
+
+def appointment_summary(appointment) -> dict:
+    """What the confirmation and manage pages show."""
+    office = appointment.office
+    moment = when(appointment.starts_at, office)
+    return {
+        "reference": appointment.reference,
+        "date": moment["date"],
+        "time": moment["time"],
+        "visit": appointment.visit_type.name,
+        "is_video": appointment.visit_type.is_telehealth,
+        "duration": appointment.visit_type.duration_minutes,
+        "clinician": appointment.provider.display_name,
+        "office": office,
+        "address_lines": office.address_lines,
+        "directions_url": directions_url(office),
+        "what_to_bring": WHAT_TO_BRING,
+        "status": appointment.status,
+    }

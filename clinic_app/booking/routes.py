@@ -1,0 +1,302 @@
+"""The five booking steps. Each step's GET shows it (page or htmx fragment); its POST validates,
+saves and redirects (303) to the first step still to do, which htmx follows and swaps in."""
+
+from datetime import date
+
+from flask import flash, redirect, request, session, url_for
+from sqlalchemy import select
+
+from ..extensions import db, limiter
+from ..htmx import is_htmx, render
+from ..models import Appointment, Office, Provider, VisitType
+from ..reasons import VISIT_REASONS
+from ..timeutil import utcnow
+from . import service
+from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
+from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
+from .notifications import queue_booking_emails
+from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
+from .screening import CURRENT as SCREENING
+from .web import CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
+from . import bp
+
+
+def show_step(step, status=200, **context):
+    """The step's page, or its fragment for htmx (with the progress indicator either way)."""
+    response = render(f"booking/{step}.html", f"booking/_{step}.html", status=status,
+                      progress=progress(step), step=step, **context)
+    if status >= 400:
+        response.headers["HX-Push-Url"] = "false"  # an error keeps the address the patient is on
+    return response
+
+
+def guard(draft, step):
+    """Redirect to the first unfinished step when the patient skips ahead (by URL or tampering)."""
+    if draft is None:
+        return go_to("visit") if step != "visit" else None
+    if draft.appointment_id is not None:  # already booked: a replay shows the confirmation
+        return redirect(url_for("booking.confirmed"), 303) if step == "review" else go_to("visit")
+    first = service.step_allowed(db.session, draft, step, utcnow(), booking_rules())
+    return go_to(first) if first else None
+
+
+# --- step 1 -----------------------------------------------------------------------------------
+
+
+def visit_form(formdata=None):
+    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    visit_types = db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order)).all()
+    providers = db.session.scalars(select(Provider).filter_by(active=True).order_by(Provider.name)).all()
+    form = VisitStepForm(formdata=formdata) if formdata is not None else VisitStepForm()
+    form.office.choices = [(o.slug, f"{o.name} — {o.address_lines[0]}") for o in offices]
+    form.visit_type.choices = [
+        (v.slug, f"{v.name} ({v.duration_minutes} minutes{', by video' if v.is_telehealth else ''})") for v in visit_types
+    ]
+    form.reason.choices = list(VISIT_REASONS.items())
+    form.provider.choices = [("any", "First available")] + [
+        (str(p.id), f"{p.display_name} — {', '.join(o.name for o in p.offices)}") for p in providers
+    ]
+    return form, {o.slug: o for o in offices}, {v.slug: v for v in visit_types}, {str(p.id): p for p in providers}
+
+
+@bp.route("/book/", methods=["GET", "POST"])
+def start():
+    """Step 1: office, visit type, reason and clinician; ``?location=`` and ``?reason=`` pre-fill it."""
+    draft = current_draft(create=request.method == "POST")
+    form, offices, visit_types, providers = visit_form()
+    if request.method == "GET":
+        stored = (draft.data or {}).get("visit", {}) if draft else {}
+        form.office.data = request.args.get("location") if request.args.get("location") in offices else stored.get("office")
+        form.reason.data = request.args.get("reason") if request.args.get("reason") in VISIT_REASONS else stored.get("reason")
+        form.visit_type.data = stored.get("visit_type")
+        form.provider.data = str(stored.get("provider", "any"))
+    if form.validate_on_submit():
+        office = offices[form.office.data]
+        provider = providers.get(form.provider.data)
+        visit_type = visit_types[form.visit_type.data]
+        if provider is not None and office not in provider.offices:
+            form.provider.errors.append(
+                f"{provider.display_name} does not see patients at the {office.name} office. "
+                "Please choose another clinician or “First available”."
+            )
+        elif provider is not None and visit_type.is_telehealth and not provider.offers_telehealth:
+            form.provider.errors.append(f"{provider.display_name} does not offer video visits. Please choose another clinician.")
+        elif visit_type.is_telehealth and not office.offers_telehealth:
+            form.visit_type.errors.append(f"The {office.name} office does not offer video visits.")
+        else:
+            service.save_visit(db.session, draft, office=office, visit_type=visit_type,
+                               reason=form.reason.data, provider=provider, now=utcnow())
+            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+    return show_step("visit", status=422 if form.errors else 200, form=form)
+
+
+# --- step 2 -----------------------------------------------------------------------------------
+
+
+def time_context(draft, view, chosen_day=None, after=None):
+    """Days with free slots and, for the chosen day, its slots, ready for the template."""
+    now, rules = utcnow(), booking_rules()
+    provider_id = view.provider.id if view.provider else None
+    earliest = after if after else None
+    days = days_with_slots(db.session, office=view.office, visit_type=view.visit_type,
+                           provider_id=provider_id, now=now, rules=rules, earliest=earliest)
+    day = chosen_day if chosen_day in days else (days[0] if days else None)
+    slots = []
+    if day is not None:
+        slots = slots_by_day(db.session, office=view.office, visit_type=view.visit_type,
+                             provider_id=provider_id, days=[day], now=now, rules=rules)[day]
+    day_form = DayForm(formdata=None)
+    day_form.day.choices = [(d.isoformat(), day_label(d)) for d in days]
+    day_form.day.data = day.isoformat() if day else None
+    chosen = (draft.data or {}).get("time", {})
+    return {
+        "view": view,
+        "day_form": day_form,
+        "day": day,
+        "day_label": day_label(day) if day else None,
+        "slots": [
+            {"value": slot.value, "label": slot_label(slot, view.office, show_provider=view.provider is None),
+             "checked": chosen.get("starts_at") == slot.starts_at.isoformat()}
+            for slot in slots
+        ],
+        "later_from": (days[-1].isoformat() if len(days) >= 14 else None),
+        "earlier": after is not None,
+    }
+
+
+def parse_day(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/book/time", methods=["GET", "POST"])
+def time():
+    """Step 2: the coming days with free times, and the chosen day's times in office time."""
+    draft = current_draft()
+    redirect_to = guard(draft, "time")
+    if redirect_to:
+        return redirect_to
+    view = service.resolve(db.session, draft)
+    form = TimeStepForm()
+    chosen_day = parse_day(request.args.get("day"))
+    if form.validate_on_submit():
+        parsed = parse_slot_value(form.slot.data)
+        slot = None
+        if parsed:
+            starts_at, provider_id = parsed
+            slot = find_slot(db.session, office=view.office, visit_type=view.visit_type,
+                             provider_id=view.provider.id if view.provider else None, starts_at=starts_at,
+                             chosen_provider_id=provider_id, now=utcnow(), rules=booking_rules())
+            chosen_day = starts_at.astimezone(view.office.tz).date()
+        if slot is None:
+            form.slot.errors.append("That time is not available. Please choose one of the times shown.")
+        else:
+            service.save_time(db.session, draft, slot=slot, now=utcnow())
+            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+    taken = (draft.data or {}).get("time_taken")
+    if taken and request.method == "GET":
+        form.slot.errors.append("That time was just taken — here are the times still open.")
+    context = time_context(draft, view, chosen_day, parse_day(request.args.get("after")))
+    return show_step("time", status=422 if form.errors and request.method == "POST" else 200, form=form, **context)
+
+
+@bp.get("/book/time/slots")
+def day_slots():
+    """Only the chosen day's times, for htmx; a plain request gets the whole step for that day."""
+    day = request.args.get("day", "")
+    if not is_htmx():
+        return redirect(url_for("booking.time", day=day), 303)
+    draft = current_draft()
+    if guard(draft, "time"):
+        return guard(draft, "time")
+    view = service.resolve(db.session, draft)
+    context = time_context(draft, view, parse_day(day))
+    response = render("booking/_slots.html", "booking/_slots.html", form=TimeStepForm(), **context)
+    response.headers["HX-Push-Url"] = url_for("booking.time", day=context["day"].isoformat() if context["day"] else None)
+    return response
+
+
+# --- step 3 -----------------------------------------------------------------------------------
+
+
+@bp.route("/book/screening", methods=["GET", "POST"])
+def screening():
+    """Step 3: the safety questions; any "yes" ends the in-person booking kindly, with options."""
+    draft = current_draft()
+    redirect_to = guard(draft, "screening")
+    if redirect_to:
+        return redirect_to
+    view = service.resolve(db.session, draft)
+    now = utcnow()
+    if not view.in_person:
+        if request.method == "POST" and ConfirmForm().validate_on_submit():
+            service.skip_screening(db.session, draft, now)
+            return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
+        return show_step("screening", form=ConfirmForm(), view=view, telehealth=True, screening=SCREENING)
+    flagged = (view.screening or {}).get("outcome") == "flagged"
+    form = ScreeningStepForm()
+    if request.method == "GET" and view.screening and not request.args.get("change"):
+        for answer in view.screening.get("answers", []):
+            if answer.get("answer") is not None and hasattr(form, answer["key"]):
+                getattr(form, answer["key"]).data = "yes" if answer["answer"] else "no"
+        if flagged:
+            return show_step("screening", view=view, flagged=True, form=ConfirmForm(), screening=SCREENING,
+                             telehealth_possible=view.office.offers_telehealth)
+    if form.validate_on_submit():
+        outcome = service.save_screening(db.session, draft, answers=form.answers(), acknowledged=form.acknowledged.data, now=now)
+        if outcome == "flagged":
+            return go_to("screening")
+        return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
+    return show_step("screening", status=422 if form.errors else 200, form=form, view=view, screening=SCREENING)
+
+
+@bp.post("/book/screening/video")
+def switch_to_video():
+    """After a "yes": book a video consultation instead."""
+    draft = current_draft()
+    if draft is None or not ConfirmForm().validate_on_submit():
+        return go_to("visit")
+    if service.switch_to_telehealth(db.session, draft, utcnow()):
+        flash("Your visit is now a video consultation. Please choose a time.", "info")
+        return go_to("time")
+    flash("Video visits are not available at this office. Please call us.", "error")
+    return go_to("screening")
+
+
+# --- step 4 -----------------------------------------------------------------------------------
+
+
+@bp.route("/book/details", methods=["GET", "POST"])
+def details():
+    """Step 4: the patient's name, date of birth and contact details."""
+    draft = current_draft()
+    redirect_to = guard(draft, "details")
+    if redirect_to:
+        return redirect_to
+    form = DetailsStepForm()
+    stored = (draft.data or {}).get("details")
+    if request.method == "GET" and stored:
+        for name, value in stored.items():
+            if name == "date_of_birth":
+                value = date.fromisoformat(value)
+            getattr(form, name).data = value
+        form.consent.data = True
+    if form.validate_on_submit():
+        service.save_details(db.session, draft, details=form.details(), now=utcnow())
+        return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+    return show_step("details", status=422 if form.errors else 200, form=form)
+
+
+# --- step 5 -----------------------------------------------------------------------------------
+
+
+@bp.route("/book/review", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def review():
+    """Step 5: everything on one page with an Edit link per step; the button books."""
+    draft = current_draft()
+    redirect_to = guard(draft, "review")
+    if redirect_to:
+        return redirect_to
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            booked = service.confirm_booking(db.session, draft, utcnow(), notify=queue_booking_emails,
+                                             rules=booking_rules())
+        except service.SlotTaken as taken:
+            flash(str(taken), "error")
+            return go_to("time")
+        except service.BookingError as error:
+            flash(str(error), "error")
+            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+        if booked.manage_token:
+            session[CONFIRMED_KEY] = {"appointment": booked.appointment.id, "token": booked.manage_token}
+        return redirect(url_for("booking.confirmed"), 303)
+    view = service.resolve(db.session, draft)
+    return show_step("review", form=form, summary=draft_summary(view))
+
+
+@bp.get("/book/confirmed")
+def confirmed():
+    """The confirmation: reference, time, office, what to bring, calendar file and manage link."""
+    held = session.get(CONFIRMED_KEY) or {}
+    appointment = db.session.get(Appointment, held.get("appointment") or 0)
+    if appointment is None:
+        return redirect(url_for("booking.start"))
+    token = held.get("token")
+    return render("booking/confirmed.html", "booking/_confirmed.html",
+                  appointment=appointment, summary=appointment_summary(appointment),
+                  manage_url=public_url("booking.manage", token=token) if token else None,
+                  calendar_url=url_for("booking.calendar_file", token=token) if token else None)
+
+
+@bp.post("/book/restart")
+def restart():
+    """Start the booking again from step 1."""
+    draft = current_draft()
+    if draft is not None and ConfirmForm().validate_on_submit():
+        service.restart(db.session, draft, utcnow())
+    return go_to("visit")
+

@@ -1,0 +1,60 @@
+"""What the booking views share: the draft behind the browser's key, the rules, step navigation."""
+
+from datetime import timedelta
+
+from flask import current_app, redirect, session, url_for
+
+from ..extensions import db
+from ..timeutil import utcnow
+from . import service
+from .slots import BookingRules
+
+DRAFT_KEY = "booking_draft"
+CONFIRMED_KEY = "booking_confirmed"
+STEP_TITLES = {
+    "visit": "Your visit",
+    "time": "Date and time",
+    "screening": "Health screening",
+    "details": "Your details",
+    "review": "Review and confirm",
+}
+
+
+def booking_rules() -> BookingRules:
+    """The clinic's booking rules from the settings."""
+    config = current_app.config
+    return BookingRules(
+        min_notice=timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
+        horizon_days=config["BOOKING_HORIZON_DAYS"],
+    )
+
+
+def manage_cutoff() -> timedelta:
+    """How long before a visit the patient can still change it online."""
+    return timedelta(hours=current_app.config["BOOKING_CHANGE_CUTOFF_HOURS"])
+
+
+def current_draft(create=False):
+    """This browser's booking in progress; a new one when ``create`` and there is none (or it is booked)."""
+    now = utcnow()
+    draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
+    if create and (draft is None or draft.appointment_id is not None):
+        draft, raw = service.start_draft(db.session, now)
+        session[DRAFT_KEY] = raw
+    return draft
+
+
+def go_to(step: str):
+    """Post/redirect/get to a step; htmx follows the 303 and receives the step's fragment."""
+    endpoint = "booking.start" if step == "visit" else f"booking.{step}"
+    return redirect(url_for(endpoint), 303)
+
+
+def progress(step: str) -> dict:
+    """The progress indicator: "Step 2 of 5" and every step's title."""
+    steps = list(service.STEPS)
+    return {
+        "number": steps.index(step) + 1,
+        "total": len(steps),
+        "steps": [{"key": key, "title": STEP_TITLES[key], "current": key == step} for key in steps],
+    }

@@ -1,0 +1,129 @@
+"""Appointments, the time they hold on a provider's calendar, and bookings still in progress."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .office import Office
+from .scheduling import Provider, VisitType
+from .types import UTCDateTime
+
+
+class AppointmentStatus:
+    """Where an appointment is in its life."""
+
+    BOOKED = "booked"  # booked online, not yet confirmed by staff
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+    ACTIVE = (BOOKED, CONFIRMED)  # these hold their time on the provider's calendar
+    LABELS = {
+        BOOKED: "Booked",
+        CONFIRMED: "Confirmed",
+        CANCELLED: "Cancelled",
+        COMPLETED: "Completed",
+        NO_SHOW: "No-show",
+    }
+
+
+class Appointment(db.Model):
+    """A patient's visit with one provider at one office; times are stored in UTC."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_office_starts", "office_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    visit_type_id: Mapped[int] = mapped_column(ForeignKey("visit_type.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default=AppointmentStatus.BOOKED, index=True)
+
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254))
+    is_new_patient: Mapped[bool] = mapped_column(Boolean)
+    insurance: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(String(40))
+    consent_to_contact: Mapped[bool] = mapped_column(Boolean)
+
+    # The screening as answered: questionnaire version, each question's wording and answer.
+    screening: Mapped[dict] = mapped_column(JSON, default=dict)
+    screening_outcome: Mapped[str] = mapped_column(String(12))  # clear, flagged, not_required
+
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # One per booking in progress: replaying the confirmation finds this row instead of booking twice.
+    booking_key: Mapped[str] = mapped_column(String(64), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)  # calendar SEQUENCE, raised on each change
+
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancellation_reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    office: Mapped[Office] = relationship()
+    provider: Mapped[Provider] = relationship()
+    visit_type: Mapped[VisitType] = relationship()
+    blocks: Mapped[list["ProviderTimeBlock"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def patient_name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the appointment still holds its time."""
+        return self.status in AppointmentStatus.ACTIVE
+
+    def __repr__(self):
+        return f"<Appointment {self.reference} {self.status}>"
+
+
+class ProviderTimeBlock(db.Model):
+    """One 15-minute block of a provider's time held by an active appointment (visit plus pause).
+
+    The primary key (provider, block start) is what makes a double booking impossible: two
+    appointments that overlap in time always need a common block, and the database refuses the
+    second, whatever the concurrency, on SQLite and PostgreSQL alike.
+    """
+
+    __tablename__ = "provider_time_block"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="blocks")
+
+
+class BookingDraft(db.Model):
+    """A booking in progress, kept on the server: the browser holds only a random key to it."""
+
+    __tablename__ = "booking_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    booking_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    appointment: Mapped[Appointment | None] = relationship()
+
+    def __repr__(self):
+        return f"<BookingDraft {self.id}>"

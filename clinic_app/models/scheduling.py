@@ -1,0 +1,114 @@
+"""Who sees patients, where, when, and for what kind of visit: providers, hours, visit types, closures."""
+
+from datetime import date, time
+
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .office import Office
+
+provider_office = Table(
+    "provider_office",
+    db.metadata,
+    Column("provider_id", ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("office.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Provider(db.Model):
+    """A clinician who sees patients at one or more offices."""
+
+    __tablename__ = "provider"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(60), default="")  # e.g. "MD, PhD"
+    specialty: Mapped[str] = mapped_column(String(120), default="")
+    offers_telehealth: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    offices: Mapped[list[Office]] = relationship(secondary=provider_office, order_by="Office.name")
+    working_hours: Mapped[list["WorkingHours"]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan", order_by="(WorkingHours.weekday, WorkingHours.starts)"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Dr. Jane Roe, MD."""
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    def __repr__(self):
+        return f"<Provider {self.slug}>"
+
+
+class VisitType(db.Model):
+    """A kind of appointment with its length, the pause after it, and whether it is by video."""
+
+    __tablename__ = "visit_type"
+    __table_args__ = (
+        # Slots sit on a 15-minute grid; lengths and pauses are whole grid steps.
+        CheckConstraint("duration_minutes > 0 AND duration_minutes % 15 = 0", name="duration_on_grid"),
+        CheckConstraint("buffer_minutes >= 0 AND buffer_minutes % 15 = 0", name="buffer_on_grid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int]
+    buffer_minutes: Mapped[int] = mapped_column(default=0)
+    is_telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self):
+        return f"<VisitType {self.slug}>"
+
+
+class WorkingHours(db.Model):
+    """When a provider sees patients at an office on a day of the week (0 = Monday), in office time."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "office_id", "weekday", "starts"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        CheckConstraint("starts < ends", name="starts_before_ends"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int]
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+
+    provider: Mapped[Provider] = relationship(back_populates="working_hours")
+    office: Mapped[Office] = relationship()
+
+    def __repr__(self):
+        return f"<WorkingHours {self.provider_id}@{self.office_id} {self.weekday} {self.starts}-{self.ends}>"
+
+
+class Closure(db.Model):
+    """An office or a provider unavailable for a range of days (holiday, vacation), both ends included."""
+
+    __tablename__ = "closure"
+    __table_args__ = (
+        CheckConstraint("office_id IS NOT NULL OR provider_id IS NOT NULL", name="office_or_provider"),
+        CheckConstraint("starts_on <= ends_on", name="starts_before_ends"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    office: Mapped[Office | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+
+    def __repr__(self):
+        return f"<Closure {self.starts_on}..{self.ends_on}>"

@@ -1,15 +1,8 @@
-"""Links between features that may not all be mounted yet."""
+"""Links into the booking form from the rest of the site."""
 
-from flask import current_app, url_for
+from flask import url_for
 
 
 def booking_url(**prefill) -> str:
-    """Where "Request an appointment" leads, with ``reason``/``location`` filled in.
-
-    The online booking form when it is mounted; otherwise the "Ask us a question or request an
-    appointment" form, which the front desk answers by phone or email.
-    """
-    prefill = {key: value for key, value in prefill.items() if value}
-    if "booking.start" in current_app.view_functions:
-        return url_for("booking.start", **prefill)
-    return url_for("ask.question", **prefill)
+    """The booking form, with ``reason`` and/or ``location`` filled in when given."""
+    return url_for("booking.start", **{key: value for key, value in prefill.items() if value})

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from flask import Blueprint
 
 LEG_WEAKNESS = "/articles/leg-weakness-symptoms-causes-treatment"
 
@@ -35,19 +34,11 @@ def test_article_page_has_seo_and_medical_web_page_data(client, offices):
     assert data["url"] == f"http://localhost{LEG_WEAKNESS}"
 
 
-def test_request_link_goes_to_the_question_form_until_booking_is_mounted(client, offices):
+def test_request_link_opens_the_booking_form_with_the_reason(client, clinic):
     html = client.get(LEG_WEAKNESS).get_data(as_text=True)
-    assert 'href="/ask?reason=leg-weakness">Request an appointment' in html
-    page = client.get("/ask?reason=leg-weakness").get_data(as_text=True)
-    assert "request an appointment about leg weakness" in page
-
-
-def test_request_link_opens_the_booking_form_with_the_reason(app, offices):
-    booking = Blueprint("booking", __name__)
-    booking.add_url_rule("/book/", "start", lambda: "booking")
-    app.register_blueprint(booking)
-    html = app.test_client().get(LEG_WEAKNESS).get_data(as_text=True)
     assert 'href="/book/?reason=leg-weakness">Request an appointment' in html
+    form = client.get("/book/?reason=leg-weakness").get_data(as_text=True)
+    assert '<input checked id="reason-0" name="reason" required type="radio" value="leg-weakness">' in form
 
 
 def test_htmx_gets_the_article_without_the_layout(client, offices):

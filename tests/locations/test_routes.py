@@ -22,7 +22,7 @@ def test_office_page_shows_address_phone_hours_directions_and_booking(client, of
     assert "<th scope=\"row\">Monday – Friday</th><td>8:00 AM – 5:00 PM</td>" in html
     assert "<th scope=\"row\">Saturday – Sunday</th><td>Closed</td>" in html
     assert "https://www.google.com/maps/dir/?api=1&amp;destination=7811+Montrose+Rd" in html
-    assert 'href="/ask?location=potomac">Book at this office</a>' in html
+    assert 'href="/book/?location=potomac">Book at this office</a>' in html
 
 
 def test_office_page_hours_come_from_the_database(app, client, offices):

@@ -29,7 +29,7 @@ def test_home_shows_conditions_offices_latest_articles_and_booking(client, offic
     assert "Latest articles" in html
     latest = load_library().latest(1)[0]
     assert f'href="/articles/{latest.slug}"' in html
-    assert 'class="button" href="/ask">Request an appointment</a>' in html
+    assert 'class="button" href="/book/">Request an appointment</a>' in html
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)

@@ -5,12 +5,15 @@ from sqlalchemy.engine import Engine
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Turn on foreign keys, WAL and a busy timeout on every new SQLite connection.
+    """Turn on foreign keys, WAL and a busy timeout, and begin every transaction IMMEDIATE.
 
-    WAL lets readers continue while one writer works; the busy timeout makes a second writer
-    wait its turn instead of failing at once with "database is locked". The driver's own
-    transaction handling is switched off so that ``BEGIN`` is emitted by SQLAlchemy, which lets a
-    booking transaction start with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented recipe).
+    A SQLite transaction that reads first and writes later fails at once with "database is
+    locked" when another connection wrote in between (the busy timeout does not help there).
+    Taking the write lock when the transaction begins makes concurrent writers wait their turn
+    (up to the busy timeout) instead, so concurrent confirmations, outbox senders and draft saves
+    never fail. The driver's own transaction handling is switched off so that SQLAlchemy emits
+    the ``BEGIN`` (SQLAlchemy's documented recipe). The price is that SQLite runs one transaction
+    at a time; production uses PostgreSQL.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -27,5 +30,4 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        mode = connection.get_execution_options().get("sqlite_begin", "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

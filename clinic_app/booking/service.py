@@ -255,8 +255,8 @@ class Booked:
 def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -> Booked:
     """Book the draft's slot in one transaction; the same draft never books twice.
 
-    Inside a transaction that holds SQLite's write lock from its first statement (PostgreSQL
-    relies on the constraint), the slot is checked again, the appointment and the blocks of
+    In a fresh transaction (on SQLite it holds the write lock from its first statement), the
+    slot is checked again, the appointment and the blocks of
     provider time it holds are inserted, and ``notify(appointment, manage_token)`` queues its
     emails, all committed together. The primary key on provider time blocks refuses a second
     booking of overlapping time however many requests race; the loser gets ``SlotTaken``. The
@@ -269,8 +269,7 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
     if draft.appointment_id is not None:
         return Booked(draft.appointment, None)
     booking_key = draft.booking_key
-    session.rollback()  # start clean: the write lock is taken by the first statement below
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.rollback()  # start a fresh transaction, so every check below sees the latest data
     draft = session.get(BookingDraft, draft.id, populate_existing=True)
     existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
     if existing is not None:
@@ -389,7 +388,6 @@ def can_change(appointment, now, cutoff: timedelta) -> bool:
 def cancel_appointment(session, appointment, *, now, reason="", notify=None):
     """Cancel and free the time at once; ``notify(appointment)`` queues the emails in the same commit."""
     session.rollback()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
     if not appointment.is_active:
         session.rollback()
@@ -420,7 +418,6 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     if record["outcome"] == screening.Outcome.INCOMPLETE:
         raise BookingError("Please answer every screening question.")
     session.rollback()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
     length = timedelta(minutes=appointment.visit_type.duration_minutes)
     buffer = timedelta(minutes=appointment.visit_type.buffer_minutes)

@@ -114,20 +114,6 @@ def connection_failed(error: Exception) -> bool:
     return isinstance(error, (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected))
 
 
-def begin_write(session):
-    """Start a write transaction that takes SQLite's write lock at once (``BEGIN IMMEDIATE``).
-
-    On SQLite a transaction that reads first and writes later can fail with "database is
-    locked" when another writer got in between; taking the lock up front makes it wait its turn
-    (up to the busy timeout) instead. Other databases ignore the option.
-    """
-    if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("the outbox needs a session without uncommitted changes")
-        session.rollback()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def claim_next(session, now) -> OutboxMessage | None:
     """Atomically take the oldest due row for this sender, or None when nothing is due.
 
@@ -138,7 +124,6 @@ def claim_next(session, now) -> OutboxMessage | None:
         (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
     )
-    begin_write(session)
     candidate = session.scalars(
         select(OutboxMessage.id)
         .where(due)
@@ -163,7 +148,6 @@ def claim_next(session, now) -> OutboxMessage | None:
 
 def _record(session, row, **values):
     """Write the outcome of one attempt to the row (and to the detached copy in hand)."""
-    begin_write(session)
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row.id)
@@ -193,8 +177,12 @@ def record_failure(session, row, error, now, max_attempts):
 
 
 def send_pending(limit: int = 100, now=None) -> SendReport:
-    """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable."""
-    session = db.session()  # the request-scoped Session itself
+    """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable.
+
+    No transaction stays open while an email is being sent, so a slow mail server never holds
+    a database lock.
+    """
+    session = db.session
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     report = SendReport()
     for _ in range(limit):

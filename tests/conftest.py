@@ -1,11 +1,13 @@
 """Shared fixtures: an app on a fresh SQLite file per test, its client, PostgreSQL, factories."""
 
+import contextlib
 import os
 import re
 import uuid
 
 import psycopg
 import pytest
+from flask import has_app_context
 from sqlalchemy.engine import make_url
 
 from clinic_app import create_app
@@ -17,6 +19,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+def in_app_context(app):
+    """The app context already active (sharing its session and transaction), or a new one.
+
+    On SQLite every transaction holds the write lock, so a second context (a second connection)
+    inside the first would wait for it.
+    """
+    return contextlib.nullcontext() if has_app_context() else app.app_context()
 
 
 def need_service(message):
@@ -98,7 +109,7 @@ def make_office(app):
         }
         hours = overrides.pop("hours", None)
         values.update(overrides)
-        with app.app_context():
+        with in_app_context(app):
             office = Office(**values)
             if hours:
                 office.opening_hours = [OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in hours]
@@ -185,3 +196,51 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def make_appointment(app, clinic):
+    """Factory: an active appointment holding its provider's time, like a confirmed booking."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from clinic_app.booking.service import new_reference, token_hash
+    from clinic_app.booking.slots import time_blocks
+    from clinic_app.models import Appointment, Provider, ProviderTimeBlock, VisitType
+
+    def make(starts_at, provider="amira-haddad", office="fairfax", visit="follow-up", token=None, **overrides):
+        with in_app_context(app):
+            visit_type = _db.session.scalars(select(VisitType).filter_by(slug=visit)).one()
+            length = timedelta(minutes=visit_type.duration_minutes)
+            values = {
+                "reference": new_reference(),
+                "office": _db.session.scalars(select(Office).filter_by(slug=office)).one(),
+                "provider": _db.session.scalars(select(Provider).filter_by(slug=provider)).one(),
+                "visit_type": visit_type,
+                "starts_at": starts_at,
+                "ends_at": starts_at + length,
+                "first_name": "Test",
+                "last_name": "Patient",
+                "date_of_birth": date(1970, 1, 1),
+                "phone": "(703) 555-0123",
+                "email": "patient@example.org",
+                "is_new_patient": False,
+                "reason": "back-pain",
+                "consent_to_contact": True,
+                "screening": {},
+                "screening_outcome": "clear",
+                "manage_token_hash": token_hash(token or uuid.uuid4().hex),
+                "booking_key": uuid.uuid4().hex,
+            }
+            values.update(overrides)
+            appointment = Appointment(**values)
+            appointment.blocks = [
+                ProviderTimeBlock(provider_id=appointment.provider.id, starts_at=block)
+                for block in time_blocks(starts_at, length, timedelta(minutes=visit_type.buffer_minutes))
+            ]
+            _db.session.add(appointment)
+            _db.session.commit()
+            return appointment.id
+
+    return make

@@ -191,7 +191,8 @@ def save_visit(session, draft, *, office, visit_type, reason, provider, now):
 
 def save_time(session, draft, *, slot, now):
     """Store step 2 (a slot the caller found free)."""
-    _save(session, draft, now, time={"starts_at": slot.starts_at.isoformat(), "provider_id": slot.provider.id})
+    _save(session, draft, now, time={"starts_at": slot.starts_at.isoformat(), "provider_id": slot.provider.id},
+          time_taken=None)
 
 
 def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> str:

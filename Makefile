@@ -45,5 +45,9 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed system-deps
 	$(BIN)/python -m pytest
 
+## Throughput and latency of the main pages (gunicorn + wrk on loopback); see bench/run.sh.
+bench: $(VENV)/.test-installed system-deps
+	bench/run.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -72,3 +72,19 @@ def test_seed_keeps_opening_hours_the_clinic_changed(app):
         db.session.commit()
         assert seed_offices(db.session, app.config["OFFICE_SETTINGS"]) == []
         assert fairfax.opening_hours[0].closes == time(12)
+
+
+def test_seed_adds_visit_types_and_providers_with_hours_once(runner, app):
+    from clinic_app.models import Provider, VisitType
+
+    runner.invoke(args=["seed"])
+    second = runner.invoke(args=["seed"])
+    assert "nothing changed" in second.output
+    with app.app_context():
+        visits = {v.slug: (v.duration_minutes, v.buffer_minutes, v.is_telehealth) for v in db.session.scalars(select(VisitType))}
+        assert visits == {"new-patient": (45, 15, False), "follow-up": (30, 0, False), "video-consultation": (30, 0, True)}
+        providers = db.session.scalars(select(Provider)).all()
+        assert len(providers) == 4
+        for provider in providers:
+            assert provider.offices and provider.working_hours
+            assert {h.office for h in provider.working_hours} == set(provider.offices)

@@ -265,9 +265,8 @@ def review():
         try:
             booked = service.confirm_booking(db.session, draft, utcnow(), notify=queue_booking_emails,
                                              rules=booking_rules())
-        except service.SlotTaken as taken:
-            flash(str(taken), "error")
-            return go_to("time")
+        except service.SlotTaken:
+            return go_to("time")  # the time step explains that the time was just taken
         except service.BookingError as error:
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))

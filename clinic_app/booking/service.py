@@ -279,6 +279,11 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
     step = first_incomplete_step(session, draft, now, rules)
     if step != "review":
         session.rollback()
+        # On PostgreSQL each statement sees the latest commits: a parallel confirmation of this
+        # same draft may have just booked the slot, which then looks taken. Same booking, not a loss.
+        existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
+        if existing is not None:
+            return Booked(existing, None)
         if step == "time":
             _clear_time(session, draft, now)
             raise SlotTaken("That time was just taken — here are the times still open.")

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, flash, redirect, session, url_for
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -38,6 +38,8 @@ def current_draft(create=False):
     """This browser's booking in progress; a new one when ``create`` and there is none (or it is booked)."""
     now = utcnow()
     draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
+    if draft is None and session.pop(DRAFT_KEY, None):
+        flash("For your privacy, a booking left unfinished for two hours is cleared. Please start again.", "info")
     if create and (draft is None or draft.appointment_id is not None):
         draft, raw = service.start_draft(db.session, now)
         session[DRAFT_KEY] = raw

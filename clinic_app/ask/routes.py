@@ -3,6 +3,7 @@
 from flask import redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..extensions import db, limiter
 from ..htmx import hx_redirect, render
@@ -18,7 +19,7 @@ SUBMIT_LIMIT = "5 per minute;30 per hour"
 def question_form(offices, formdata=None) -> QuestionForm:
     """The form with the offices as choices, pre-filled from ``?location=`` and ``?reason=``."""
     form = QuestionForm(formdata=formdata) if formdata is not None else QuestionForm()
-    form.office.choices = [(office.slug, office.name) for office in offices]
+    form.office.choices = [SelectChoice(office.slug, office.name) for office in offices]
     if request.method == "GET":
         if request.args.get("location") in {office.slug for office in offices}:
             form.office.data = request.args["location"]

@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, RadioField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..validators import EmailAddress, PlainName, PlainText, USPhone
@@ -44,7 +44,7 @@ def screening_fields():
     return {
         question.key: RadioField(
             question.text,
-            choices=[("yes", "Yes"), ("no", "No")],
+            choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
             validators=[InputRequired("Please answer yes or no.")],
         )
         for question in SCREENING.questions
@@ -94,7 +94,7 @@ class DetailsStepForm(FlaskForm):
     email = EmailField("Email address", filters=[strip], validators=[
         DataRequired("Please enter your email address."), Length(max=254, message="That email address is too long."), EmailAddress()])
     patient_status = RadioField("Have you been seen at our clinic before?", choices=[
-        ("new", "No, I am a new patient"), ("returning", "Yes, I am a returning patient")],
+        SelectChoice("new", "No, I am a new patient"), SelectChoice("returning", "Yes, I am a returning patient")],
         validators=[InputRequired("Please tell us whether you are a new or returning patient.")])
     insurance = StringField("Insurance company (optional)", filters=[strip], validators=[
         Optional(), Length(max=120, message="Please keep this under 120 characters."), PlainText()])

@@ -9,7 +9,12 @@ from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
 from .calendar import build_calendar
 from .forms import CancelForm, ScreeningStepForm, TimeStepForm
-from .notifications import calendar_event, queue_cancellation_emails, queue_reschedule_emails
+from .notifications import (
+    calendar_event,
+    queue_cancellation_emails,
+    queue_reschedule_emails,
+    queue_screening_flag_email,
+)
 from .presenters import appointment_summary, day_label, public_url, slot_label
 from .routes import parse_day
 from .screening import CURRENT as SCREENING
@@ -110,6 +115,8 @@ def reschedule(token):
         screening_ok = screening_form.validate() if needs_screening else True
         parsed = parse_slot_value(form.slot.data) if slot_ok else None
         slot = None
+        if slot_ok and parsed is None:
+            form.slot.errors.append("That time is not available. Please choose one of the times shown.")
         if parsed:
             day = parsed[0].astimezone(appointment.office.tz).date()
             slot = find_slot(db.session, office=appointment.office, visit_type=appointment.visit_type,
@@ -150,3 +157,21 @@ def calendar_file(token):
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
     return no_store(response)
+
+
+@bp.route("/booking/<token>/screening", methods=["GET", "POST"])
+@limiter.limit(MANAGE_LIMIT)
+def rescreen(token):
+    """The health questions again, from the reminder; a "yes" flags the visit and tells the office."""
+    appointment = appointment_or_404(token)
+    form = ScreeningStepForm()
+    outcome = None
+    if appointment.is_active and not appointment.visit_type.is_telehealth and form.validate_on_submit():
+        outcome = service.record_rescreening(db.session, appointment, answers=form.answers(),
+                                             acknowledged=form.acknowledged.data, now=utcnow(),
+                                             notify=queue_screening_flag_email)
+    return no_store(render(
+        "booking/rescreen.html", "booking/_rescreen.html", status=422 if form.errors else 200,
+        appointment=appointment, summary=appointment_summary(appointment), token=token,
+        form=form, screening=SCREENING, outcome=outcome,
+    ))

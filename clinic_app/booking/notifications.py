@@ -121,3 +121,24 @@ def queue_reschedule_emails(appointment, manage_token):
         f"New time: your appointment on {summary['date']} at {summary['time']}",
         "booking_patient", "REQUEST", manage_url,
     ))
+
+
+def queue_reminder_email(appointment, reminder_token):
+    """The reminder: time, place, what to bring, and the link to answer the health questions again."""
+    summary = appointment_summary(appointment)
+    manage_url = public_url("booking.manage", token=reminder_token)
+    screening_url = None if appointment.visit_type.is_telehealth else public_url("booking.rescreen", token=reminder_token)
+    text, html = render_pair("reminder_patient", screening_url=screening_url, **_context(appointment, manage_url))
+    enqueue(db.session, Email(
+        kind="reminder.patient",
+        topic=f"appointment:{appointment.id}",
+        recipients=(appointment.email,),
+        subject=one_line(f"Reminder: your appointment on {summary['date']} at {summary['time']}"),
+        text=text,
+        html=html,
+    ))
+
+
+def queue_screening_flag_email(appointment):
+    """To the office: a patient answered "yes" after the reminder; call them before the visit."""
+    enqueue(db.session, _office_email(appointment, "screening.office", "Screening flagged before visit", "booking_office"))

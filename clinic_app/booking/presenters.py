@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from ..formatting import long_date
 from ..locations.hours import directions_url
@@ -17,8 +17,12 @@ WHAT_TO_BRING = [
 
 
 def public_url(endpoint, **values) -> str:
-    """An absolute address on the public site (for manage links the patient keeps)."""
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
+    """An absolute address on the public site (for links in emails), also outside a request."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=base):  # e.g. reminders sent by the worker
+        return base + url_for(endpoint, **values)
 
 
 def clock(moment) -> str:

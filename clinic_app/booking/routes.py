@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import flash, redirect, request, session, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
@@ -37,6 +38,8 @@ def guard(draft, step):
     if draft.appointment_id is not None:  # already booked: a replay shows the confirmation
         return redirect(url_for("booking.confirmed"), 303) if step == "review" else go_to("visit")
     first = service.step_allowed(db.session, draft, step, utcnow(), booking_rules())
+    if first == "time" and (draft.data or {}).get("time"):
+        service.release_taken_time(db.session, draft, utcnow())  # someone else booked it meanwhile
     return go_to(first) if first else None
 
 
@@ -48,13 +51,14 @@ def visit_form(formdata=None):
     visit_types = db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order)).all()
     providers = db.session.scalars(select(Provider).filter_by(active=True).order_by(Provider.name)).all()
     form = VisitStepForm(formdata=formdata) if formdata is not None else VisitStepForm()
-    form.office.choices = [(o.slug, f"{o.name} — {o.address_lines[0]}") for o in offices]
+    form.office.choices = [SelectChoice(o.slug, f"{o.name} — {o.address_lines[0]}") for o in offices]
     form.visit_type.choices = [
-        (v.slug, f"{v.name} ({v.duration_minutes} minutes{', by video' if v.is_telehealth else ''})") for v in visit_types
+        SelectChoice(v.slug, f"{v.name} ({v.duration_minutes} minutes{', by video' if v.is_telehealth else ''})")
+        for v in visit_types
     ]
-    form.reason.choices = list(VISIT_REASONS.items())
-    form.provider.choices = [("any", "First available")] + [
-        (str(p.id), f"{p.display_name} — {', '.join(o.name for o in p.offices)}") for p in providers
+    form.reason.choices = [SelectChoice(slug, label) for slug, label in VISIT_REASONS.items()]
+    form.provider.choices = [SelectChoice("any", "First available")] + [
+        SelectChoice(str(p.id), f"{p.display_name} — {', '.join(o.name for o in p.offices)}") for p in providers
     ]
     return form, {o.slug: o for o in offices}, {v.slug: v for v in visit_types}, {str(p.id): p for p in providers}
 
@@ -106,7 +110,7 @@ def time_context(draft, view, chosen_day=None, after=None):
         slots = slots_by_day(db.session, office=view.office, visit_type=view.visit_type,
                              provider_id=provider_id, days=[day], now=now, rules=rules)[day]
     day_form = DayForm(formdata=None)
-    day_form.day.choices = [(d.isoformat(), day_label(d)) for d in days]
+    day_form.day.choices = [SelectChoice(d.isoformat(), day_label(d)) for d in days]
     day_form.day.data = day.isoformat() if day else None
     chosen = (draft.data or {}).get("time", {})
     return {

@@ -285,7 +285,7 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
         if existing is not None:
             return Booked(existing, None)
         if step == "time":
-            _clear_time(session, draft, now)
+            release_taken_time(session, draft, now)
             raise SlotTaken("That time was just taken — here are the times still open.")
         raise BookingError("Please complete every step before confirming.")
 
@@ -336,12 +336,13 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
         existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
         if existing is not None:  # the same draft was confirmed by a parallel request
             return Booked(existing, None)
-        _clear_time(session, session.get(BookingDraft, draft.id), now)
+        release_taken_time(session, session.get(BookingDraft, draft.id), now)
         raise SlotTaken("That time was just taken — here are the times still open.") from None
     return Booked(appointment, raw_token)
 
 
-def _clear_time(session, draft, now):
+def release_taken_time(session, draft, now):
+    """Forget a chosen time that someone else booked, and remember to tell the patient why."""
     data = dict(draft.data or {})
     data.pop("time", None)
     data["time_taken"] = True
@@ -375,11 +376,15 @@ def _unused_reference(session) -> str:
 
 
 def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None:
-    """The appointment behind a manage link, or None when the link is wrong or the visit is over."""
+    """The appointment behind a manage link (from the confirmation or the reminder), or None when
+    the link is wrong or the visit is over."""
     if not raw or len(raw) > 100:
         return None
+    hashed = token_hash(raw)
     appointment = session.scalars(
-        select(Appointment).filter_by(manage_token_hash=token_hash(raw))
+        select(Appointment).where(
+            (Appointment.manage_token_hash == hashed) | (Appointment.reminder_token_hash == hashed)
+        )
     ).one_or_none()
     if appointment is None or appointment.ends_at <= now:
         return None
@@ -450,3 +455,24 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
         raise SlotTaken("That time was just taken — please choose another.") from None
     return appointment
 
+
+
+def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> str:
+    """Store the answers given after the reminder; a "yes" flags the visit and tells the office.
+
+    The first answers stay on record next to the new ones. Returns the new outcome.
+    """
+    record = screening.answers_record(answers, acknowledged)
+    session.rollback()
+    appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    history = dict(appointment.screening or {})
+    history.setdefault("rescreenings", [])
+    history["rescreenings"] = [*history["rescreenings"], {**record, "answered_at": now.isoformat()}]
+    appointment.screening = history
+    if record["outcome"] == screening.Outcome.FLAGGED:
+        appointment.screening_outcome = screening.Outcome.FLAGGED
+        if notify is not None:
+            notify(appointment)
+    appointment.updated_at = now
+    session.commit()
+    return record["outcome"]

@@ -65,6 +65,9 @@ class Appointment(db.Model):
     # One per booking in progress: replaying the confirmation finds this row instead of booking twice.
     booking_key: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)  # calendar SEQUENCE, raised on each change
+    # The reminder goes out once; its link carries a second token (also stored only as a hash).
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(300), default="")

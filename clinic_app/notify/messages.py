@@ -6,8 +6,12 @@ from .outbox import Email
 
 
 def one_line(text: str) -> str:
-    """Header-safe text: any line break or tab becomes a space."""
-    return " ".join(text.split())
+    """Header-safe subject text: line breaks and tabs become spaces, dashes plain hyphens.
+
+    Flask-Mail folds a non-ASCII subject into several encoded words, which mail programs show
+    with stray spaces; our own punctuation stays ASCII so that only names ever need encoding.
+    """
+    return " ".join(text.replace("\u2014", "-").replace("\u2013", "-").split())
 
 
 def render_pair(name: str, **context) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from . import models, notify  # noqa: F401  (every table registered before migra
 from .cli import register_commands
 from .database import configure_sqlite
 from .errors import register_errorhandlers
-from .extensions import csrf, db, limiter, mail, migrate
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .htmx import add_vary_header
 from .request_log import register_request_log
 from .site_context import register_context
@@ -60,11 +60,13 @@ def register_extensions(app):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     notify.init_app(app)
 
 
 def register_blueprints(app):
     """Mount each feature at its URL prefix."""
+    from .admin import bp as admin_bp
     from .articles import bp as articles_bp
     from .ask import bp as ask_bp
     from .booking import bp as booking_bp
@@ -78,3 +80,4 @@ def register_blueprints(app):
     app.register_blueprint(ask_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

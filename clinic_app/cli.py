@@ -1,15 +1,18 @@
-"""Command-line tasks: ``flask seed``, ``flask outbox send``."""
+"""Command-line tasks: ``flask seed``, ``flask outbox send|work``, ``flask users create|set-password``."""
 
+import os
 import threading
 from datetime import timedelta
 
 import click
 from flask import current_app
+from sqlalchemy import select
 from flask.cli import with_appcontext
 
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
 from .extensions import db
+from .models import Office, Role, StaffUser
 from .notify.outbox import send_pending
 from .notify.worker import run_worker, stop_on_signals
 from .seed import seed_offices, seed_scheduling
@@ -74,7 +77,57 @@ def outbox_work_command(poll):
     click.echo(f"Outbox worker stopped after {rounds} round(s).")
 
 
+@click.group("users")
+def users_group():
+    """Back-office accounts."""
+
+
+def _read_password(env_name):
+    password = os.environ.get(env_name) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        raise click.BadParameter("the password needs at least 12 characters")
+    return password
+
+
+@users_group.command("create")
+@click.option("--email", required=True, help="Sign-in email address.")
+@click.option("--name", default="", help="Name shown in bookings' history.")
+@click.option("--role", type=click.Choice(Role.ALL), required=True, help="admin: every office; staff: chosen offices.")
+@click.option("--office", "offices", multiple=True, help="Office slug (repeat for several); required for staff.")
+@with_appcontext
+def users_create_command(email, name, role, offices):
+    """Create a user; the password is prompted for, or read from CLINIC_USER_PASSWORD."""
+    email = email.strip().lower()
+    if db.session.scalars(select(StaffUser).filter_by(email=email)).first():
+        raise click.BadParameter(f"{email} already has an account", param_hint="--email")
+    chosen = list(db.session.scalars(select(Office).where(Office.slug.in_(offices))))
+    if len(chosen) != len(set(offices)):
+        raise click.BadParameter("unknown office; use " + ", ".join(db.session.scalars(select(Office.slug))), param_hint="--office")
+    if role == Role.STAFF and not chosen:
+        raise click.BadParameter("staff need at least one --office", param_hint="--office")
+    user = StaffUser(email=email, name=name, role=role, offices=chosen)
+    user.set_password(_read_password("CLINIC_USER_PASSWORD"))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}" + (f" for {', '.join(o.slug for o in chosen)}" if chosen else ""))
+
+
+@users_group.command("set-password")
+@click.option("--email", required=True)
+@with_appcontext
+def users_set_password_command(email):
+    """Set a user's password (prompted, or CLINIC_USER_PASSWORD); their sessions end."""
+    user = db.session.scalars(select(StaffUser).filter_by(email=email.strip().lower())).first()
+    if user is None:
+        raise click.BadParameter(f"no account for {email}", param_hint="--email")
+    user.set_password(_read_password("CLINIC_USER_PASSWORD"))
+    user.session_version += 1
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}; their sessions are ended.")
+
+
 def register_commands(app):
     """Attach the clinic's commands to ``flask``."""
+    app.cli.add_command(users_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(outbox_group)

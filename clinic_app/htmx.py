@@ -13,7 +13,7 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, fragment: str, status: int = 200, **context):
+def render(page: str, fragment: str, /, status: int = 200, **context):
     """Render ``fragment`` for htmx and ``page`` (which includes the fragment) otherwise."""
     template = fragment if is_htmx() else page
     return make_response(render_template(template, **context), status)

@@ -244,3 +244,47 @@ def make_appointment(app, clinic):
             return appointment.id
 
     return make
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app, offices):
+    """Factory: a back-office user (role admin or staff, offices by slug), password ``PASSWORD``."""
+    from clinic_app.models import StaffUser
+
+    def make(email="admin@example.org", role="admin", office_slugs=(), name="", password=PASSWORD):
+        with in_app_context(app):
+            user = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role,
+                             offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs])
+            user.set_password(password)
+            _db.session.add(user)
+            _db.session.commit()
+            return user.id
+
+    return make
+
+
+def sign_in(client, email, password=PASSWORD):
+    """Sign in through the real form (CSRF token and all); return the response."""
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture
+def admin_client(app, make_user):
+    """A client signed in as an admin (every office)."""
+    make_user("admin@example.org", "admin")
+    client = app.test_client()
+    assert sign_in(client, "admin@example.org").status_code == 303
+    return client
+
+
+@pytest.fixture
+def fairfax_staff_client(app, make_user):
+    """A client signed in as front-desk staff of the Fairfax office only."""
+    make_user("fairfax.desk@example.org", "staff", ["fairfax"])
+    client = app.test_client()
+    assert sign_in(client, "fairfax.desk@example.org").status_code == 303
+    return client

@@ -1,0 +1,56 @@
+"""What staff do to an appointment, each recorded in the audit log in the same transaction."""
+
+from ..booking.notifications import queue_cancellation_emails
+from ..booking.service import cancel_appointment
+from ..models import AppointmentNote, AppointmentStatus, AuditEntry
+
+# Which status an action leads to, and from which statuses it is allowed.
+TRANSITIONS = {
+    "confirm": (AppointmentStatus.CONFIRMED, {AppointmentStatus.BOOKED}),
+    "complete": (AppointmentStatus.COMPLETED, set(AppointmentStatus.ACTIVE)),
+    "no_show": (AppointmentStatus.NO_SHOW, set(AppointmentStatus.ACTIVE)),
+    "cancel": (AppointmentStatus.CANCELLED, set(AppointmentStatus.ACTIVE)),
+}
+
+
+class ActionRefused(Exception):
+    """The action does not apply to the appointment as it is now."""
+
+
+def allowed_actions(appointment) -> list[str]:
+    """The actions that make sense for the appointment's current status."""
+    return [name for name, (_, sources) in TRANSITIONS.items() if appointment.status in sources]
+
+
+def audit(session, user, action, appointment=None, **changes):
+    """Record who did what (the caller commits)."""
+    session.add(AuditEntry(user_id=user.id if user else None, appointment_id=appointment.id if appointment else None,
+                           action=action, changes=changes))
+
+
+def change_status(session, user, appointment, action, now, reason=""):
+    """Confirm, complete, mark no-show or cancel; cancelling frees the time and emails the patient.
+
+    :raise ActionRefused: the action does not fit the current status (e.g. confirming a
+        cancelled visit).
+    """
+    if action not in TRANSITIONS or appointment.status not in TRANSITIONS[action][1]:
+        raise ActionRefused(f"This appointment is {appointment.status}; it cannot be changed that way.")
+    before, after = appointment.status, TRANSITIONS[action][0]
+    if action == "cancel":
+        def notify(cancelled):
+            audit(session, user, "cancel", cancelled, status=[before, after], reason=reason)
+            queue_cancellation_emails(cancelled)
+        cancel_appointment(session, appointment, now=now, reason=reason, notify=notify)
+        return
+    appointment.status = after
+    appointment.updated_at = now
+    audit(session, user, action, appointment, status=[before, after])
+    session.commit()
+
+
+def add_note(session, user, appointment, text, now):
+    """An internal note, kept with the appointment and in its history."""
+    session.add(AppointmentNote(appointment_id=appointment.id, user_id=user.id, text=text, created_at=now))
+    audit(session, user, "note", appointment, note=text[:200])
+    session.commit()

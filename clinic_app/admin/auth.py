@@ -1,0 +1,127 @@
+"""Signing in and out. Sessions are tied to a per-user version, so logout ends them all."""
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db, limiter, login_manager
+from ..htmx import hx_redirect, is_htmx
+from ..models import StaffUser
+from ..timeutil import utcnow
+from . import bp
+from .forms import LoginForm, PasswordForm
+
+# Failed sign-ins only are counted (a successful one answers 303), per address and per account.
+FAILED_LOGIN_LIMIT = "5 per 15 minutes"
+PUBLIC_ENDPOINTS = {"admin.login"}
+
+login_manager.login_view = "admin.login"
+login_manager.login_message = "Please sign in to see this page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """The signed-in user, if the session still carries their current session version."""
+    try:
+        raw_id, version = user_id.split(":")
+        user = db.session.get(StaffUser, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+@bp.before_request
+def require_login():
+    """Every back-office page needs a signed-in user; the sign-in page itself excepted."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        if is_htmx():  # a whole-page redirect, not a login form swapped into a table
+            return hx_redirect(url_for("admin.login"))
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def never_cache(response):
+    """Back-office pages hold patient information: no browser or proxy may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _account_key():
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _failed(response):
+    return response.status_code != 303
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], deduct_when=_failed)
+@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], key_func=_account_key, deduct_when=_failed)
+def login():
+    """Sign in with email and password; the session is renewed on success."""
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.bookings"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalars(select(StaffUser).filter_by(email=form.email.data.lower())).one_or_none()
+        if user is not None and user.active and user.check_password(form.password.data):
+            next_url = session.get("_next_admin")
+            session.clear()  # a fresh session: nothing from before sign-in carries over
+            user.last_login_at = utcnow()
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_admin_next(request.args.get("next") or next_url), 303)
+        form.password.errors.append("That email and password do not match an account.")
+    return render_template("admin/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.errorhandler(429)
+def too_many_attempts(_error):
+    """Too many failed sign-ins: say so plainly and keep the page."""
+    form = LoginForm()
+    form.password.errors.append("Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password.")
+    return render_template("admin/login.html", form=form), 429
+
+
+def safe_admin_next(target):
+    """Only a back-office path is a valid place to return to after sign-in."""
+    if target and target.startswith("/admin/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.bookings")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out here and on every other device."""
+    current_user.session_version += 1
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("admin.login"), 303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Change your own password; your other sessions end."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct.")
+        else:
+            current_user.set_password(form.new_password.data)
+            current_user.session_version += 1
+            db.session.commit()
+            login_user(current_user)  # this session continues under the new version
+            flash("Your password is changed. Other devices are signed out.", "info")
+            return redirect(url_for("admin.bookings"), 303)
+    return render_template("admin/password.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,7 @@
+"""(being written)"""
+from . import bp
+
+
+@bp.get("/calendar")
+def calendar():
+    return "calendar"

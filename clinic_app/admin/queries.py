@@ -1,0 +1,133 @@
+"""What a back-office user may see: every query is narrowed to their offices first."""
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+
+from ..models import Appointment, AppointmentStatus, Office, Provider
+
+CLINIC_TZ = ZoneInfo("America/New_York")  # both offices; used for "today" in filters
+PER_PAGE = 25
+
+
+@dataclass
+class BookingFilters:
+    """The bookings list's filters, as read from the query string."""
+
+    q: str = ""
+    office: str = ""
+    provider: int | None = None
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    flagged: bool = False
+    page: int = 1
+
+    def as_args(self, **changes) -> dict:
+        """The filters as URL arguments (for pagination links and the export)."""
+        values = {
+            "q": self.q, "office": self.office, "provider": self.provider or "", "status": self.status,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+            "flagged": "y" if self.flagged else "", "page": self.page if self.page > 1 else "",
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class Page:
+    """One page of results."""
+
+    items: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def visible_offices(session, user) -> list[Office]:
+    """Every office for an admin, the assigned ones for staff."""
+    if user.is_admin:
+        return list(session.scalars(select(Office).order_by(Office.name)))
+    return list(user.offices)
+
+
+def visible_office_ids(session, user) -> list[int]:
+    return [office.id for office in visible_offices(session, user)]
+
+
+def appointment_for(session, user, appointment_id) -> Appointment | None:
+    """The appointment if this user may see it, else None (the view answers 404 either way)."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.office_id not in visible_office_ids(session, user):
+        return None
+    return appointment
+
+
+def _digits_only(column):
+    for char in "()- .+":
+        column = func.replace(column, char, "")
+    return column
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=CLINIC_TZ)
+
+
+def bookings_query(session, user, filters: BookingFilters, now: datetime):
+    """The appointments matching ``filters`` within the user's offices, soonest first.
+
+    With no dates given the list starts today (upcoming); an office the user may not see
+    matches nothing rather than everything.
+    """
+    query = select(Appointment).where(Appointment.office_id.in_(visible_office_ids(session, user)))
+    if filters.office:
+        query = query.join(Office, Appointment.office_id == Office.id).where(Office.slug == filters.office)
+    if filters.provider:
+        query = query.where(Appointment.provider_id == filters.provider)
+    if filters.status in AppointmentStatus.LABELS:
+        query = query.where(Appointment.status == filters.status)
+    date_from = filters.date_from or (None if filters.date_to else now.astimezone(CLINIC_TZ).date())
+    if date_from:
+        query = query.where(Appointment.starts_at >= _day_start(date_from))
+    if filters.date_to:
+        query = query.where(Appointment.starts_at < _day_start(filters.date_to + timedelta(days=1)))
+    if filters.flagged:
+        query = query.where(Appointment.screening_outcome == "flagged")
+    if filters.q:
+        term = f"%{filters.q.lower()}%"
+        conditions = [
+            func.lower(Appointment.first_name + " " + Appointment.last_name).like(term),
+            func.lower(Appointment.last_name).like(term),
+            func.lower(Appointment.email).like(term),
+            func.upper(Appointment.reference) == filters.q.upper(),
+        ]
+        digits = re.sub(r"\D", "", filters.q)
+        if len(digits) >= 4:
+            conditions.append(_digits_only(Appointment.phone).like(f"%{digits[-10:]}%"))
+        query = query.where(or_(*conditions))
+    return query.order_by(Appointment.starts_at, Appointment.id)
+
+
+def bookings_page(session, user, filters: BookingFilters, now: datetime, per_page=PER_PAGE) -> Page:
+    """One page of the filtered list, and how many match in all."""
+    query = bookings_query(session, user, filters, now)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = min(max(filters.page, 1), max(1, math.ceil(total / per_page)))
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def visible_providers(session, user) -> list[Provider]:
+    """Clinicians who work at any of the user's offices."""
+    offices = visible_offices(session, user)
+    providers = session.scalars(select(Provider).order_by(Provider.name)).all()
+    return [p for p in providers if set(p.offices) & set(offices)]

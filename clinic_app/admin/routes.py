@@ -1,0 +1,193 @@
+"""The bookings list (filters, search, pages, CSV export) and one appointment with its actions."""
+
+import csv
+import io
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..booking.presenters import appointment_summary
+from ..extensions import db
+from ..htmx import render
+from ..models import AppointmentNote, AppointmentStatus, AuditEntry, OutboxMessage
+from ..reasons import reason_label
+from ..timeutil import utcnow
+from . import bp
+from .actions import ActionRefused, add_note, allowed_actions, audit, change_status
+from .forms import ActionForm, BookingFilterForm, NoteForm, ReasonForm
+from .presenters import local_time
+from .queries import BookingFilters, appointment_for, bookings_page, bookings_query, visible_offices, visible_providers
+
+ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
+
+
+def read_filters(form) -> BookingFilters:
+    """The filters from the query string; anything unreadable is ignored, never an error."""
+    def as_int(value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    return BookingFilters(
+        q=(form.q.data or "")[:100],
+        office=form.office.data or "",
+        provider=as_int(form.provider.data),
+        status=form.status.data or "",
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+        flagged=bool(form.flagged.data),
+        page=as_int(request.args.get("page")) or 1,
+    )
+
+
+def filter_form():
+    form = BookingFilterForm(request.args)
+    form.validate()
+    form.office.choices = [SelectChoice("", "All my offices")] + [
+        SelectChoice(o.slug, o.name) for o in visible_offices(db.session, current_user)]
+    form.provider.choices = [SelectChoice("", "All clinicians")] + [
+        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user)]
+    form.status.choices = [SelectChoice("", "Any status")] + [
+        SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()]
+    return form
+
+
+def booking_rows(appointments):
+    """Table rows, ready to show, times in office time."""
+    return [
+        {
+            "id": a.id,
+            "reference": a.reference,
+            "when": local_time(a.starts_at, a.office),
+            "patient": a.patient_name,
+            "office": a.office.name,
+            "clinician": a.provider.display_name,
+            "visit": a.visit_type.name,
+            "status": AppointmentStatus.LABELS[a.status],
+            "flagged": a.screening_outcome == "flagged",
+        }
+        for a in appointments
+    ]
+
+
+@bp.get("/")
+def bookings():
+    """Upcoming bookings; filters and search update the list (htmx) and stay in the URL."""
+    form = filter_form()
+    filters = read_filters(form)
+    page = bookings_page(db.session, current_user, filters, utcnow())
+    return render("admin/bookings.html", "admin/_bookings_table.html", form=form, filters=filters,
+                  page=page, rows=booking_rows(page.items))
+
+
+@bp.get("/bookings.csv")
+def export_bookings():
+    """The filtered list as CSV (every page); the export itself goes in the audit log."""
+    filters = read_filters(filter_form())
+    appointments = list(db.session.scalars(bookings_query(db.session, current_user, filters, utcnow())))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Reference", "Date and time", "Office", "Clinician", "Visit", "Status", "First name",
+                     "Last name", "Phone", "Email", "New patient", "Reason", "Screening"])
+    for a in appointments:
+        writer.writerow([a.reference, local_time(a.starts_at, a.office), a.office.name, a.provider.display_name,
+                         a.visit_type.name, AppointmentStatus.LABELS[a.status], _cell(a.first_name),
+                         _cell(a.last_name), _cell(a.phone), _cell(a.email), "yes" if a.is_new_patient else "no",
+                         reason_label(a.reason), a.screening_outcome])
+    audit(db.session, current_user, "export", None, filters=filters.as_args(page=""), rows=len(appointments))
+    db.session.commit()
+    response = make_response(out.getvalue())
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="bookings-{date.today().isoformat()}.csv"'
+    return response
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet never runs a patient's text as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def detail_context(appointment, reason_form=None, note_form=None):
+    history = db.session.scalars(
+        select(AuditEntry).filter_by(appointment_id=appointment.id).order_by(AuditEntry.created_at.desc())
+    ).all()
+    emails = db.session.scalars(
+        select(OutboxMessage).filter_by(topic=f"appointment:{appointment.id}").order_by(OutboxMessage.created_at)
+    ).all()
+    notes = db.session.scalars(
+        select(AppointmentNote).filter_by(appointment_id=appointment.id).order_by(AppointmentNote.created_at.desc())
+    ).all()
+    return {
+        "appointment": appointment,
+        "summary": appointment_summary(appointment),
+        "reason": reason_label(appointment.reason),
+        "status_label": AppointmentStatus.LABELS[appointment.status],
+        "actions": [(name, ACTION_LABELS[name]) for name in allowed_actions(appointment) if name != "cancel"],
+        "can_cancel": "cancel" in allowed_actions(appointment),
+        "history": history,
+        "emails": emails,
+        "notes": notes,
+        "local_time": local_time,
+        "action_form": ActionForm(),
+        "reason_form": reason_form or ReasonForm(),
+        "note_form": note_form or NoteForm(),
+    }
+
+
+def visible_or_404(appointment_id):
+    appointment = appointment_for(db.session, current_user, appointment_id)
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
+@bp.get("/appointments/<int:appointment_id>")
+def appointment(appointment_id):
+    """One appointment: patient, reason, notes, screening, emails, history, and actions."""
+    return render("admin/appointment.html", "admin/_appointment.html", **detail_context(visible_or_404(appointment_id)))
+
+
+@bp.post("/appointments/<int:appointment_id>/<any(confirm, complete, no_show):action>")
+def appointment_action(appointment_id, action):
+    """Confirm, mark completed or mark no-show."""
+    appointment = visible_or_404(appointment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            change_status(db.session, current_user, appointment, action, utcnow())
+            flash(f"{ACTION_LABELS[action]}: done.", "info")
+        except ActionRefused as refused:
+            flash(str(refused), "error")
+    return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+def cancel_appointment(appointment_id):
+    """Cancel with a reason; the time is freed and the patient is emailed."""
+    appointment = visible_or_404(appointment_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            change_status(db.session, current_user, appointment, "cancel", utcnow(), reason=form.reason.data)
+            flash("The appointment is cancelled and the patient has been emailed.", "info")
+        except ActionRefused as refused:
+            flash(str(refused), "error")
+        return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+    return render("admin/appointment.html", "admin/_appointment.html", status=422,
+                  **detail_context(appointment, reason_form=form))
+
+
+@bp.post("/appointments/<int:appointment_id>/notes")
+def add_appointment_note(appointment_id):
+    """Add an internal note."""
+    appointment = visible_or_404(appointment_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        add_note(db.session, current_user, appointment, form.text.data, utcnow())
+        flash("Note added.", "info")
+        return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+    return render("admin/appointment.html", "admin/_appointment.html", status=422,
+                  **detail_context(appointment, note_form=form))

@@ -1,0 +1,108 @@
+"""Clinic staff who sign in to the back office, and the record of what they changed."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .office import Office
+from .types import UTCDateTime
+
+staff_office = Table(
+    "staff_office",
+    db.metadata,
+    Column("user_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("office.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role:
+    """What a back-office user may see."""
+
+    ADMIN = "admin"  # every office
+    STAFF = "staff"  # only the offices assigned to them
+    ALL = (ADMIN, STAFF)
+
+
+class StaffUser(UserMixin, db.Model):
+    """A front-desk worker or clinic admin."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised on logout and password change: every session signed with an older value ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    offices: Mapped[list[Office]] = relationship(secondary=staff_office, order_by="Office.name")
+
+    def set_password(self, password: str):
+        """Store a scrypt hash of the password (never the password)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` matches."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session, tied to the current session version."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def label(self) -> str:
+        """How the user appears in the history of a booking."""
+        return self.name or self.email
+
+    def __repr__(self):
+        return f"<StaffUser {self.id} {self.role}>"
+
+
+class AuditEntry(db.Model):
+    """Who changed what, and when: one row per action in the back office."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    # {"field": [before, after]} for changes; other details for exports and notes.
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    user: Mapped[StaffUser | None] = relationship()
+
+    def __repr__(self):
+        return f"<AuditEntry {self.action}>"
+
+
+class AppointmentNote(db.Model):
+    """An internal note on an appointment, for staff only."""
+
+    __tablename__ = "appointment_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[StaffUser | None] = relationship()

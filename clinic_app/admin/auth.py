@@ -87,7 +87,7 @@ def login():
 def too_many_attempts(_error):
     """Too many failed sign-ins: say so plainly and keep the page."""
     form = LoginForm()
-    form.password.errors.append("Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password.")
+    form.password.errors = ["Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."]
     return render_template("admin/login.html", form=form), 429
 
 

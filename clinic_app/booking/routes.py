@@ -161,7 +161,7 @@ def time():
             return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
     taken = (draft.data or {}).get("time_taken")
     if taken and request.method == "GET":
-        form.slot.errors.append("That time was just taken — here are the times still open.")
+        form.slot.errors = ["That time was just taken — here are the times still open."]  # not validated yet
     context = time_context(draft, view, chosen_day, parse_day(request.args.get("after")))
     return show_step("time", status=422 if form.errors and request.method == "POST" else 200, form=form, **context)
 

@@ -62,7 +62,8 @@ def _context(appointment, manage_url=None):
 def _office_email(appointment, kind, headline, template):
     summary = appointment_summary(appointment)
     flag = "SCREENING FLAGGED — " if appointment.screening_outcome == "flagged" else ""
-    text, html = render_pair(template, headline=headline, **_context(appointment))
+    admin_url = public_url("admin.appointment", appointment_id=appointment.id)
+    text, html = render_pair(template, headline=headline, admin_url=admin_url, **_context(appointment))
     return Email(
         kind=kind,
         topic=f"appointment:{appointment.id}",

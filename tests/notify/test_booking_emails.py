@@ -63,6 +63,8 @@ def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clini
                      "Sciatica or pain down the leg", "SECRET-NOTE", "all answers no"]:
         assert expected in office_text
     assert "Rosa Parkes" in office_html and office_files == []
+    appointment_id = re.search(r"http://localhost/admin/appointments/(\d+)", office_text).group(1)
+    assert f'href="http://localhost/admin/appointments/{appointment_id}"' in office_html
 
     patient_subject, patient_text, patient_html, [ics] = parts(by_recipient[("rosa@example.org",)])
     assert patient_subject == "Your appointment on Monday, December 7, 2026 at 10:00 AM EST - Spine & Nerve Clinic"

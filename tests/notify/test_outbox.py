@@ -189,3 +189,25 @@ def test_concurrent_senders_deliver_each_email_once_on_postgresql(postgres_url, 
 
 def test_concurrent_senders_deliver_each_email_once_on_sqlite(smtp_server, tmp_path):
     check_each_email_sent_once(f"sqlite:///{tmp_path / 'senders.sqlite3'}", smtp_server, tmp_path)
+
+
+def test_a_silent_mail_server_cannot_hang_the_sender(app):
+    import socket
+    import time as clock
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts connections, never says a word
+    app.config.update(MAIL_BACKEND="smtp", MAIL_TIMEOUT=1)
+    app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", silent.getsockname()[1]
+    [row_id] = queue(app)
+    try:
+        started = clock.monotonic()
+        with app.app_context():
+            report = send_pending()
+        elapsed = clock.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 10
+    assert report.retrying == 1
+    assert row(app, row_id).last_error in {"TimeoutError", "SMTPServerDisconnected"}

@@ -3,11 +3,13 @@
 import contextlib
 import os
 import re
+import tempfile
 import uuid
 
 import psycopg
 import pytest
 from flask import has_app_context
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy.engine import make_url
 
 from clinic_app import create_app
@@ -37,6 +39,11 @@ def need_service(message):
     pytest.skip(message)
 
 
+# Every test builds its own app; compiled templates are shared (Jinja checks each source's
+# checksum before reusing its code, so what is rendered is unchanged).
+TEMPLATE_CODE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="clinic-jinja-"))
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app with the testing config and an empty schema in a fresh SQLite file."""
@@ -45,6 +52,7 @@ def app(tmp_path):
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
         MAIL_SINK_DIR=str(tmp_path / "mail"),
     )
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         _db.create_all()
     yield app

@@ -1,12 +1,210 @@
-"""(being written)"""
+"""The questions inbox and the email outbox: lists, one question, and "Retry now"."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+
+from ..extensions import db
+from ..htmx import render
+from ..models import OutboxMessage, OutboxStatus, QuestionStatus
+from ..notify.outbox import send_pending
+from ..timeutil import utcnow
 from . import bp
+from .forms import ActionForm
+from .inbox import (
+    RETRYABLE,
+    RetryRefused,
+    failed_email_count,
+    new_question_count,
+    outbox_message_for,
+    outbox_page,
+    parse_topic,
+    question_for,
+    questions_page,
+    retry_email,
+    set_question_status,
+)
+from .presenters import local_time
+from .queries import CLINIC_TZ
+
+QUESTION_STATE_LABELS = {QuestionStatus.NEW: "New", QuestionStatus.READ: "Read", QuestionStatus.ANSWERED: "Answered"}
+EMAIL_STATUS_LABELS = {OutboxStatus.PENDING: "Waiting", OutboxStatus.SENDING: "Sending",
+                       OutboxStatus.SENT: "Sent", OutboxStatus.FAILED: "Failed"}
+
+
+class QuestionFilterForm(FlaskForm):
+    """The questions list's state filter (a GET form: no CSRF token, state kept in the URL)."""
+
+    class Meta:
+        csrf = False
+
+    state = SelectField("Show", choices=[SelectChoice(*pair) for pair in (
+        ("", "Not answered yet"), ("new", "New"), ("read", "Read"), ("answered", "Answered"),
+        ("all", "All questions"))], validate_choice=False)
+
+
+class OutboxFilterForm(FlaskForm):
+    """The outbox's status filter (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Show", choices=[SelectChoice(*pair) for pair in (
+        ("", "Not sent yet"), ("failed", "Failed"), ("pending", "Waiting to send"), ("sending", "Sending now"),
+        ("sent", "Sent"), ("all", "All emails"))], validate_choice=False)
+
+
+def page_number() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def chosen(form, name) -> str:
+    """The filter's value if it is one of its choices, else the default ("")."""
+    value = form[name].data or ""
+    return value if value in {choice.value for choice in form[name].choices} else ""
+
+
+def clinic_time(moment) -> str:
+    """Mon Dec 7, 2026 10:00 AM, in the clinic's time (an email may concern no single office)."""
+    local = moment.astimezone(CLINIC_TZ)
+    return f"{local:%a %b} {local.day}, {local.year} {local.hour % 12 or 12}:{local:%M} {local:%p}"
+
+
+# Questions
+
+
+def question_or_404(question_id):
+    question = question_for(db.session, current_user, question_id)
+    if question is None:
+        abort(404)
+    return question
 
 
 @bp.get("/questions")
 def questions():
-    return "questions"
+    """Patients' questions to the user's offices, newest first, filtered by state."""
+    form = QuestionFilterForm(request.args)
+    state = chosen(form, "state")
+    form.state.data = state
+    page = questions_page(db.session, current_user, state, page_number())
+    rows = [
+        {
+            "id": q.id,
+            "received": local_time(q.created_at, q.office),
+            "name": q.name,
+            "office": q.office.name,
+            "preview": q.message if len(q.message) <= 90 else q.message[:90].rstrip() + "…",
+            "status": QUESTION_STATE_LABELS[q.status],
+            "is_new": q.status == QuestionStatus.NEW,
+        }
+        for q in page.items
+    ]
+    return render("admin/questions.html", "admin/_questions_table.html", form=form, state=state, page=page,
+                  rows=rows, new_count=new_question_count(db.session, current_user))
+
+
+@bp.get("/questions/<int:question_id>")
+def question(question_id):
+    """One question; opening a new one marks it read (recorded in the audit log)."""
+    question = question_or_404(question_id)
+    if question.status == QuestionStatus.NEW:
+        set_question_status(db.session, current_user, question, QuestionStatus.READ)
+    return render_template("admin/question.html", question=question,
+                           received=local_time(question.created_at, question.office),
+                           status_label=QUESTION_STATE_LABELS[question.status],
+                           can_mark_answered=question.status != QuestionStatus.ANSWERED,
+                           action_form=ActionForm())
+
+
+@bp.post("/questions/<int:question_id>/<any(answered, unread):change>")
+def mark_question(question_id, change):
+    """Mark a question answered, or unread (back to new); back to the list either way."""
+    question = question_or_404(question_id)
+    if ActionForm().validate_on_submit():
+        status = QuestionStatus.ANSWERED if change == "answered" else QuestionStatus.NEW
+        set_question_status(db.session, current_user, question, status)
+        flash(f"Question #{question.id} marked {'answered' if change == 'answered' else 'unread'}.", "info")
+    return redirect(url_for("admin.questions"), 303)
+
+
+# Outbox
+
+
+def email_rows(messages):
+    """Outbox table rows, ready to show; a link for emails about an appointment or a question."""
+    rows = []
+    for m in messages:
+        topic = parse_topic(m.topic)
+        link = None
+        if topic and topic[0] == "appointment":
+            link = (url_for("admin.appointment", appointment_id=topic[1]), f"Appointment #{topic[1]}")
+        elif topic:
+            link = (url_for("admin.question", question_id=topic[1]), f"Question #{topic[1]}")
+        rows.append({
+            "id": m.id,
+            "created": clinic_time(m.created_at),
+            "kind": m.kind,
+            "recipients": ", ".join(m.recipients or []),
+            "subject": m.subject,
+            "status": EMAIL_STATUS_LABELS.get(m.status, m.status),
+            "failed": m.status == OutboxStatus.FAILED,
+            "sent_at": clinic_time(m.sent_at) if m.sent_at else "",
+            "attempts": m.attempts,
+            "next_attempt": clinic_time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else "",
+            "last_error": m.last_error or "",
+            "link": link,
+            "can_retry": m.status in RETRYABLE,
+        })
+    return rows
 
 
 @bp.get("/outbox")
 def outbox():
-    return "outbox"
+    """Emails not yet sent (or another status), newest first; failed ones stand out and can be retried."""
+    form = OutboxFilterForm(request.args)
+    status = chosen(form, "status")
+    form.status.data = status
+    page = outbox_page(db.session, current_user, status, page_number())
+    return render("admin/outbox.html", "admin/_outbox_table.html", form=form, status_filter=status, page=page,
+                  rows=email_rows(page.items), failed_count=failed_email_count(db.session, current_user),
+                  action_form=ActionForm())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry_outbox_message(message_id):
+    """Try a pending or failed email again now, and say whether it went out."""
+    message = outbox_message_for(db.session, current_user, message_id)
+    if message is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            retry_email(db.session, current_user, message, utcnow(), current_app.config["OUTBOX_MAX_ATTEMPTS"])
+        except RetryRefused as refused:
+            flash(str(refused), "error")
+        else:
+            attempts_before_send = message.attempts
+            # Delivers every due email, this one included; a down mail server stops the run at once.
+            send_pending()
+            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            flash(*retry_outcome(message, attempts_before_send))
+    return redirect(url_for("admin.outbox"), 303)
+
+
+def retry_outcome(message, attempts_before_send) -> tuple[str, str]:
+    """The flash message (and its category) for an email just retried."""
+    if message.status == OutboxStatus.SENT:
+        return "Sent.", "info"
+    if message.status == OutboxStatus.SENDING:
+        return "It is being sent right now. Please reload the page in a moment.", "info"
+    if message.attempts == attempts_before_send:  # the run stopped (server down) before reaching it
+        return ("Not sent yet: sending stopped at an earlier email, so the mail server is probably down. "
+                "It will be tried again automatically."), "error"
+    if message.status == OutboxStatus.FAILED:
+        return (f"Still failing: {message.last_error}. It is marked failed again; "
+                "please check the mail server, then retry."), "error"
+    return (f"Still failing: {message.last_error}. "
+            f"It will be tried again automatically at {clinic_time(message.next_attempt_at)}."), "error"

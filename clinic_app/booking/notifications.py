@@ -89,39 +89,33 @@ def _patient_email(appointment, kind, subject, template, method, manage_url=None
     )
 
 
+def _queue_pair(appointment, event, headline, patient_subject, patient_template, method, manage_token=None):
+    """One email to the office and one to the patient about the same change."""
+    summary = appointment_summary(appointment)
+    manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
+    enqueue(db.session, _office_email(appointment, f"{event}.office", headline, "booking_office"))
+    enqueue(db.session, _patient_email(
+        appointment, f"{event}.patient", patient_subject.format(**summary), patient_template, method, manage_url,
+    ))
+
+
 def queue_booking_emails(appointment, manage_token):
     """New booking: the office is told at once; the patient gets a confirmation and invitation."""
-    manage_url = public_url("booking.manage", token=manage_token)
-    summary = appointment_summary(appointment)
-    enqueue(db.session, _office_email(appointment, "booking.office", "New booking", "booking_office"))
-    enqueue(db.session, _patient_email(
-        appointment, "booking.patient",
-        f"Your appointment on {summary['date']} at {summary['time']} — {current_app.config['CLINIC_NAME']}",
-        "booking_patient", "REQUEST", manage_url,
-    ))
+    clinic = current_app.config["CLINIC_NAME"]
+    _queue_pair(appointment, "booking", "New booking", "Your appointment on {date} at {time} - " + clinic.replace("{", "{{").replace("}", "}}"),
+                "booking_patient", "REQUEST", manage_token)
 
 
 def queue_cancellation_emails(appointment):
     """Cancelled: the office frees the time; the patient's calendar entry is cancelled."""
-    summary = appointment_summary(appointment)
-    enqueue(db.session, _office_email(appointment, "cancellation.office", "Cancelled", "booking_office"))
-    enqueue(db.session, _patient_email(
-        appointment, "cancellation.patient",
-        f"Cancelled: your appointment on {summary['date']} at {summary['time']}",
-        "cancellation_patient", "CANCEL",
-    ))
+    _queue_pair(appointment, "cancellation", "Cancelled", "Cancelled: your appointment on {date} at {time}",
+                "cancellation_patient", "CANCEL")
 
 
 def queue_reschedule_emails(appointment, manage_token):
     """Moved: both hear the new time; the patient's calendar entry moves (same UID, higher SEQUENCE)."""
-    manage_url = public_url("booking.manage", token=manage_token)
-    summary = appointment_summary(appointment)
-    enqueue(db.session, _office_email(appointment, "reschedule.office", "Rescheduled", "booking_office"))
-    enqueue(db.session, _patient_email(
-        appointment, "reschedule.patient",
-        f"New time: your appointment on {summary['date']} at {summary['time']}",
-        "booking_patient", "REQUEST", manage_url,
-    ))
+    _queue_pair(appointment, "reschedule", "Rescheduled", "New time: your appointment on {date} at {time}",
+                "booking_patient", "REQUEST", manage_token)
 
 
 def queue_reminder_email(appointment, reminder_token):

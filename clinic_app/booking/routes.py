@@ -222,6 +222,8 @@ def switch_to_video():
     draft = current_draft()
     if draft is None or not ConfirmForm().validate_on_submit():
         return go_to("visit")
+    if (service.resolve(db.session, draft).screening or {}).get("outcome") != "flagged":
+        return go_to("screening")  # only offered after a "yes"; otherwise choose video at step 1
     if service.switch_to_telehealth(db.session, draft, utcnow()):
         flash("Your visit is now a video consultation. Please choose a time.", "info")
         return go_to("time")

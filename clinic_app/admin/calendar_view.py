@@ -1,0 +1,444 @@
+"""The back-office calendar of one office, by day or by week, as rows and cells ready to show.
+
+Pure data and functions: the caller passes the office, the day, ``now``, the appointments, the
+working hours and the closures; nothing here reads the request, the session, the database or the
+clock. Appointments are stored in UTC but the calendar is read in the office's wall-clock time,
+so this is where the two meet, daylight saving included.
+
+Objects are read by attribute only, so tests may pass simple stand-ins:
+
+- office: ``id``, ``name``, ``tz``
+- appointment: ``id``, ``starts_at``, ``ends_at`` (aware), ``status``, ``patient_name``,
+  ``screening_outcome``, ``provider``, ``visit_type.name``
+- working hours: ``provider``, ``weekday`` (0 = Monday), ``starts``, ``ends`` (office time)
+- closure: ``office_id``, ``provider_id``, ``provider``, ``starts_on``, ``ends_on``, ``reason``
+- provider: ``id``, ``name``, ``display_name``, ``active``
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from ..models.appointment import AppointmentStatus
+
+GRID = timedelta(minutes=15)  # one row of the day view; every appointment starts on this grid
+VIEWS = ("day", "week")
+# A date outside these years is a typo, not a day anyone schedules; it falls back to today (and
+# keeps "previous" and "next" away from the ends of the calendar).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+WEEKEND = (5, 6)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+# Ready-to-show values
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One appointment as the calendar shows it: a link to the appointment with its essentials."""
+
+    appointment_id: int
+    time: str  # "10:00–10:30 AM", office time
+    patient: str
+    visit: str
+    status: str
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class ProviderColumn:
+    """A clinician's column (day view) or row (week view)."""
+
+    provider_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class TimeRow:
+    """One 15-minute row of the day view: its office-local start and one cell per provider column."""
+
+    starts_at: datetime  # aware, in the office's zone
+    label: str  # "10:00 AM"
+    cells: tuple  # one tuple of CalendarEntry per provider column
+    is_now: bool = False
+
+
+@dataclass(frozen=True)
+class DayGrid:
+    """The day view: provider columns, time rows, and closure notices for the day."""
+
+    day: date
+    providers: tuple
+    rows: tuple
+    notices: tuple
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    """A day column of the week view."""
+
+    day: date
+    label: str  # "Monday, Dec 7"
+    is_today: bool
+
+
+@dataclass(frozen=True)
+class WeekCell:
+    """One provider on one day: the appointments, and a note when they do not work or are away."""
+
+    entries: tuple
+    note: str = ""  # "Office closed", "Away", "Not working", "No appointments" or ""
+
+
+@dataclass(frozen=True)
+class ProviderWeek:
+    """A provider's row of the week view, one cell per day column."""
+
+    provider_id: int
+    name: str
+    cells: tuple
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """The week view: day columns, provider rows, and closure notices for the week."""
+
+    days: tuple
+    rows: tuple
+    notices: tuple
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One of the "Previous day", "Today", "Next day" links: its wording and the day it shows."""
+
+    label: str
+    day: date
+
+
+# Reading the address
+
+
+def office_today(now: datetime, office) -> date:
+    """Today's date at ``office``, in its own time zone.
+
+    :raises ValueError: for a naive ``now`` (it would be read as the server's local time).
+    """
+    if now.tzinfo is None:
+        raise ValueError("naive now: pass an aware datetime")
+    return now.astimezone(office.tz).date()
+
+
+def read_day(value, today: date) -> date:
+    """The ``YYYY-MM-DD`` date asked for, or ``today`` when it is missing, unreadable or absurd.
+
+    Only that one form is read (``2026-12-07``, as a date input sends it); a date outside the
+    years 1900–2999 counts as unreadable, so that "previous" and "next" always exist.
+    """
+    value = (value or "").strip()
+    if not ISO_DATE.fullmatch(value):
+        return today  # fromisoformat alone would also take 20261207 and week dates like 2026-W50-1
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:  # 2026-02-30
+        return today
+    return day if FIRST_DAY <= day <= LAST_DAY else today
+
+
+def read_view(value) -> str:
+    """``day`` or ``week``; anything else is ``day``."""
+    return value if value in VIEWS else "day"
+
+
+def monday_of(day: date) -> date:
+    """The Monday of the week holding ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def days_shown(day: date, view: str) -> tuple[date, date]:
+    """The first and last office-local day on screen: the day itself, or Monday to Sunday."""
+    if view == "week":
+        return monday_of(day), monday_of(day) + timedelta(days=6)
+    return day, day
+
+
+def navigation(day: date, view: str, today: date) -> list[NavLink]:
+    """The "Previous", "Today" and "Next" links, in that order.
+
+    Day view: the day before and after. Week view: the Mondays of the weeks before and after, so
+    that the address of every week is its Monday whatever day inside it was asked for.
+    """
+    if view == "week":
+        start = monday_of(day)
+        return [NavLink("Previous week", start - timedelta(days=7)), NavLink("Today", today),
+                NavLink("Next week", start + timedelta(days=7))]
+    return [NavLink("Previous day", day - timedelta(days=1)), NavLink("Today", today),
+            NavLink("Next day", day + timedelta(days=1))]
+
+
+# Wording
+
+
+def clock(moment) -> str:
+    """10:00 AM (a time or a datetime, already in office time)."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def time_range(starts: datetime, ends: datetime) -> str:
+    """10:00–10:30 AM, or 11:45 AM–12:15 PM when noon falls between (both in office time)."""
+    first, last = clock(starts), clock(ends)
+    if first[-2:] == last[-2:]:
+        return f"{first[:-3]}–{last}"
+    return f"{first}–{last}"
+
+
+def long_day(day: date) -> str:
+    """Monday, December 7, 2026."""
+    return f"{day:%A, %B} {day.day}, {day.year}"
+
+
+def short_day(day: date) -> str:
+    """Monday, Dec 7."""
+    return f"{day:%A, %b} {day.day}"
+
+
+def heading(office, day: date, view: str) -> str:
+    """Fairfax, VA — Monday, December 7, 2026 (day) or … — week of Monday, December 7, 2026."""
+    if view == "week":
+        return f"{office.name} — week of {long_day(monday_of(day))}"
+    return f"{office.name} — {long_day(day)}"
+
+
+def caption(office, day: date, view: str) -> str:
+    """What the table holds and how it is laid out, for its ``<caption>``."""
+    if view == "week":
+        return (f"Appointments at {office.name} in the week of {long_day(monday_of(day))}: "
+                "a row per clinician, a column per day")
+    return f"Appointments at {office.name} on {long_day(day)}: a column per clinician, a row per quarter hour"
+
+
+# Building blocks
+
+
+def shown_appointments(appointments, office, first: date, last: date) -> list:
+    """The appointments the calendar shows: not cancelled, starting on an office-local day in range.
+
+    Sorted by start, then id, so equal starts keep a stable order.
+    """
+    tz = office.tz
+    shown = [
+        a for a in appointments
+        if a.status != AppointmentStatus.CANCELLED and first <= a.starts_at.astimezone(tz).date() <= last
+    ]
+    return sorted(shown, key=lambda a: (a.starts_at, a.id))
+
+
+def calendar_entry(appointment, office) -> CalendarEntry:
+    """An appointment as the calendar shows it, times in office time."""
+    tz = office.tz
+    return CalendarEntry(
+        appointment_id=appointment.id,
+        time=time_range(appointment.starts_at.astimezone(tz), appointment.ends_at.astimezone(tz)),
+        patient=appointment.patient_name,
+        visit=appointment.visit_type.name,
+        status=AppointmentStatus.LABELS.get(appointment.status, appointment.status),
+        flagged=appointment.screening_outcome == "flagged",
+    )
+
+
+def providers_shown(working_hours, appointments, weekdays) -> list:
+    """Active providers with hours on one of ``weekdays``, plus anyone with an appointment; by name.
+
+    A provider who has left (inactive) keeps a column only while they still have appointments,
+    so nothing booked is ever hidden.
+    """
+    providers = {h.provider.id: h.provider for h in working_hours
+                 if h.weekday in weekdays and h.provider.active}
+    providers.update({a.provider.id: a.provider for a in appointments})
+    return sorted(providers.values(), key=lambda p: (p.name, p.id))
+
+
+def _wall(moment: datetime, tz) -> datetime:
+    """The naive office wall-clock time of an aware moment, floored to the grid."""
+    local = moment.astimezone(tz).replace(tzinfo=None)
+    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+
+
+def _exists(wall: datetime, tz) -> bool:
+    """Whether a wall-clock time happens in ``tz`` (false inside the spring-forward gap)."""
+    aware = wall.replace(tzinfo=tz)
+    return aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) == wall
+
+
+def time_rows(day: date, tz, shifts, extra_starts=()) -> list[datetime]:
+    """The 15-minute rows of one day, as aware datetimes in the office's zone.
+
+    :param day: the office-local date.
+    :param tz: the office's time zone.
+    :param shifts: ``(starts, ends)`` wall-clock :class:`~datetime.time` pairs worked that day.
+    :param extra_starts: aware moments that must have a row (appointments outside the hours).
+    :return: one row every 15 minutes of wall-clock time from the earliest start (floored to the
+        grid) to the latest end (exclusive, ceiled to the grid); empty with no shifts and no extras.
+
+    Rules:
+
+    - Rows follow the wall clock, not elapsed time: on a daylight-saving day the 8:00 AM row is
+      still 8:00 AM, whatever its UTC offset.
+    - A wall time that does not exist (the spring-forward gap) has no row; a repeated one (the
+      fall-back hour) has one row, its first occurrence (``fold=0``).
+    - An appointment starting before the hours or after them widens the range to include it.
+    """
+    midnight = datetime.combine(day, time.min)
+    bounds = []
+    for starts, ends in shifts:
+        start = datetime.combine(day, starts)
+        bounds.append(start.replace(minute=start.minute - start.minute % 15, second=0, microsecond=0))
+        end = datetime.combine(day, ends)
+        overshoot = (end - midnight) % GRID
+        bounds.append(end + (GRID - overshoot if overshoot else timedelta(0)))
+    for moment in extra_starts:
+        wall = _wall(moment, tz)
+        if wall.date() == day:
+            bounds.extend([wall, wall + GRID])
+    if not bounds:
+        return []
+    rows, wall = [], min(bounds)
+    while wall < max(bounds):
+        if _exists(wall, tz):
+            rows.append(wall.replace(tzinfo=tz))
+        wall += GRID
+    return rows
+
+
+def covers(closure, day: date) -> bool:
+    """Whether a closure (both ends included) covers ``day``."""
+    return closure.starts_on <= day <= closure.ends_on
+
+
+def closure_notices(closures, office, providers, first: date, last: date) -> list[str]:
+    """The notices above the grid: "Closed: <reason>" and "<provider> away: <reason>".
+
+    Only closures overlapping ``first``–``last`` count: office-wide ones of this office, and a
+    provider's (anywhere, or at this office) when the provider is on the calendar. Over more than
+    one day (the week view) each notice names its dates. Office closures come first.
+    """
+    shown_ids = {p.id for p in providers}
+    office_notes, provider_notes = [], []
+    for closure in sorted(closures, key=lambda c: (c.starts_on, c.ends_on)):
+        if closure.ends_on < first or closure.starts_on > last or closure.office_id not in (None, office.id):
+            continue
+        dates = "" if first == last else f" ({_date_span(closure.starts_on, closure.ends_on)})"
+        if closure.provider_id is None:
+            office_notes.append(_notice("Closed", closure.reason) + dates)
+        elif closure.provider_id in shown_ids:
+            provider_notes.append(_notice(f"{closure.provider.display_name} away", closure.reason) + dates)
+    return office_notes + provider_notes
+
+
+def _notice(what: str, reason: str) -> str:
+    return f"{what}: {reason}" if reason else what
+
+
+def _date_span(first: date, last: date) -> str:
+    """Monday, Dec 7 or Thursday, Dec 24 – Friday, Jan 1."""
+    return short_day(first) if first == last else f"{short_day(first)} – {short_day(last)}"
+
+
+# The two views
+
+
+def day_grid(*, office, day: date, now: datetime, appointments, working_hours, closures=()) -> DayGrid:
+    """The day view of ``office`` on the office-local ``day``.
+
+    :param appointments: the office's appointments around that day (cancelled ones and those of
+        other days are left out here).
+    :param working_hours: the office's weekly working hours (other weekdays are left out here).
+    :param closures: closures that may concern the office or its providers.
+    :param now: the current moment, aware; marks the row of the current time when ``day`` is today.
+    :return: one column per provider who works that day or has an appointment, one row per 15
+        minutes of the hours worked (see :func:`time_rows`), each appointment in the row of its
+        start and its provider's column.
+    """
+    tz = office.tz
+    shown = shown_appointments(appointments, office, day, day)
+    hours = [h for h in working_hours if h.weekday == day.weekday() and h.provider.active]
+    providers = providers_shown(hours, shown, {day.weekday()})
+    column_of = {p.id: index for index, p in enumerate(providers)}
+    by_row = {}
+    for appointment in shown:
+        key = (_wall(appointment.starts_at, tz), column_of[appointment.provider.id])
+        by_row.setdefault(key, []).append(calendar_entry(appointment, office))
+    now_wall = _wall(now, tz) if office_today(now, office) == day else None
+    rows = tuple(
+        TimeRow(
+            starts_at=row,
+            label=clock(row),
+            cells=tuple(tuple(by_row.get((row.replace(tzinfo=None), index), ())) for index in range(len(providers))),
+            is_now=row.replace(tzinfo=None) == now_wall,
+        )
+        for row in time_rows(day, tz, [(h.starts, h.ends) for h in hours], [a.starts_at for a in shown])
+    )
+    return DayGrid(
+        day=day,
+        providers=tuple(ProviderColumn(p.id, p.display_name) for p in providers),
+        rows=rows,
+        notices=tuple(closure_notices(closures, office, providers, day, day)),
+    )
+
+
+def week_grid(*, office, day: date, now: datetime, appointments, working_hours, closures=()) -> WeekGrid:
+    """The week view (Monday to Sunday) of the week holding ``day`` at ``office``.
+
+    :return: a column for each weekday Monday–Friday, and for Saturday or Sunday only when someone
+        works or has an appointment that day; a row per provider who works at the office on a
+        shown day or has an appointment that week; in each cell that provider's appointments
+        that day, in order, and a note: "Office closed", "Away", "Not working" (no hours that
+        day) or "No appointments".
+
+    Arguments are as for :func:`day_grid`; ``now`` marks today's column.
+    """
+    tz = office.tz
+    start = monday_of(day)
+    week = [start + timedelta(days=offset) for offset in range(7)]
+    shown = shown_appointments(appointments, office, week[0], week[-1])
+    hours = [h for h in working_hours if h.provider.active]
+    busy_days = {a.starts_at.astimezone(tz).date() for a in shown} | {week[h.weekday] for h in hours}
+    days = [d for d in week if d.weekday() not in WEEKEND or d in busy_days]
+    weekdays = {d.weekday() for d in days}
+    providers = providers_shown(hours, shown, weekdays)
+    today = office_today(now, office)
+
+    entries = {}
+    for appointment in shown:
+        key = (appointment.provider.id, appointment.starts_at.astimezone(tz).date())
+        entries.setdefault(key, []).append(calendar_entry(appointment, office))
+    works = {(h.provider.id, h.weekday) for h in hours}
+
+    def note(provider, d, has_entries):
+        in_force = [c for c in closures if covers(c, d) and c.office_id in (None, office.id)]
+        if any(c.provider_id is None for c in in_force):
+            return "Office closed"
+        if any(c.provider_id == provider.id for c in in_force):
+            return "Away"
+        if has_entries:
+            return ""
+        return "No appointments" if (provider.id, d.weekday()) in works else "Not working"
+
+    rows = tuple(
+        ProviderWeek(
+            provider_id=p.id,
+            name=p.display_name,
+            cells=tuple(
+                WeekCell(entries=tuple(entries.get((p.id, d), ())), note=note(p, d, (p.id, d) in entries))
+                for d in days
+            ),
+        )
+        for p in providers
+    )
+    return WeekGrid(
+        days=tuple(WeekDay(day=d, label=short_day(d), is_today=d == today) for d in days),
+        rows=rows,
+        notices=tuple(closure_notices(closures, office, providers, week[0], week[-1])),
+    )

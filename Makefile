@@ -43,6 +43,7 @@ run: $(VENV)/.runtime-installed
 
 ## The whole test suite, PostgreSQL and browser tests included.
 test: $(VENV)/.test-installed system-deps
+	$(BIN)/ruff check clinic_app tests migrations config.py wsgi.py
 	$(BIN)/python -m pytest
 
 ## Throughput and latency of the main pages (gunicorn + wrk on loopback); see bench/run.sh.

@@ -8,7 +8,6 @@ from wtforms import (
     PasswordField,
     SearchField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -73,14 +72,3 @@ class NoteForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (its CSRF token is all it carries)."""
-
-
-class ClosureForm(FlaskForm):
-    """A closure of an office or a clinician for a range of days."""
-
-    office = SelectField("Office", choices=[], validate_choice=False)
-    provider = SelectField("Clinician", choices=[], validate_choice=False)
-    starts_on = DateField("First day", validators=[DataRequired("Please give the first day.")])
-    ends_on = DateField("Last day", validators=[DataRequired("Please give the last day.")])
-    reason = StringField("Reason", filters=[strip], validators=[
-        DataRequired("Please give a reason, e.g. “Thanksgiving”."), Length(max=200), PlainText()])

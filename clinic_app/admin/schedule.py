@@ -52,12 +52,6 @@ class HoursKey:
 # --- closures -------------------------------------------------------------------------------------
 
 
-def providers_at(session, offices) -> list[Provider]:
-    """Clinicians working at any of ``offices``, by name."""
-    ids = {office.id for office in offices}
-    return [p for p in session.scalars(select(Provider).order_by(Provider.name)) if ids & {o.id for o in p.offices}]
-
-
 def closure_visible(session, user, closure) -> bool:
     """Whether ``user`` may see and remove ``closure``.
 
@@ -305,7 +299,6 @@ def set_working_hours(session, user, provider, hours: dict) -> bool:
                                          starts=starts, ends=ends) for starts, ends in intervals)
     audit(session, user, "hours_changed", None, provider=provider.slug, before=before, after=after)
     session.commit()
-    session.expire(provider, ["working_hours"])
     return True
 
 

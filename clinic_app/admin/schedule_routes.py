@@ -13,7 +13,7 @@ from ..models.office import WEEKDAY_NAMES
 from ..timeutil import utcnow
 from . import bp
 from .forms import ActionForm
-from .queries import CLINIC_TZ, visible_offices
+from .queries import CLINIC_TZ, visible_offices, visible_providers
 from .schedule import (
     ScheduleError,
     add_closure,
@@ -23,7 +23,6 @@ from .schedule import (
     hours_by_office,
     interval_label,
     manageable_offices,
-    providers_at,
     remove_closure,
     set_working_hours,
 )
@@ -31,6 +30,7 @@ from .schedule_forms import ClosureForm, chosen_id, hours_form, hours_from, hour
 
 
 def clinic_today() -> date:
+    """Today's date at the offices (both keep New York time)."""
     return utcnow().astimezone(CLINIC_TZ).date()
 
 
@@ -67,6 +67,7 @@ def bookings_url(closure) -> str:
 
 
 def booked_notice(count: int) -> str:
+    """1 booked appointment falls / 3 booked appointments fall in this closure."""
     if count == 1:
         return "1 booked appointment falls in this closure"
     return f"{count} booked appointments fall in this closure"
@@ -96,11 +97,12 @@ def closure_form():
     form.office.choices = [SelectChoice("", "No office: the clinician at every office")] + [
         SelectChoice(str(o.id), o.name) for o in offices]
     form.provider.choices = [SelectChoice("", "No clinician: the whole office")] + [
-        SelectChoice(str(p.id), p.display_name) for p in providers_at(db.session, offices) if p.active]
+        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user) if p.active]
     return form
 
 
 def closures_page(form, status=200, notice=None):
+    """The closures page (or, for htmx, the form fragment) with the list as it is now."""
     today = clinic_today()
     return render("admin/closures.html", "admin/_closure_form.html", status=status, form=form, notice=notice,
                   rows=closure_rows(closures_for(db.session, current_user, today), today),
@@ -165,7 +167,7 @@ def weekly_hours(provider, office) -> list[dict]:
 def providers():
     """Clinicians at the user's offices with their weekly hours at each office."""
     rows = []
-    for provider in providers_at(db.session, visible_offices(db.session, current_user)):
+    for provider in visible_providers(db.session, current_user):
         rows.append({
             "id": provider.id,
             "name": provider.display_name,
@@ -186,6 +188,7 @@ def provider_or_404(provider_id):
 
 
 def hours_page(provider, offices, form, status=200):
+    """The hours page (or, for htmx, the form fragment); the provider's other offices are shown read-only."""
     others = [{"name": office.name, "days": [d for d in weekly_hours(provider, office) if d["hours"]]}
               for office in provider.offices if office not in offices]
     return render("admin/provider_hours.html", "admin/_provider_hours_form.html", status=status,

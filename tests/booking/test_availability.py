@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from clinic_app.booking.availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
-from clinic_app.booking.slots import BookingRules, time_blocks
+from clinic_app.booking.slots import BookingRules
 from clinic_app.extensions import db
-from clinic_app.models import Appointment, Closure, Office, Provider, ProviderTimeBlock, VisitType
+from clinic_app.models import Closure, Office, Provider, VisitType
 
 NOW = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Monday 8:00 AM Eastern
 MONDAY = date(2026, 12, 7)

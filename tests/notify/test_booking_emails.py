@@ -8,7 +8,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from clinic_app.booking import manage_routes, notifications, routes, web
-from clinic_app.booking.service import cancel_appointment, find_by_manage_token
+from clinic_app.booking.service import cancel_appointment
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, OutboxMessage
 from clinic_app.notify.outbox import send_pending

@@ -116,8 +116,7 @@ def question(question_id):
     return render_template("admin/question.html", question=question,
                            received=local_time(question.created_at, question.office),
                            status_label=QUESTION_STATE_LABELS[question.status],
-                           can_mark_answered=question.status != QuestionStatus.ANSWERED,
-                           action_form=ActionForm())
+                           can_mark_answered=question.status != QuestionStatus.ANSWERED)
 
 
 @bp.post("/questions/<int:question_id>/<any(answered, unread):change>")
@@ -170,8 +169,7 @@ def outbox():
     form.status.data = status
     page = outbox_page(db.session, current_user, status, page_number())
     return render("admin/outbox.html", "admin/_outbox_table.html", form=form, status_filter=status, page=page,
-                  rows=email_rows(page.items), failed_count=failed_email_count(db.session, current_user),
-                  action_form=ActionForm())
+                  rows=email_rows(page.items), failed_count=failed_email_count(db.session, current_user))
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -17,9 +17,16 @@ class ActionRefused(Exception):
     """The action does not apply to the appointment as it is now."""
 
 
-def allowed_actions(appointment) -> list[str]:
-    """The actions that make sense for the appointment's current status."""
-    return [name for name, (_, sources) in TRANSITIONS.items() if appointment.status in sources]
+# Whether a visit happened is known only once it has started.
+AFTER_START = {"complete", "no_show"}
+
+
+def allowed_actions(appointment, now) -> list[str]:
+    """The actions that make sense for the appointment's status (and, for some, its time)."""
+    return [
+        name for name, (_, sources) in TRANSITIONS.items()
+        if appointment.status in sources and (name not in AFTER_START or appointment.starts_at <= now)
+    ]
 
 
 def audit(session, user, action, appointment=None, **changes):
@@ -34,8 +41,11 @@ def change_status(session, user, appointment, action, now, reason=""):
     :raise ActionRefused: the action does not fit the current status (e.g. confirming a
         cancelled visit).
     """
-    if action not in TRANSITIONS or appointment.status not in TRANSITIONS[action][1]:
-        raise ActionRefused(f"This appointment is {appointment.status}; it cannot be changed that way.")
+    if action not in allowed_actions(appointment, now):
+        label = AppointmentStatus.LABELS[appointment.status].lower()
+        if action in AFTER_START and appointment.status in AppointmentStatus.ACTIVE:
+            raise ActionRefused("This visit has not started yet; it can be marked completed or no-show once it has.")
+        raise ActionRefused(f"This appointment is {label}; it cannot be changed that way.")
     before, after = appointment.status, TRANSITIONS[action][0]
     if action == "cancel":
         def notify(cancelled):

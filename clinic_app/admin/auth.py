@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
 from ..htmx import hx_redirect, is_htmx
@@ -14,6 +15,7 @@ from .forms import LoginForm, PasswordForm
 # Failed sign-ins only are counted (a successful one answers 303), per address and per account.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
 PUBLIC_ENDPOINTS = {"admin.login"}
+DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to see this page."
@@ -68,11 +70,14 @@ def _failed(response):
 def login():
     """Sign in with email and password; the session is renewed on success."""
     if current_user.is_authenticated:
-        return redirect(url_for("admin.bookings"))
+        return redirect(url_for("admin.bookings"), 303)
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalars(select(StaffUser).filter_by(email=form.email.data.lower())).one_or_none()
-        if user is not None and user.active and user.check_password(form.password.data):
+        if user is None:
+            # Hash anyway, so an unknown email answers as slowly as a wrong password.
+            check_password_hash(DUMMY_HASH, form.password.data)
+        elif user.active and user.check_password(form.password.data):
             next_url = session.get("_next_admin")
             session.clear()  # a fresh session: nothing from before sign-in carries over
             user.last_login_at = utcnow()
@@ -93,7 +98,8 @@ def too_many_attempts(_error):
 
 def safe_admin_next(target):
     """Only a back-office path is a valid place to return to after sign-in."""
-    if target and target.startswith("/admin/") and not target.startswith("//") and "\\" not in target:
+    if (target and target.startswith("/admin/") and "\\" not in target
+            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)):
         return target
     return url_for("admin.bookings")
 

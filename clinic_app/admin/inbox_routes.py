@@ -107,7 +107,7 @@ def questions():
                   rows=rows, new_count=new_question_count(db.session, current_user))
 
 
-@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<int(max=2147483647):question_id>")
 def question(question_id):
     """One question; opening a new one marks it read (recorded in the audit log)."""
     question = question_or_404(question_id)
@@ -119,7 +119,7 @@ def question(question_id):
                            can_mark_answered=question.status != QuestionStatus.ANSWERED)
 
 
-@bp.post("/questions/<int:question_id>/<any(answered, unread):change>")
+@bp.post("/questions/<int(max=2147483647):question_id>/<any(answered, unread):change>")
 def mark_question(question_id, change):
     """Mark a question answered, or unread (back to new); back to the list either way."""
     question = question_or_404(question_id)
@@ -172,7 +172,7 @@ def outbox():
                   rows=email_rows(page.items), failed_count=failed_email_count(db.session, current_user))
 
 
-@bp.post("/outbox/<int:message_id>/retry")
+@bp.post("/outbox/<int(max=2147483647):message_id>/retry")
 def retry_outbox_message(message_id):
     """Try a pending or failed email again now, and say whether it went out."""
     message = outbox_message_for(db.session, current_user, message_id)

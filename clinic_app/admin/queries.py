@@ -98,16 +98,18 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime):
     date_from = filters.date_from or (None if filters.date_to else now.astimezone(CLINIC_TZ).date())
     if date_from:
         query = query.where(Appointment.starts_at >= _day_start(date_from))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:  # the last day of the calendar has no end
         query = query.where(Appointment.starts_at < _day_start(filters.date_to + timedelta(days=1)))
     if filters.flagged:
         query = query.where(Appointment.screening_outcome == "flagged")
     if filters.q:
-        term = f"%{filters.q.lower()}%"
+        # % and _ typed by staff are letters to find, not wildcards.
+        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        term = f"%{escaped}%"
         conditions = [
-            func.lower(Appointment.first_name + " " + Appointment.last_name).like(term),
-            func.lower(Appointment.last_name).like(term),
-            func.lower(Appointment.email).like(term),
+            func.lower(Appointment.first_name + " " + Appointment.last_name).like(term, escape="\\"),
+            func.lower(Appointment.last_name).like(term, escape="\\"),
+            func.lower(Appointment.email).like(term, escape="\\"),
             func.upper(Appointment.reference) == filters.q.upper(),
         ]
         digits = re.sub(r"\D", "", filters.q)

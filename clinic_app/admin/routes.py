@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from ..booking.presenters import appointment_summary
 from ..extensions import db
 from ..htmx import render
-from ..models import AppointmentNote, AppointmentStatus, AuditEntry, OutboxMessage
+from ..models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ..reasons import reason_label
 from ..timeutil import utcnow
 from . import bp
@@ -21,30 +21,35 @@ from .forms import ActionForm, BookingFilterForm, NoteForm, ReasonForm
 from .presenters import local_time
 from .queries import BookingFilters, appointment_for, bookings_page, bookings_query, visible_offices, visible_providers
 
+MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
 ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
+
+
+def _as_id(value):
+    """A positive whole number within the database's range, or None."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def read_filters(form) -> BookingFilters:
     """The filters from the query string; anything unreadable is ignored, never an error."""
-    def as_int(value):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
-
     return BookingFilters(
         q=(form.q.data or "")[:100],
         office=form.office.data or "",
-        provider=as_int(form.provider.data),
+        provider=_as_id(form.provider.data),
         status=form.status.data or "",
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         flagged=bool(form.flagged.data),
-        page=as_int(request.args.get("page")) or 1,
+        page=_as_id(request.args.get("page")) or 1,
     )
 
 
 def filter_form():
+    """The filter form; an office or clinician the user may not see is a 404, as by URL."""
     form = BookingFilterForm(request.args)
     form.validate()
     form.office.choices = [SelectChoice("", "All my offices")] + [
@@ -53,6 +58,12 @@ def filter_form():
         SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user)]
     form.status.choices = [SelectChoice("", "Any status")] + [
         SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()]
+    office_slugs = set(db.session.scalars(select(Office.slug)))
+    if form.office.data in office_slugs and form.office.data not in {c.value for c in form.office.choices}:
+        abort(404)
+    provider = _as_id(form.provider.data)
+    if provider is not None and str(provider) not in {c.value for c in form.provider.choices}:
+        abort(404)
     return form
 
 
@@ -126,8 +137,8 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "summary": appointment_summary(appointment),
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
-        "actions": [(name, ACTION_LABELS[name]) for name in allowed_actions(appointment) if name != "cancel"],
-        "can_cancel": "cancel" in allowed_actions(appointment),
+        "actions": [(name, ACTION_LABELS[name]) for name in allowed_actions(appointment, utcnow()) if name != "cancel"],
+        "can_cancel": "cancel" in allowed_actions(appointment, utcnow()),
         "history": history,
         "emails": emails,
         "notes": notes,
@@ -145,13 +156,13 @@ def visible_or_404(appointment_id):
     return appointment
 
 
-@bp.get("/appointments/<int:appointment_id>")
+@bp.get("/appointments/<int(max=2147483647):appointment_id>")
 def appointment(appointment_id):
     """One appointment: patient, reason, notes, screening, emails, history, and actions."""
     return render("admin/appointment.html", "admin/_appointment.html", **detail_context(visible_or_404(appointment_id)))
 
 
-@bp.post("/appointments/<int:appointment_id>/<any(confirm, complete, no_show):action>")
+@bp.post("/appointments/<int(max=2147483647):appointment_id>/<any(confirm, complete, no_show):action>")
 def appointment_action(appointment_id, action):
     """Confirm, mark completed or mark no-show."""
     appointment = visible_or_404(appointment_id)
@@ -164,7 +175,7 @@ def appointment_action(appointment_id, action):
     return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
 
 
-@bp.post("/appointments/<int:appointment_id>/cancel")
+@bp.post("/appointments/<int(max=2147483647):appointment_id>/cancel")
 def cancel_appointment(appointment_id):
     """Cancel with a reason; the time is freed and the patient is emailed."""
     appointment = visible_or_404(appointment_id)
@@ -180,7 +191,7 @@ def cancel_appointment(appointment_id):
                   **detail_context(appointment, reason_form=form))
 
 
-@bp.post("/appointments/<int:appointment_id>/notes")
+@bp.post("/appointments/<int(max=2147483647):appointment_id>/notes")
 def add_appointment_note(appointment_id):
     """Add an internal note."""
     appointment = visible_or_404(appointment_id)

@@ -142,7 +142,7 @@ def added_notice(closure_id):
     return {"text": booked_notice(count), "url": bookings_url(closure)}
 
 
-@bp.post("/closures/<int:closure_id>/remove")
+@bp.post("/closures/<int(max=2147483647):closure_id>/remove")
 def remove_closure_view(closure_id):
     """Remove a closure: its days can be booked again at once."""
     closure = closure_for(db.session, current_user, closure_id)
@@ -195,7 +195,7 @@ def hours_page(provider, offices, form, status=200):
                   provider=provider, form=form, grid=hours_grid(form, offices), others=others)
 
 
-@bp.route("/providers/<int:provider_id>/hours", methods=["GET", "POST"])
+@bp.route("/providers/<int(max=2147483647):provider_id>/hours", methods=["GET", "POST"])
 def provider_hours(provider_id):
     """A clinician's weekly hours at the offices the user manages: two periods a day at most."""
     provider, offices = provider_or_404(provider_id)

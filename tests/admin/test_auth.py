@@ -1,0 +1,440 @@
+"""Back-office sign-in: the login wall, sessions that end everywhere, rate limiting, passwords."""
+
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+import clinic_app.models.staff as staff_model
+from clinic_app import create_app
+from clinic_app.extensions import db
+from clinic_app.models import StaffUser
+from clinic_app.seed import seed_offices
+from tests.conftest import PASSWORD, csrf_token_from, sign_in
+
+HTMX = {"HX-Request": "true"}
+WRONG_CREDENTIALS = "That email and password do not match an account."
+NEW_PASSWORD = "a brand new passphrase for 2026"
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/appointments/1",
+    "/admin/bookings.csv",
+    "/admin/calendar",
+    "/admin/questions",
+    "/admin/outbox",
+    "/admin/closures",
+    "/admin/providers",
+    "/admin/password",
+]
+
+
+@pytest.fixture
+def real_password_hashing():
+    """Asked for by a test that checks the app's own hashing: no quick hashes then."""
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    """scrypt with cheap parameters, so sign-ins stay fast (the method and the checks are unchanged)."""
+    if "real_password_hashing" in request.fixturenames:
+        return
+    monkeypatch.setattr(staff_model, "generate_password_hash",
+                        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"))
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory):
+    """One app for the tests that only read or sign in successfully (failed sign-ins would share the
+    rate limiter, so those tests get their own app); each test still uses a fresh client."""
+    path = tmp_path_factory.mktemp("auth")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}",
+                     MAIL_SINK_DIR=str(path / "mail"))
+    with app.app_context():
+        db.create_all()
+        seed_offices(db.session, app.config["OFFICE_SETTINGS"])
+        db.session.add(StaffUser(email="desk@example.org", name="Desk", role="admin",
+                                 password_hash=generate_password_hash(PASSWORD, "scrypt:1024:8:1")))
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def is_signed_in(client) -> bool:
+    """Whether the back office opens for this client (a signed-out client is sent to the login page)."""
+    response = client.get("/admin/")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/admin/login"
+    return False
+
+
+def user_row(app, email):
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).filter_by(email=email)).one()
+        db.session.expunge(user)
+        return user
+
+
+def session_of(client) -> dict:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def page_token(client, path="/admin/"):
+    return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+def log_out(client):
+    return client.post("/admin/logout", data={"csrf_token": page_token(client)})
+
+
+def change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
+    token = page_token(client, "/admin/password")
+    return client.post("/admin/password", data={
+        "csrf_token": token, "current_password": current, "new_password": new,
+        "confirm": new if confirm is None else confirm,
+    })
+
+
+# --- the login wall ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_every_admin_page_redirects_to_the_login_page_when_signed_out(shared_app, path):
+    client = shared_app.test_client()
+    response = client.get(path)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/admin/login"
+    assert parse_qs(location.query)["next"] == [path]
+    assert "Please sign in to see this page." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_an_htmx_request_when_signed_out_gets_hx_redirect_to_the_login_page(shared_app, path):
+    client = shared_app.test_client()
+    response = client.get(path, headers=HTMX)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/admin/login"
+    assert "Location" not in response.headers
+    assert response.get_data() == b""
+
+
+def test_the_login_page_itself_is_open_when_signed_out(shared_app):
+    response = shared_app.test_client().get("/admin/login")
+    html_text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sign in to the back office" in html_text and 'name="csrf_token"' in html_text
+    assert "Sign out" not in html_text
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def test_sign_in_with_the_right_password_redirects_to_the_bookings_list(app, client, make_user):
+    make_user("desk@example.org", "admin")
+    response = sign_in(client, "desk@example.org")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/"
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert "Sign out" in page.get_data(as_text=True)
+    assert user_row(app, "desk@example.org").last_login_at is not None
+
+
+def test_sign_in_ignores_the_case_and_spaces_of_the_email(shared_app):
+    client = shared_app.test_client()
+    assert sign_in(client, "  Desk@Example.ORG ").status_code == 303
+    assert is_signed_in(client)
+
+
+def test_the_login_form_keeps_the_page_asked_for_and_returns_there_after_sign_in(shared_app):
+    client = shared_app.test_client()
+    login_url = client.get("/admin/appointments/7").headers["Location"]
+    page = client.get(login_url).get_data(as_text=True)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page).group(1))
+    assert parse_qs(urlsplit(action).query)["next"] == ["/admin/appointments/7"]
+    response = client.post(action, data={"csrf_token": csrf_token_from(page), "email": "desk@example.org",
+                                         "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/appointments/7"
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/admin/appointments/7", "/admin/appointments/7"),
+    ("/admin/bookings.csv?office=fairfax", "/admin/bookings.csv?office=fairfax"),
+    ("https://evil.example/admin/", "/admin/"),
+    ("//evil.example/admin/", "/admin/"),
+    ("/\\evil.example/admin/", "/admin/"),
+    ("/admin/\\\\evil.example", "/admin/"),
+    ("javascript:alert(1)//admin/", "/admin/"),
+    ("/booking", "/admin/"),
+    ("/admin", "/admin/"),
+], ids=["admin-page", "admin-with-query", "external", "scheme-relative", "backslash", "admin-backslash",
+        "javascript", "public-page", "no-trailing-slash"])
+def test_the_next_target_is_honoured_only_for_admin_paths(shared_app, target, expected):
+    client = shared_app.test_client()
+    token = csrf_token_from(client.get("/admin/login", query_string={"next": target}).get_data(as_text=True))
+    response = client.post("/admin/login", query_string={"next": target},
+                           data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == expected
+
+
+def test_a_next_target_with_a_line_break_goes_to_the_bookings_list(shared_app):
+    client = shared_app.test_client()
+    target = "/admin/\r\nX-Injected: 1"
+    token = csrf_token_from(client.get("/admin/login", query_string={"next": target}).get_data(as_text=True))
+    response = client.post("/admin/login", query_string={"next": target},
+                           data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_a_wrong_password_is_refused_with_422_and_no_session(app, client, make_user):
+    make_user("desk@example.org", "admin")
+    response = sign_in(client, "desk@example.org", "not the password at all")
+    html_text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert WRONG_CREDENTIALS in html_text
+    assert 'value="desk@example.org"' in html_text  # the email is kept, the password is not
+    assert "not the password at all" not in html_text
+    assert "_user_id" not in session_of(client)
+    assert not is_signed_in(client)
+    assert user_row(app, "desk@example.org").last_login_at is None
+
+
+def test_an_unknown_email_gets_the_same_message_as_a_wrong_password(client, make_user):
+    make_user("desk@example.org", "admin")
+    response = sign_in(client, "nobody@example.org")
+    assert response.status_code == 422
+    assert WRONG_CREDENTIALS in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_an_empty_form_asks_for_email_and_password(client, offices):
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    response = client.post("/admin/login", data={"csrf_token": token, "email": "", "password": ""})
+    html_text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please enter your email." in html_text and "Please enter your password." in html_text
+
+
+def test_an_inactive_user_cannot_sign_in(app, client, make_user):
+    user_id = make_user("former@example.org", "admin")
+    with app.app_context():
+        db.session.get(StaffUser, user_id).active = False
+        db.session.commit()
+    response = sign_in(client, "former@example.org")
+    assert response.status_code == 422
+    assert WRONG_CREDENTIALS in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_deactivating_a_user_ends_their_open_session(app, admin_client):
+    assert is_signed_in(admin_client)
+    with app.app_context():
+        db.session.scalars(select(StaffUser).filter_by(email="admin@example.org")).one().active = False
+        db.session.commit()
+    assert not is_signed_in(admin_client)
+
+
+def test_the_session_is_renewed_at_sign_in(client, make_user):
+    user_id = make_user("desk@example.org", "admin")
+    client.get("/admin/login")
+    with client.session_transaction() as session:
+        session["planted_before_sign_in"] = "fixation"
+    cookie_before = client.get_cookie("session").value
+    assert sign_in(client, "desk@example.org").status_code == 303
+    cookie_after = client.get_cookie("session").value
+    assert cookie_after != cookie_before
+    after = session_of(client)
+    assert "planted_before_sign_in" not in after
+    assert after["_user_id"] == f"{user_id}:1"
+
+
+def test_sign_in_without_a_csrf_token_is_refused_with_400(client, make_user):
+    make_user("desk@example.org", "admin")
+    response = client.post("/admin/login", data={"email": "desk@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+# --- too many failed sign-ins -----------------------------------------------------------------
+
+
+def test_after_five_failed_sign_ins_even_the_right_password_gets_429(client, make_user):
+    make_user("desk@example.org", "admin")
+    for _ in range(5):
+        assert sign_in(client, "desk@example.org", "wrong password!").status_code == 422
+    response = sign_in(client, "desk@example.org")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(app, make_user):
+    make_user("desk@example.org", "admin")
+    for _ in range(6):
+        assert sign_in(app.test_client(), "desk@example.org").status_code == 303
+    client = app.test_client()
+    for _ in range(5):  # still five failures allowed: the six sign-ins above were not counted
+        assert sign_in(client, "desk@example.org", "wrong password!").status_code == 422
+    assert sign_in(client, "desk@example.org").status_code == 429
+
+
+def test_failed_sign_ins_lock_the_account_from_another_address_too(app, make_user):
+    make_user("desk@example.org", "admin")
+    attacker = app.test_client()
+    for _ in range(5):
+        assert sign_in(attacker, "desk@example.org", "guess").status_code == 422
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    response = sign_in(elsewhere, "desk@example.org")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+
+
+def test_failed_sign_ins_lock_the_address_for_other_accounts_too(app, make_user):
+    make_user("desk@example.org", "admin")
+    make_user("other@example.org", "admin")
+    client = app.test_client()
+    for index in range(5):
+        assert sign_in(client, f"guess{index}@example.org", "guess").status_code == 422
+    assert sign_in(client, "other@example.org").status_code == 429
+
+
+# --- signing out ------------------------------------------------------------------------------
+
+
+def test_logout_ends_the_session(client, make_user):
+    make_user("desk@example.org", "admin")
+    assert sign_in(client, "desk@example.org").status_code == 303
+    response = log_out(client)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/login"
+    assert "You are signed out." in client.get("/admin/login").get_data(as_text=True)
+    assert "_user_id" not in session_of(client)
+    assert not is_signed_in(client)
+
+
+def test_logout_signs_out_every_other_session_of_the_same_user(app, make_user):
+    make_user("desk@example.org", "admin")
+    laptop, phone = app.test_client(), app.test_client()
+    assert sign_in(laptop, "desk@example.org").status_code == 303
+    assert sign_in(phone, "desk@example.org").status_code == 303
+    assert is_signed_in(phone)
+    assert log_out(laptop).status_code == 303
+    assert not is_signed_in(phone)
+    assert phone.get("/admin/", headers=HTMX).headers["HX-Redirect"] == "/admin/login"
+
+
+def test_logout_does_not_touch_other_users_sessions(app, make_user):
+    make_user("desk@example.org", "admin")
+    make_user("other@example.org", "admin")
+    desk, other = app.test_client(), app.test_client()
+    assert sign_in(desk, "desk@example.org").status_code == 303
+    assert sign_in(other, "other@example.org").status_code == 303
+    log_out(desk)
+    assert is_signed_in(other)
+
+
+def test_logout_without_a_csrf_token_is_refused_and_keeps_the_session(admin_client):
+    response = admin_client.post("/admin/logout")
+    assert response.status_code == 400
+    assert is_signed_in(admin_client)
+
+
+def test_logout_by_get_is_not_allowed(admin_client):
+    assert admin_client.get("/admin/logout").status_code == 405
+    assert is_signed_in(admin_client)
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(app, make_user):
+    make_user("desk@example.org", "admin")
+    here, elsewhere = app.test_client(), app.test_client()
+    assert sign_in(here, "desk@example.org").status_code == 303
+    assert sign_in(elsewhere, "desk@example.org").status_code == 303
+    response = change_password(here)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/"
+    page = here.get("/admin/")
+    assert page.status_code == 200
+    assert "Your password is changed. Other devices are signed out." in page.get_data(as_text=True)
+    assert not is_signed_in(elsewhere)
+    assert user_row(app, "desk@example.org").session_version == 2
+
+
+def test_after_a_password_change_the_new_password_works_and_the_old_does_not(app, client, make_user):
+    make_user("desk@example.org", "admin")
+    assert sign_in(client, "desk@example.org").status_code == 303
+    assert change_password(client).status_code == 303
+    old = sign_in(app.test_client(), "desk@example.org", PASSWORD)
+    assert old.status_code == 422 and WRONG_CREDENTIALS in old.get_data(as_text=True)
+    assert sign_in(app.test_client(), "desk@example.org", NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("current,new,confirm,message", [
+    ("not my password", NEW_PASSWORD, None, "Your current password is not correct."),
+    (PASSWORD, "too short", None, "Please use at least 12 characters."),
+    (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "The two new passwords differ."),
+], ids=["wrong-current", "short", "mismatch"])
+def test_a_refused_password_change_explains_why_and_changes_nothing(app, admin_client, current, new, confirm,
+                                                                     message):
+    before = user_row(app, "admin@example.org")
+    response = change_password(admin_client, current, new, confirm)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    after = user_row(app, "admin@example.org")
+    assert (after.password_hash, after.session_version) == (before.password_hash, before.session_version)
+    assert is_signed_in(admin_client)
+
+
+def test_a_password_change_without_a_csrf_token_is_refused(app, admin_client):
+    before = user_row(app, "admin@example.org").password_hash
+    response = admin_client.post("/admin/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert user_row(app, "admin@example.org").password_hash == before
+
+
+def test_passwords_are_stored_as_scrypt_hashes_never_in_clear(real_password_hashing, app, admin_client):
+    stored = user_row(app, "admin@example.org").password_hash
+    assert stored.startswith("scrypt:")
+    assert PASSWORD not in stored
+    assert change_password(admin_client).status_code == 303
+    changed = user_row(app, "admin@example.org").password_hash
+    assert changed.startswith("scrypt:") and changed != stored
+    assert NEW_PASSWORD not in changed
+
+
+# --- caching ----------------------------------------------------------------------------------
+
+
+def test_admin_pages_are_never_cached(make_appointment, admin_client):
+    from datetime import datetime, timedelta, timezone
+
+    appointment_id = make_appointment(datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+                                      + timedelta(days=2))
+    for path in [p.replace("/appointments/1", f"/appointments/{appointment_id}") for p in ADMIN_PAGES]:
+        response = admin_client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        if path in ("/admin/", f"/admin/appointments/{appointment_id}", "/admin/bookings.csv", "/admin/password"):
+            assert response.status_code == 200, path  # (the other pages are being written elsewhere)
+    assert admin_client.get("/admin/", headers=HTMX).headers["Cache-Control"] == "no-store"
+    assert admin_client.get("/admin/appointments/999").headers["Cache-Control"] == "no-store"
+
+
+def test_the_login_page_and_the_signed_out_redirect_are_never_cached(shared_app):
+    client = shared_app.test_client()
+    assert client.get("/admin/login").headers["Cache-Control"] == "no-store"
+    assert client.get("/admin/").headers["Cache-Control"] == "no-store"

@@ -1,0 +1,81 @@
+"""The back office in a real browser: sign in, filter with htmx (kept in the URL), act with CSRF."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from clinic_app.booking.service import token_hash
+from clinic_app.booking.slots import time_blocks
+from clinic_app.extensions import db
+from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, StaffUser, VisitType
+from clinic_app.seed import seed_scheduling
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long and private passphrase"
+
+
+@pytest.fixture
+def back_office(live_server):
+    """The live server with clinicians, an admin account and two upcoming appointments."""
+    with live_server.app.app_context():
+        seed_scheduling(db.session)
+        admin = StaffUser(email="admin@example.org", name="Ada Admin", role="admin")
+        admin.set_password(PASSWORD)
+        db.session.add(admin)
+        start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        visit = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
+        for number, (first, last, provider) in enumerate([("Nora", "Quinn", "amira-haddad"),
+                                                          ("Omar", "Vance", "lauren-whitfield")]):
+            doctor = db.session.scalars(select(Provider).filter_by(slug=provider)).one()
+            appointment = Appointment(
+                reference=f"TEST000{number + 2}", office=db.session.scalars(select(Office).filter_by(slug="fairfax")).one(),
+                provider=doctor, visit_type=visit, starts_at=start, ends_at=start + timedelta(minutes=30),
+                first_name=first, last_name=last, date_of_birth=datetime(1970, 1, 1).date(), phone="(703) 555-0123",
+                email=f"{first.lower()}@example.org", is_new_patient=False, reason="back-pain", consent_to_contact=True,
+                screening={}, screening_outcome="clear", manage_token_hash=token_hash(first), booking_key=first)
+            appointment.blocks = [ProviderTimeBlock(provider_id=doctor.id, starts_at=b)
+                                  for b in time_blocks(start, timedelta(minutes=30), timedelta(0))]
+            db.session.add(appointment)
+        db.session.commit()
+    return live_server
+
+
+def sign_in(page, url):
+    page.goto(url + "/admin/")
+    assert "/admin/login" in page.url
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + "/admin/")
+
+
+def test_search_filters_the_list_in_place_and_keeps_it_in_the_address(page, back_office):
+    sign_in(page, back_office.url)
+    page.evaluate("window.__marker = 1")
+    assert page.locator("#bookings-table tbody tr").count() == 2
+    page.get_by_label("Search").fill("quinn")
+    page.get_by_role("button", name="Show bookings").click()
+    page.wait_for_function("document.querySelectorAll('#bookings-table tbody tr').length === 1")
+    assert "Nora Quinn" in page.locator("#bookings-table").inner_text()
+    assert "q=quinn" in page.url
+    assert page.evaluate("window.__marker === 1")  # swapped in place, no page load
+    page.reload()
+    assert page.locator("#bookings-table tbody tr").count() == 1  # the URL alone restores the filter
+
+
+def test_confirming_an_appointment_in_the_browser_records_who_did_it(page, back_office):
+    sign_in(page, back_office.url)
+    page.get_by_role("link", name="Omar Vance").click()
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert "Confirm: done." in page.content()
+    assert "Ada Admin: confirm (booked → confirmed)" in page.locator("#appointment").inner_text()
+
+
+def test_signing_out_needs_the_form_and_ends_the_session(page, back_office):
+    sign_in(page, back_office.url)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/admin/login")
+    page.goto(back_office.url + "/admin/")
+    assert "/admin/login" in page.url

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import flash, redirect, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from ..extensions import db, limiter
@@ -49,7 +50,9 @@ def guard(draft, step):
 def visit_form(formdata=None):
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     visit_types = db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order)).all()
-    providers = db.session.scalars(select(Provider).filter_by(active=True).order_by(Provider.name)).all()
+    providers = db.session.scalars(
+        select(Provider).filter_by(active=True).order_by(Provider.name).options(selectinload(Provider.offices))
+    ).all()
     form = VisitStepForm(formdata=formdata) if formdata is not None else VisitStepForm()
     form.office.choices = [SelectChoice(o.slug, f"{o.name} — {o.address_lines[0]}") for o in offices]
     form.visit_type.choices = [

@@ -51,6 +51,10 @@ def screening_fields():
     }
 
 
+# Created before the acknowledgement below, so the questions come first in the form and in its errors.
+_QUESTION_FIELDS = screening_fields()
+
+
 class ScreeningStepForm(FlaskForm):
     """Step 3: the safety screening, built from the one list of questions."""
 
@@ -64,7 +68,7 @@ class ScreeningStepForm(FlaskForm):
         return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
 
 
-for _key, _field in screening_fields().items():
+for _key, _field in _QUESTION_FIELDS.items():
     setattr(ScreeningStepForm, _key, _field)
 
 

@@ -68,7 +68,8 @@ class Config:
     def __init__(self):
         self.SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///clinic.sqlite3")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a database error never writes patient data into the log.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
 
         # The practice: neutral defaults, real values come from the environment.
@@ -116,6 +117,10 @@ class Config:
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         self.PORT = env_int("PORT", 5000)
+        # How many reverse proxies (nginx, a load balancer) sit in front of the app: their
+        # X-Forwarded-For/-Proto headers are trusted for that many hops, so rate limits see the
+        # patient's address, not the proxy's.
+        self.PROXY_HOPS = env_int("PROXY_HOPS", 0)
 
     def validate(self):
         """Refuse settings that are unsafe for this environment (nothing to check by default)."""
@@ -176,6 +181,10 @@ class ProductionConfig(Config):
                 "mail must be encrypted: set MAIL_USE_TLS or MAIL_USE_SSL "
                 "(or MAIL_ALLOW_PLAINTEXT=true to accept a plain-text server knowingly)"
             )
+        if not self.PUBLIC_BASE_URL.startswith("https://") or not env_str("PUBLIC_BASE_URL"):
+            problems.append("PUBLIC_BASE_URL must be the site's https:// address (it goes into patients' emails)")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URI must be shared by every worker, e.g. redis://127.0.0.1:6379/0")
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             problems.append("set only one of MAIL_USE_TLS and MAIL_USE_SSL")
         if problems:

@@ -14,6 +14,7 @@ from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .htmx import add_vary_header
 from .request_log import register_request_log
+from .security import register_security
 from .site_context import register_context
 
 
@@ -31,6 +32,7 @@ def create_app(config=None, **overrides):
     settings.validate()
 
     configure_logging(app)
+    register_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

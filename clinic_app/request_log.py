@@ -1,25 +1,24 @@
 """One log line per request: method, path without query string, status and duration.
 
 Nothing a patient typed is logged: no query string, no form data, no headers, and the secret
-token of a manage link is replaced by the route's placeholder.
+token of a manage link is replaced by a placeholder.
 """
 
 import logging
+import re
 import time
 
 from flask import g, request
 
 logger = logging.getLogger("clinic_app.requests")
 
-# View arguments that are secrets: their value never reaches the log.
-SECRET_VIEW_ARGS = frozenset({"token"})
+# Paths that carry a secret (a manage or reminder link token) as their second segment.
+SECRET_PATH = re.compile(r"^/booking/[^/]+")
 
 
 def loggable_path() -> str:
-    """The request path, with secret view arguments replaced by the route's placeholders."""
-    if request.url_rule is not None and SECRET_VIEW_ARGS & set(request.view_args or {}):
-        return request.url_rule.rule
-    return request.path
+    """The request path with any link token replaced by ``<token>``, matched route or not."""
+    return SECRET_PATH.sub("/booking/<token>", request.path)
 
 
 def _start_timer():

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import assets
 from .formatting import long_date, office_time
 from .pages.banner import banner_dismissed
+from .request_log import loggable_path
 from .structured_data import article_jsonld, clinic_jsonld
 from .extensions import db
 from .models import Office
@@ -55,8 +56,8 @@ def nav_links():
 
 
 def canonical_url():
-    """This page's address on the public site, without query string."""
-    return current_app.config["PUBLIC_BASE_URL"] + request.path
+    """This page's address on the public site, without query string or link token."""
+    return current_app.config["PUBLIC_BASE_URL"] + loggable_path()
 
 
 def office_update_url():

@@ -17,6 +17,8 @@ SAFE_PRODUCTION_ENV = {
     "DATABASE_URL": "postgresql://clinic@db.internal/clinic",
     "MAIL_SERVER": "smtp.internal",
     "MAIL_USE_TLS": "true",
+    "PUBLIC_BASE_URL": "https://www.clinic.example",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -27,6 +29,7 @@ def clean_env(monkeypatch):
         "SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
         "MAIL_BACKEND", "MAIL_DEFAULT_SENDER", "MAIL_ALLOW_PLAINTEXT", "MAIL_TIMEOUT", "CLINIC_ENV",
         "CLINIC_NAME", "FAIRFAX_NOTIFY_EMAILS", "POTOMAC_NOTIFY_EMAILS", "PORT", "FAIRFAX_PHONE",
+        "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "PROXY_HOPS",
     ]:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
@@ -98,6 +101,9 @@ def test_production_starts_with_safe_settings(clean_env):
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"MAIL_SERVER": None}, "MAIL_SERVER"),
         ({"MAIL_USE_TLS": None}, "encrypted"),
+        ({"PUBLIC_BASE_URL": None}, "PUBLIC_BASE_URL"),
+        ({"PUBLIC_BASE_URL": "http://www.clinic.example"}, "PUBLIC_BASE_URL"),
+        ({"RATELIMIT_STORAGE_URI": None}, "RATELIMIT_STORAGE_URI"),
     ],
 )
 def test_production_refuses_unsafe_settings(clean_env, change, problem):

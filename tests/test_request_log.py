@@ -32,3 +32,11 @@ def test_a_post_body_is_never_logged(client, caplog):
     assert "Zebulon" not in caplog.text
     assert "7035550123" not in caplog.text
     assert any(line.startswith("POST / ") for line in request_lines(caplog))
+
+
+def test_a_token_in_a_path_that_matches_no_route_is_never_logged(client, caplog):
+    caplog.set_level(logging.INFO, logger="clinic_app.requests")
+    client.get("/booking/s3cr3t-t0ken-value/cancel")  # GET on a POST-only route: 405
+    client.get("/booking/s3cr3t-t0ken-value/no-such-page")
+    assert "s3cr3t" not in caplog.text
+    assert request_lines(caplog)[0].startswith("GET /booking/<token>/cancel 405")

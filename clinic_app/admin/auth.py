@@ -78,12 +78,11 @@ def login():
             # Hash anyway, so an unknown email answers as slowly as a wrong password.
             check_password_hash(DUMMY_HASH, form.password.data)
         elif user.active and user.check_password(form.password.data):
-            next_url = session.get("_next_admin")
             session.clear()  # a fresh session: nothing from before sign-in carries over
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user)
-            return redirect(safe_admin_next(request.args.get("next") or next_url), 303)
+            return redirect(safe_admin_next(request.args.get("next")), 303)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("admin/login.html", form=form), 422 if form.errors else 200
 
@@ -127,7 +126,7 @@ def change_password():
             current_user.set_password(form.new_password.data)
             current_user.session_version += 1
             db.session.commit()
-            login_user(current_user)  # this session continues under the new version
+            login_user(current_user._get_current_object())  # this session continues under the new version
             flash("Your password is changed. Other devices are signed out.", "info")
             return redirect(url_for("admin.bookings"), 303)
     return render_template("admin/password.html", form=form), 422 if form.errors else 200

@@ -185,8 +185,8 @@ def retry_outbox_message(message_id):
             flash(str(refused), "error")
         else:
             attempts_before_send = message.attempts
-            # Delivers every due email, this one included; a down mail server stops the run at once.
-            send_pending()
+            # Only this email: a backlog is the worker's job, not a page request's.
+            send_pending(limit=1, only_id=message_id)
             message = db.session.get(OutboxMessage, message_id, populate_existing=True)
             flash(*retry_outcome(message, attempts_before_send))
     return redirect(url_for("admin.outbox"), 303)
@@ -198,9 +198,8 @@ def retry_outcome(message, attempts_before_send) -> tuple[str, str]:
         return "Sent.", "info"
     if message.status == OutboxStatus.SENDING:
         return "It is being sent right now. Please reload the page in a moment.", "info"
-    if message.attempts == attempts_before_send:  # the run stopped (server down) before reaching it
-        return ("Not sent yet: sending stopped at an earlier email, so the mail server is probably down. "
-                "It will be tried again automatically."), "error"
+    if message.attempts == attempts_before_send:  # another sender took it first, or it was not due
+        return "Not sent yet; it will be tried again automatically.", "info"
     if message.status == OutboxStatus.FAILED:
         return (f"Still failing: {message.last_error}. It is marked failed again; "
                 "please check the mail server, then retry."), "error"

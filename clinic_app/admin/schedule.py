@@ -17,6 +17,7 @@ from .actions import audit
 from .queries import visible_offices
 
 MAX_CLOSURE_DAYS = 366
+LATEST_CLOSURE_DAYS = 731  # a closure more than two years ahead is almost surely a typo in the year
 EARLIEST_START = time(6, 0)
 LATEST_END = time(21, 0)
 GRID_MINUTES = 15
@@ -53,15 +54,23 @@ class HoursKey:
 
 
 def closure_visible(session, user, closure) -> bool:
-    """Whether ``user`` may see and remove ``closure``.
+    """Whether ``user`` may see ``closure``: it touches one of their offices.
 
     An office closure (with or without a clinician) belongs to that office; a clinician-only
-    closure belongs to every office the clinician works at.
+    closure reaches every office the clinician works at.
     """
     office_ids = {office.id for office in visible_offices(session, user)}
     if closure.office_id is not None:
         return closure.office_id in office_ids
     return bool(office_ids & {office.id for office in closure.provider.offices})
+
+
+def closure_manageable(session, user, closure) -> bool:
+    """Whether ``user`` may remove ``closure``: every office it reaches is theirs."""
+    office_ids = {office.id for office in visible_offices(session, user)}
+    if closure.office_id is not None:
+        return closure.office_id in office_ids
+    return {office.id for office in closure.provider.offices} <= office_ids
 
 
 def closures_for(session, user, today: date) -> list[Closure]:
@@ -125,10 +134,16 @@ def add_closure(session, user, *, office_id, provider_id, starts_on: date, ends_
             problems["provider"] = f"{provider.display_name} does not work at {office.name}."
     if office_id is None and provider_id is None:
         problems["office"] = "Please choose an office, a clinician, or both."
+    elif office_id is None and provider is not None and not {o.id for o in provider.offices} <= offices.keys():
+        # Without an office the closure covers all of the clinician's offices, some not this user's.
+        problems["office"] = (f"{provider.display_name} also works at offices you do not manage. "
+                              "Please choose your office.")
     if ends_on < starts_on:
         problems["ends_on"] = "The last day must be on or after the first day."
     elif ends_on < today:
         problems["ends_on"] = "This closure is entirely in the past. Please choose today or a later day."
+    elif ends_on > today + timedelta(days=LATEST_CLOSURE_DAYS):
+        problems["ends_on"] = "Please check the year: closures can be planned up to two years ahead."
     elif (ends_on - starts_on).days + 1 > MAX_CLOSURE_DAYS:
         problems["ends_on"] = f"A closure may last at most {MAX_CLOSURE_DAYS} days. Please add a second one for longer."
     if problems:
@@ -147,7 +162,7 @@ def remove_closure(session, user, closure) -> None:
 
     :raise NotVisible: the closure belongs to an office the user does not manage.
     """
-    if not closure_visible(session, user, closure):
+    if not closure_manageable(session, user, closure):
         raise NotVisible()
     audit(session, user, "closure_removed", None, **closure_details(closure))
     session.delete(closure)
@@ -158,7 +173,8 @@ def booked_in_closure(session, closure) -> list[Appointment]:
     """Active appointments on the closure's days (office-local dates), at its office and with its clinician."""
     # A day wider on each side than any office's offset from UTC; the exact test is done locally.
     window_start = datetime.combine(closure.starts_on - timedelta(days=1), time.min, tzinfo=timezone.utc)
-    window_end = datetime.combine(closure.ends_on + timedelta(days=2), time.min, tzinfo=timezone.utc)
+    window_end = datetime.combine(min(closure.ends_on, date.max - timedelta(days=2)) + timedelta(days=2),
+                                  time.min, tzinfo=timezone.utc)
     query = select(Appointment).where(
         Appointment.status.in_(AppointmentStatus.ACTIVE),
         Appointment.starts_at >= window_start,

@@ -15,6 +15,7 @@ from . import bp
 from .forms import ActionForm
 from .queries import CLINIC_TZ, visible_offices, visible_providers
 from .schedule import (
+    closure_manageable,
     ScheduleError,
     add_closure,
     booked_in_closure,
@@ -86,6 +87,7 @@ def closure_rows(closures, today) -> list[dict]:
             "reason": closure.reason,
             "booked": booked,
             "bookings_url": bookings_url(closure),
+            "can_remove": closure_manageable(db.session, current_user, closure),
         })
     return rows
 
@@ -146,7 +148,7 @@ def added_notice(closure_id):
 def remove_closure_view(closure_id):
     """Remove a closure: its days can be booked again at once."""
     closure = closure_for(db.session, current_user, closure_id)
-    if closure is None:
+    if closure is None or not closure_manageable(db.session, current_user, closure):
         abort(404)
     if ActionForm().validate_on_submit():
         today = clinic_today()

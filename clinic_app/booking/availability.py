@@ -31,9 +31,13 @@ def parse_slot_value(value: str) -> tuple[datetime, int] | None:
     try:
         moment, provider_id = (value or "").split("|")
         starts_at = datetime.strptime(moment, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
-        return starts_at, int(provider_id)
+        provider = int(provider_id)
     except ValueError:
         return None
+    # Anything outside these bounds cannot be a slot (and would overflow date arithmetic).
+    if not (2000 <= starts_at.year <= 2200 and 0 < provider <= 2**31 - 1):
+        return None
+    return starts_at, provider
 
 
 def providers_for(session, office, visit_type, provider_id=None) -> list[Provider]:

@@ -134,10 +134,13 @@ def reschedule(token):
                 )
             except service.SlotTaken as taken:
                 form.slot.errors.append(str(taken))
-            except service.BookingError:
+            except service.ScreeningFlagged:
                 flash("Because you answered “yes” to a health question, we cannot move your visit online. "
                       f"Please call the {appointment.office.name} office at {appointment.office.phone}; "
                       "we can switch you to a video visit or find a later date.", "error")
+                return redirect(url_for("booking.manage", token=token), 303)
+            except service.BookingError as refused:
+                flash(str(refused), "error")
                 return redirect(url_for("booking.manage", token=token), 303)
             else:
                 flash("Your appointment has moved. We have emailed you the new time.", "info")

@@ -1,5 +1,6 @@
 """The emails a booking, a cancellation or a reschedule queues, in the caller's transaction."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -11,6 +12,8 @@ from ..reasons import reason_label
 from ..timeutil import utcnow
 from .calendar import CalendarEvent, build_calendar
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
+
+logger = logging.getLogger("clinic_app.notify")
 
 
 def calendar_event(appointment, manage_url=None) -> CalendarEvent:
@@ -48,22 +51,30 @@ def calendar_attachment(appointment, method, manage_url=None) -> Attachment:
     return Attachment(f"appointment-{appointment.reference}.ics", f"text/calendar; method={method}", data)
 
 
-def _context(appointment, manage_url=None):
+def _patient_context(appointment, manage_url=None):
+    """What a patient's email may show: never the visit reason, notes or screening answers."""
     return {
         "appointment": appointment,
         "summary": appointment_summary(appointment),
-        "reason": reason_label(appointment.reason),
         "manage_url": manage_url,
         "what_to_bring": WHAT_TO_BRING,
+    }
+
+
+def _office_context(appointment):
+    """What the front desk needs to act, on top of what the patient sees."""
+    return {
+        **_patient_context(appointment),
+        "reason": reason_label(appointment.reason),
         "flagged": appointment.screening_outcome == "flagged",
+        "admin_url": public_url("admin.appointment", appointment_id=appointment.id),
     }
 
 
 def _office_email(appointment, kind, headline, template):
     summary = appointment_summary(appointment)
     flag = "SCREENING FLAGGED — " if appointment.screening_outcome == "flagged" else ""
-    admin_url = public_url("admin.appointment", appointment_id=appointment.id)
-    text, html = render_pair(template, headline=headline, admin_url=admin_url, **_context(appointment))
+    text, html = render_pair(template, headline=headline, **_office_context(appointment))
     return Email(
         kind=kind,
         topic=f"appointment:{appointment.id}",
@@ -76,8 +87,17 @@ def _office_email(appointment, kind, headline, template):
     )
 
 
+def _enqueue_for_office(appointment, email):
+    """Queue an office email; an office with no staff address set is logged, never a failed booking."""
+    if not email.recipients:
+        logger.error("Office %s has no notification address; %s email for appointment %s not sent",
+                     appointment.office.slug, email.kind, appointment.id)
+        return
+    enqueue(db.session, email)
+
+
 def _patient_email(appointment, kind, subject, template, method, manage_url=None):
-    text, html = render_pair(template, **_context(appointment, manage_url))
+    text, html = render_pair(template, **_patient_context(appointment, manage_url))
     return Email(
         kind=kind,
         topic=f"appointment:{appointment.id}",
@@ -93,7 +113,7 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
     """One email to the office and one to the patient about the same change."""
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
-    enqueue(db.session, _office_email(appointment, f"{event}.office", headline, "booking_office"))
+    _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
     enqueue(db.session, _patient_email(
         appointment, f"{event}.patient", patient_subject.format(**summary), patient_template, method, manage_url,
     ))
@@ -123,7 +143,7 @@ def queue_reminder_email(appointment, reminder_token):
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=reminder_token)
     screening_url = None if appointment.visit_type.is_telehealth else public_url("booking.rescreen", token=reminder_token)
-    text, html = render_pair("reminder_patient", screening_url=screening_url, **_context(appointment, manage_url))
+    text, html = render_pair("reminder_patient", screening_url=screening_url, **_patient_context(appointment, manage_url))
     enqueue(db.session, Email(
         kind="reminder.patient",
         topic=f"appointment:{appointment.id}",
@@ -136,4 +156,5 @@ def queue_reminder_email(appointment, reminder_token):
 
 def queue_screening_flag_email(appointment):
     """To the office: a patient answered "yes" after the reminder; call them before the visit."""
-    enqueue(db.session, _office_email(appointment, "screening.office", "Screening flagged before visit", "booking_office"))
+    _enqueue_for_office(appointment, _office_email(appointment, "screening.office", "Screening flagged before visit",
+                                                   "booking_office"))

@@ -19,8 +19,16 @@ from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, Tim
 from .notifications import queue_booking_emails
 from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
 from .screening import CURRENT as SCREENING
-from .web import CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
+from .web import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
 from . import bp
+
+
+@bp.after_request
+def never_store(response):
+    """Booking pages hold what patients typed and their private links: never cached or leaked."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def show_step(step, status=200, **context):
@@ -280,7 +288,8 @@ def review():
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
         if booked.manage_token:
-            session[CONFIRMED_KEY] = {"appointment": booked.appointment.id, "token": booked.manage_token}
+            session[CONFIRMED_KEY] = {"appointment": booked.appointment.id, "token": booked.manage_token,
+                                      "at": utcnow().timestamp()}
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
     return show_step("review", form=form, summary=draft_summary(view))
@@ -290,6 +299,10 @@ def review():
 def confirmed():
     """The confirmation: reference, time, office, what to bring, calendar file and manage link."""
     held = session.get(CONFIRMED_KEY) or {}
+    if utcnow().timestamp() - held.get("at", 0) > CONFIRMATION_SHOWN_SECONDS:
+        # On a shared computer the next person must not find the private link here.
+        session.pop(CONFIRMED_KEY, None)
+        held = {}
     appointment = db.session.get(Appointment, held.get("appointment") or 0)
     if appointment is None:
         return redirect(url_for("booking.start"))

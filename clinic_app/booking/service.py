@@ -41,6 +41,10 @@ class SlotTaken(BookingError):
     """Someone else booked the time first."""
 
 
+class ScreeningFlagged(BookingError):
+    """A "yes" to a screening question: no in-person visit can be moved online."""
+
+
 def token_hash(raw: str) -> str:
     """Drafts and manage links are stored by hash, so the database never holds a usable key."""
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -184,6 +188,7 @@ def save_visit(session, draft, *, office, visit_type, reason, provider, now):
     }
     if (previous.office, previous.visit_type, previous.provider) != (office, visit_type, provider):
         changes["time"] = None
+        changes["time_taken"] = None
     if previous.visit_type is not None and previous.visit_type.is_telehealth != visit_type.is_telehealth:
         changes["screening"] = None
     _save(session, draft, now, **changes)
@@ -419,17 +424,21 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     """Move an appointment to a new free slot, screening answered again, in one transaction.
 
     :raise SlotTaken: the new time was taken meanwhile; nothing changed.
-    :raise BookingError: the new screening has a "yes" or is incomplete.
+    :raise ScreeningFlagged: the new screening has a "yes".
+    :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
     """
     record = screening.answers_record(answers, acknowledged) if not appointment.visit_type.is_telehealth else {
         "outcome": "not_required"
     }
     if record["outcome"] == screening.Outcome.FLAGGED:
-        raise BookingError("flagged")
+        raise ScreeningFlagged("A screening answer was yes.")
     if record["outcome"] == screening.Outcome.INCOMPLETE:
         raise BookingError("Please answer every screening question.")
     session.rollback()
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
+        session.rollback()
+        raise BookingError("This appointment was cancelled, so it cannot be moved.")
     length = timedelta(minutes=appointment.visit_type.duration_minutes)
     buffer = timedelta(minutes=appointment.visit_type.buffer_minutes)
     appointment.blocks = []
@@ -441,6 +450,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     appointment.screening_outcome = record["outcome"]
     appointment.sequence += 1
     appointment.updated_at = now
+    appointment.reminder_sent_at = None  # the new time gets its own reminder
     appointment.blocks = [
         ProviderTimeBlock(provider_id=slot.provider.id, starts_at=block)
         for block in time_blocks(slot.starts_at, length, buffer)

@@ -114,7 +114,7 @@ def connection_failed(error: Exception) -> bool:
     return isinstance(error, (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected))
 
 
-def claim_next(session, now) -> OutboxMessage | None:
+def claim_next(session, now, only_id=None) -> OutboxMessage | None:
     """Atomically take the oldest due row for this sender, or None when nothing is due.
 
     The claim is committed before the email is sent, so no other sender can take the row. The
@@ -124,6 +124,8 @@ def claim_next(session, now) -> OutboxMessage | None:
         (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now),
         (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
     )
+    if only_id is not None:
+        due = due & (OutboxMessage.id == only_id)
     candidate = session.scalars(
         select(OutboxMessage.id)
         .where(due)
@@ -176,18 +178,18 @@ def record_failure(session, row, error, now, max_attempts):
         logger.warning("Email %s (%s) not delivered (%s); retry at %s", row.id, row.kind, reason, retry_at)
 
 
-def send_pending(limit: int = 100, now=None) -> SendReport:
+def send_pending(limit: int = 100, now=None, only_id=None) -> SendReport:
     """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable.
 
     No transaction stays open while an email is being sent, so a slow mail server never holds
-    a database lock.
+    a database lock. ``only_id`` limits the run to one email (staff's "Retry now").
     """
     session = db.session
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     report = SendReport()
     for _ in range(limit):
         moment = now or utcnow()
-        row = claim_next(session, moment)
+        row = claim_next(session, moment, only_id)
         if row is None:
             break
         try:

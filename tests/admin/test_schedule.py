@@ -581,3 +581,29 @@ def test_add_closure_reports_every_problem_at_once(app, clinic, make_user, ids):
                 reason="x", today=TODAY)
     assert set(refused.value.problems) == {"office", "provider", "ends_on"}
     assert count(app, Closure) == 0
+
+
+def test_staff_cannot_close_a_shared_clinician_at_every_office(app, staff_client, ids):
+    response = add_closure(staff_client, ids, office="", provider="amira-haddad")  # Fairfax and Potomac
+    assert response.status_code == 422
+    assert "also works at offices you do not manage" in response.get_data(as_text=True)
+    assert count(app, Closure) == 0
+
+
+def test_staff_see_but_cannot_remove_a_closure_reaching_another_office(app, staff_client, ids):
+    closure_id = make_closure(app, provider=ids["amira-haddad"], reason="Haddad vacation")
+    html = staff_client.get("/admin/closures").get_data(as_text=True)
+    assert "Haddad vacation" in html and "Also covers offices you do not manage" in html
+    token = csrf_token_from(html)
+    response = staff_client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert count(app, Closure) == 1
+
+
+def test_a_closure_years_ahead_is_refused_as_a_typo(app, admin, ids):
+    response = post_form(admin, "/admin/closures", {"office": str(ids["fairfax"]), "provider": "",
+                                                     "starts_on": "9999-12-31", "ends_on": "9999-12-31",
+                                                     "reason": "Typo"})
+    assert response.status_code == 422
+    assert "Please check the year" in response.get_data(as_text=True)
+    assert admin.get("/admin/closures").status_code == 200

@@ -126,7 +126,9 @@ def test_find_slot_refuses_times_not_offered(ctx):
     assert find_slot(db.session, starts_at=ok, chosen_provider_id=potomac_only.id, **args) is None
 
 
-@pytest.mark.parametrize("value", ["", "garbage", "2026-12-07T15:00Z", "2026-12-07T15:00Z|x", "2026-13-07T15:00Z|1"])
+@pytest.mark.parametrize("value", ["", "garbage", "2026-12-07T15:00Z", "2026-12-07T15:00Z|x", "2026-13-07T15:00Z|1",
+                                   "0001-01-01T00:00Z|1", "9999-12-31T23:45Z|1", "2026-12-07T15:00Z|99999999999999999999",
+                                   "2026-12-07T15:00Z|0"])
 def test_a_malformed_slot_value_is_refused(value):
     assert parse_slot_value(value) is None
 

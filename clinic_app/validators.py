@@ -7,6 +7,11 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
 
+def strip(value):
+    """A form filter: leading and trailing spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>|<\s*script", re.IGNORECASE)
 
 

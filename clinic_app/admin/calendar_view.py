@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from ..formatting import clock
+
 from ..models.appointment import AppointmentStatus
 
 GRID = timedelta(minutes=15)  # one row of the day view; every appointment starts on this grid
@@ -179,11 +181,6 @@ def navigation(day: date, view: str, today: date) -> list[NavLink]:
 
 # Wording
 
-
-def clock(moment) -> str:
-    """10:00 AM (a time or a datetime, already in office time)."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def time_range(starts: datetime, ends: datetime) -> str:

@@ -12,12 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from ..validators import PlainText
+from ..validators import strip, PlainText
 
-
-def strip(value):
-    """Leading and trailing spaces are never meant."""
-    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import delete, select
 
-from ..locations.hours import clock
+from ..formatting import clock
 from ..models import Appointment, AppointmentStatus, Closure, Office, Provider, WorkingHours
 from ..models.office import WEEKDAY_NAMES
 from .actions import audit

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models.office import WEEKDAY_NAMES
 from ..validators import PlainText
-from .forms import strip
+from ..validators import strip
 from .schedule import PERIODS_PER_DAY, HoursKey
 
 PERIOD_NAMES = ("first", "second")

@@ -4,14 +4,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..validators import EmailAddress, PlainName, PlainText, USPhone
+from ..validators import strip, EmailAddress, PlainName, PlainText, USPhone
 
 MESSAGE_MAX = 3000
 
-
-def strip(value):
-    """Leading and trailing spaces are never meant."""
-    return value.strip() if isinstance(value, str) else value
 
 
 class QuestionForm(FlaskForm):

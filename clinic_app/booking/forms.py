@@ -6,13 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..validators import EmailAddress, PlainName, PlainText, USPhone
+from ..validators import strip, EmailAddress, PlainName, PlainText, USPhone
 from .screening import CURRENT as SCREENING
 
-
-def strip(value):
-    """Leading and trailing spaces are never meant."""
-    return value.strip() if isinstance(value, str) else value
 
 
 class VisitStepForm(FlaskForm):

@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import current_app, has_request_context, url_for
 
-from ..formatting import long_date
+from ..formatting import clock, long_date
 from ..locations.hours import directions_url
 from ..reasons import reason_label
 
@@ -24,11 +24,6 @@ def public_url(endpoint, **values) -> str:
     with current_app.test_request_context(base_url=base):  # e.g. reminders sent by the worker
         return base + url_for(endpoint, **values)
 
-
-def clock(moment) -> str:
-    """9:00 AM."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def day_label(day: date) -> str:

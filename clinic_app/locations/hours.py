@@ -1,15 +1,10 @@
 """Opening hours as patients read them: consecutive days with the same hours grouped."""
 
-from datetime import time
 from urllib.parse import quote_plus
 
+from ..formatting import clock
 from ..models.office import WEEKDAY_NAMES
 
-
-def clock(moment: time) -> str:
-    """8:00 AM, 12:30 PM."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def weekly_hours(opening_hours) -> list[dict]:

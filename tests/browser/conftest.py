@@ -111,3 +111,19 @@ def page_nojs(browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+# --- helpers shared by the browser tests -------------------------------------------------------
+
+
+def set_marker(page):
+    """Mark the window: the mark survives in-place updates and is lost on a full page load."""
+    page.evaluate("window.__marker = 1")
+
+
+def marker_survived(page) -> bool:
+    return page.evaluate("window.__marker === 1")
+
+
+def active_element_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")

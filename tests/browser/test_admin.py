@@ -11,6 +11,8 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, StaffUser, VisitType
 from clinic_app.seed import seed_scheduling
 
+from tests.browser.conftest import marker_survived, set_marker
+
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and private passphrase"
 
@@ -52,14 +54,14 @@ def sign_in(page, url):
 
 def test_search_filters_the_list_in_place_and_keeps_it_in_the_address(page, back_office):
     sign_in(page, back_office.url)
-    page.evaluate("window.__marker = 1")
+    set_marker(page)
     assert page.locator("#bookings-table tbody tr").count() == 2
     page.get_by_label("Search").fill("quinn")
     page.get_by_role("button", name="Show bookings").click()
     page.wait_for_function("document.querySelectorAll('#bookings-table tbody tr').length === 1")
     assert "Nora Quinn" in page.locator("#bookings-table").inner_text()
     assert "q=quinn" in page.url
-    assert page.evaluate("window.__marker === 1")  # swapped in place, no page load
+    assert marker_survived(page)  # swapped in place, no page load
     page.reload()
     assert page.locator("#bookings-table tbody tr").count() == 1  # the URL alone restores the filter
 

@@ -22,6 +22,8 @@ from clinic_app.models import Appointment, Office, VisitType
 from clinic_app.seed import seed_scheduling
 from clinic_app.timeutil import utcnow
 
+from tests.browser.conftest import active_element_id, marker_survived, set_marker
+
 pytestmark = pytest.mark.browser
 
 START = "/book/?location=fairfax&reason=leg-weakness"
@@ -40,19 +42,6 @@ def clinic(live_server):
         seed_scheduling(db.session)
         db.session.commit()
     return live_server
-
-
-def set_marker(page):
-    """Mark the window: the mark survives in-place updates and is lost on a full page load."""
-    page.evaluate("window.__marker = 1")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__marker === 1")
-
-
-def active_element_id(page) -> str:
-    return page.evaluate("document.activeElement && document.activeElement.id")
 
 
 def appointment_count(live_server) -> int:

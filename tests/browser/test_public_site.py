@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage, PatientQuestion
 
+from tests.browser.conftest import active_element_id, marker_survived, set_marker
+
 pytestmark = pytest.mark.browser
 
 CSRF_TIMEOUT_NOTICE = "For your security this form timed out. Your message is still here: please press “Send” again."
@@ -22,19 +24,6 @@ ALL_ARTICLES = LEG_ARTICLES | {"Herniated Disc in the Low Back and Neck"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def set_marker(page):
-    """Mark the window: the mark survives in-place updates and is lost on a full page load."""
-    page.evaluate("window.__marker = 1")
-
-
-def marker_survived(page) -> bool:
-    return page.evaluate("window.__marker === 1")
-
-
-def active_element_id(page) -> str:
-    return page.evaluate("document.activeElement && document.activeElement.id")
 
 
 def is_ask_post(response) -> bool:

@@ -127,3 +127,17 @@ def marker_survived(page) -> bool:
 
 def active_element_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def watch_requests_and_errors(page) -> tuple[list, list]:
+    """Lists that fill with every URL the page requests and every console or script error."""
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: errors.append(f"{message.text} [{message.location.get('url')}]")
+        if message.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return requests, errors

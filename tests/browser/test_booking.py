@@ -22,7 +22,7 @@ from clinic_app.models import Appointment, Office, VisitType
 from clinic_app.seed import seed_scheduling
 from clinic_app.timeutil import utcnow
 
-from tests.browser.conftest import active_element_id, marker_survived, set_marker
+from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser
 
@@ -277,15 +277,7 @@ def test_yes_to_a_screening_question_offers_a_video_visit(page, clinic):
 
 
 def test_booking_loads_only_from_this_site_without_errors(page, clinic):
-    requests, errors = [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on(
-        "console",
-        lambda message: errors.append(f"{message.text} [{message.location.get('url')}]")
-        if message.type == "error"
-        else None,
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests, errors = watch_requests_and_errors(page)
 
     book_with_htmx(page, clinic)
     page.wait_for_load_state("networkidle")

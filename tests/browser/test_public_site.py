@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage, PatientQuestion
 
-from tests.browser.conftest import active_element_id, marker_survived, set_marker
+from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser
 
@@ -198,15 +198,7 @@ def test_article_tag_filter_updates_the_list_in_place(page, live_server):
 
 
 def test_pages_load_only_from_this_site_without_errors(page, live_server):
-    requests, errors = [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on(
-        "console",
-        lambda message: errors.append(f"{message.text} [{message.location.get('url')}]")
-        if message.type == "error"
-        else None,
-    )
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests, errors = watch_requests_and_errors(page)
 
     for path in (
         "/",

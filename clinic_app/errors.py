@@ -1,5 +1,7 @@
 """Error pages in the site's layout: a full page, or a fragment for htmx requests."""
 
+from typing import NamedTuple
+
 from flask import current_app
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -38,13 +40,39 @@ def handle_http_error(error: HTTPException):
     return response
 
 
-def handle_csrf_error(_error: CSRFError):
-    """An expired or missing form token: explain it plainly instead of a bare 400."""
-    return render_error(
-        400,
-        title="This form has expired",
-        detail="For your security, forms time out. Please reload the page and submit it again.",
+class FormRefusal(NamedTuple):
+    """Why a form was refused, in words for the person who sent it."""
+
+    title: str
+    detail: str
+    timed_out: bool
+
+
+def csrf_failure(error: CSRFError) -> FormRefusal:
+    """A plain title and explanation for a refused form: an old token, or no sign of this site.
+
+    Over HTTPS a form is accepted only when the browser says it came from this site (the
+    ``Referer`` header); a browser or extension that strips it gets told so instead of "expired".
+    """
+    if "referrer" in (error.description or "").lower():
+        return FormRefusal(
+            "This form could not be sent",
+            "Your browser did not say which page the form came from, which we check to keep your "
+            "information safe. Please reload the page and try again; if this keeps happening, a "
+            "privacy setting or extension may be removing that information, or call the office.",
+            timed_out=False,
+        )
+    return FormRefusal(
+        "This form has expired",
+        "For your security, forms time out. Please reload the page and submit it again.",
+        timed_out=True,
     )
+
+
+def handle_csrf_error(error: CSRFError):
+    """A refused form token: explain it plainly instead of a bare 400."""
+    refusal = csrf_failure(error)
+    return render_error(400, title=refusal.title, detail=refusal.detail)
 
 
 def handle_unexpected_error(error: Exception):

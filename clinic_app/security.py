@@ -15,6 +15,19 @@ def refuse_nul_bytes():
         abort(400)
 
 
+# Pages holding health information or a private link: the browser still sends our own address as
+# ``Referer`` on same-origin requests (Flask-WTF's strict HTTPS check needs it on every form post),
+# and nothing at all to another site, so a manage link's token never leaves the clinic's origin.
+PRIVATE_REFERRER_POLICY = "same-origin"
+
+
+def private_page(response):
+    """Never kept by browsers or proxies; the address is only ever sent back to this site."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = PRIVATE_REFERRER_POLICY
+    return response
+
+
 def security_headers(response):
     """Pages cannot be framed by another site (clickjacking) or sniffed into another type."""
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -257,19 +257,25 @@ def make_appointment(app, clinic):
 PASSWORD = "correct horse battery staple"
 
 
+def make_staff_user(app, email="admin@example.org", role="admin", office_slugs=(), name="", password=PASSWORD):
+    """A back-office user (role admin or staff, offices by slug) in ``app``'s database; its id."""
+    from clinic_app.models import StaffUser
+
+    with in_app_context(app):
+        user = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role,
+                         offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs])
+        user.set_password(password)
+        _db.session.add(user)
+        _db.session.commit()
+        return user.id
+
+
 @pytest.fixture
 def make_user(app, offices):
     """Factory: a back-office user (role admin or staff, offices by slug), password ``PASSWORD``."""
-    from clinic_app.models import StaffUser
 
-    def make(email="admin@example.org", role="admin", office_slugs=(), name="", password=PASSWORD):
-        with in_app_context(app):
-            user = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role,
-                             offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs])
-            user.set_password(password)
-            _db.session.add(user)
-            _db.session.commit()
-            return user.id
+    def make(*args, **kwargs):
+        return make_staff_user(app, *args, **kwargs)
 
     return make
 

@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
 from ..htmx import hx_redirect, is_htmx
+from ..security import private_page
 from ..models import StaffUser
 from ..timeutil import utcnow
 from . import bp
@@ -48,12 +49,8 @@ def require_login():
     return None
 
 
-@bp.after_request
-def never_cache(response):
-    """Back-office pages hold patient information: no browser or proxy may keep them."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# Back-office pages hold patient information: no browser or proxy may keep them.
+bp.after_request(private_page)
 
 
 def _account_key():

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..errors import csrf_failure
 from ..extensions import db, limiter
 from ..htmx import hx_redirect, render
 from ..models import Office
@@ -69,14 +70,15 @@ def thanks():
 
 
 @bp.errorhandler(CSRFError)
-def expired_form(_error):
-    """An expired form keeps what the patient typed and asks them to send it again."""
+def expired_form(error):
+    """A refused form keeps what the patient typed and asks them to send it again."""
     form = question_form(all_offices(), formdata=request.form)
-    return show_form(
-        form,
-        status=400,
-        notice="For your security this form timed out. Your message is still here: please press “Send” again.",
-    )
+    refusal = csrf_failure(error)
+    if refusal.timed_out:
+        notice = "For your security this form timed out. Your message is still here: please press “Send” again."
+    else:
+        notice = f"{refusal.detail} Your message is still here."
+    return show_form(form, status=400, notice=notice)
 
 
 @bp.errorhandler(429)

@@ -4,6 +4,7 @@ from flask import abort, flash, make_response, redirect, request, url_for
 
 from ..extensions import db, limiter
 from ..htmx import render
+from ..security import private_page
 from ..timeutil import utcnow
 from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
@@ -31,19 +32,12 @@ def appointment_or_404(token):
     return appointment
 
 
-def no_store(response):
-    """A page holding health information is never kept by browsers or proxies."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.get("/booking/<token>")
 @limiter.limit(MANAGE_LIMIT)
 def manage(token):
     """The appointment, with cancel and reschedule until the cut-off, the phone number after it."""
     appointment = appointment_or_404(token)
-    return no_store(render(
+    return private_page(render(
         "booking/manage.html", "booking/_manage.html",
         appointment=appointment, summary=appointment_summary(appointment), token=token,
         can_change=service.can_change(appointment, utcnow(), manage_cutoff()),
@@ -63,7 +57,7 @@ def cancel(token):
               f"Please call the {appointment.office.name} office at {appointment.office.phone}.", "error")
         return redirect(url_for("booking.manage", token=token), 303)
     if not form.validate_on_submit():
-        return no_store(render(
+        return private_page(render(
             "booking/manage.html", "booking/_manage.html", status=422,
             appointment=appointment, summary=appointment_summary(appointment), token=token,
             can_change=True, cutoff_hours=int(manage_cutoff().total_seconds() // 3600), cancel_form=form,
@@ -146,7 +140,7 @@ def reschedule(token):
                 flash("Your appointment has moved. We have emailed you the new time.", "info")
                 return redirect(url_for("booking.manage", token=token), 303)
     status = 422 if (form.errors or screening_form.errors) else 200
-    return no_store(render("booking/reschedule.html", "booking/_reschedule.html", status=status,
+    return private_page(render("booking/reschedule.html", "booking/_reschedule.html", status=status,
                            **reschedule_context(appointment, token, day, form, screening_form)))
 
 
@@ -159,7 +153,7 @@ def calendar_file(token):
     response = make_response(build_calendar(event, "PUBLISH", utcnow()))
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
-    return no_store(response)
+    return private_page(response)
 
 
 @bp.route("/booking/<token>/screening", methods=["GET", "POST"])
@@ -173,7 +167,7 @@ def rescreen(token):
         outcome = service.record_rescreening(db.session, appointment, answers=form.answers(),
                                              acknowledged=form.acknowledged.data, now=utcnow(),
                                              notify=queue_screening_flag_email)
-    return no_store(render(
+    return private_page(render(
         "booking/rescreen.html", "booking/_rescreen.html", status=422 if form.errors else 200,
         appointment=appointment, summary=appointment_summary(appointment), token=token,
         form=form, screening=SCREENING, outcome=outcome,

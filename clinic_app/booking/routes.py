@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
+from ..security import private_page
 from ..models import Appointment, Office, Provider, VisitType
 from ..reasons import VISIT_REASONS
 from ..timeutil import utcnow
@@ -23,12 +24,8 @@ from .web import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, curre
 from . import bp
 
 
-@bp.after_request
-def never_store(response):
-    """Booking pages hold what patients typed and their private links: never cached or leaked."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# Booking pages hold what patients typed and their private links: never cached or leaked.
+bp.after_request(private_page)
 
 
 def show_step(step, status=200, **context):

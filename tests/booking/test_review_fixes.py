@@ -17,7 +17,7 @@ from tests.notify.test_booking_emails import NOW, book, frozen  # noqa: F401  (f
 def test_booking_pages_are_never_cached(client, clinic):
     response = client.get("/book/")
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_the_confirmation_with_its_private_link_expires_after_half_an_hour(client, clinic, frozen):  # noqa: F811

@@ -767,7 +767,7 @@ def test_manage_link_shows_the_appointment_with_change_and_cancel(app, client, c
         html = html_of(response)
         assert response.status_code == 200 and ("<html" in html) is not htmx
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
         assert f'<dd class="reference">{the_appointment(app)["reference"]}</dd>' in html
         assert "<dd>Wednesday, December 9, 2026</dd>" in html and "<dd>8:00 AM EST</dd>" in html
         assert "<dd>Dr. Amira Haddad, MD</dd>" in html

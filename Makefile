@@ -34,12 +34,16 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-## Development server on http://127.0.0.1:$(PORT): SQLite in instance/, emails written to instance/mail/.
+## Development server on http://127.0.0.1:$(PORT): SQLite in instance/, emails written to instance/mail/
+## by the same outbox worker production runs (started beside the server, stopped with it).
 run: $(VENV)/.runtime-installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	@echo "Serving on http://127.0.0.1:$(PORT)  (emails are written to instance/mail/)"
-	CLINIC_ENV=$${CLINIC_ENV:-development} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) with the outbox worker (emails are written to instance/mail/)"
+	@export CLINIC_ENV=$${CLINIC_ENV:-development}; \
+	$(BIN)/flask outbox work --poll 1 --reminders & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## The whole test suite, PostgreSQL and browser tests included.
 test: $(VENV)/.test-installed system-deps

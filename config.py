@@ -101,7 +101,8 @@ class Config:
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
         self.MAIL_ALLOW_PLAINTEXT = env_bool("MAIL_ALLOW_PLAINTEXT", False)
         self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
-        self.OUTBOX_SEND_AFTER_COMMIT = env_bool("OUTBOX_SEND_AFTER_COMMIT", False)
+        # /healthz says "degraded" when an email has waited longer than this (no worker running?).
+        self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)
 
         # Online booking rules.
         self.BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 120)
@@ -109,8 +110,16 @@ class Config:
         self.BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
         self.REMINDER_LEAD_HOURS = env_int("REMINDER_LEAD_HOURS", 24)
 
+        # The largest request body accepted (our forms are a few kilobytes); more answers 413.
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
+
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis down: limits go on in this process's memory (one warning line) instead of a 500,
+        # and a Redis that does not answer is given up on quickly rather than holding the patient.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         self.WTF_CSRF_TIME_LIMIT = env_int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -134,7 +143,6 @@ class DevelopmentConfig(Config):
     def __init__(self):
         super().__init__()
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", "file")
-        self.OUTBOX_SEND_AFTER_COMMIT = env_bool("OUTBOX_SEND_AFTER_COMMIT", True)
 
 
 class TestingConfig(Config):

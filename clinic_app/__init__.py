@@ -63,7 +63,6 @@ def register_extensions(app):
     mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    notify.init_app(app)
 
 
 def register_blueprints(app):

@@ -45,9 +45,15 @@ def release_database():
     db.session.remove()
 
 
-def background_tasks():
-    """What each worker round does: queue due reminders, deliver due email, let go of the database."""
-    return (queue_reminders, send_pending, release_database)
+def worker_tasks(with_reminders=False):
+    """What each worker round does: (queue due reminders,) deliver due email, let go of the database.
+
+    Each task gets the worker's stop event; delivery looks at it before every email.
+    """
+    tasks = [lambda stop: send_pending(should_stop=stop.is_set), lambda stop: release_database()]
+    if with_reminders:
+        tasks.insert(0, lambda stop: queue_reminders())
+    return tasks
 
 
 @click.group("outbox")
@@ -67,14 +73,28 @@ def outbox_send_command(limit):
 
 @outbox_group.command("work")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--reminders/--no-reminders", default=False, show_default=True,
+              help="Also queue due reminders each round (make run; production uses the reminders timer).")
 @with_appcontext
-def outbox_work_command(poll):
-    """Keep delivering email (and reminders) until stopped with SIGTERM or Ctrl-C."""
+def outbox_work_command(poll, reminders):
+    """Keep delivering email until stopped with SIGTERM or Ctrl-C (the email in hand is finished)."""
     stop = threading.Event()
     stop_on_signals(stop)
     click.echo(f"Outbox worker started (every {poll:g} s); stop with SIGTERM or Ctrl-C.")
-    rounds = run_worker(stop, poll, tasks=background_tasks())
+    rounds = run_worker(stop, poll, tasks=worker_tasks(with_reminders=reminders))
     click.echo(f"Outbox worker stopped after {rounds} round(s).")
+
+
+@click.group("reminders")
+def reminders_group():
+    """Appointment reminders."""
+
+
+@reminders_group.command("queue")
+@with_appcontext
+def reminders_queue_command():
+    """Queue the reminders that are due now (the worker delivers them); safe to run on every host."""
+    click.echo(f"reminders queued {queue_reminders()}")
 
 
 @click.group("users")
@@ -131,3 +151,4 @@ def register_commands(app):
     app.cli.add_command(users_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(reminders_group)

@@ -141,6 +141,19 @@ def postgres_server():
     return POSTGRES_ADMIN_URL
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """The machine's Redis (a database of its own, emptied first), or a skip/fail."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        need_service(f"Redis is not reachable at {url}: {error}")
+    return url
+
+
 @pytest.fixture
 def postgres_url(postgres_server):
     """A brand-new empty PostgreSQL database for one test, dropped afterwards."""

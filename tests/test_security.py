@@ -34,3 +34,28 @@ def test_behind_a_proxy_the_patients_address_is_the_one_rate_limits_see(tmp_path
 
     client = app.test_client()
     assert client.get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9"}).data == b"203.0.113.9"
+
+
+@pytest.mark.parametrize("url", ["/ask", "/book/", "/admin/login"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_huge_request_body_is_a_clear_413_and_nothing_is_stored(app, client, clinic, url, htmx):
+    from sqlalchemy import func, select
+
+    from clinic_app.extensions import db
+    from clinic_app.models import OutboxMessage, PatientQuestion
+
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(url, data={"message": "x" * 12_000_000, "office": "fairfax"}, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "That was too much to send" in html and ("<html" in html) is not htmx
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PatientQuestion)) == 0
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_body_limit_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAX_CONTENT_LENGTH", "2048")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'limit.sqlite3'}")
+    assert app.config["MAX_CONTENT_LENGTH"] == 2048
+    assert app.test_client().post("/ask", data={"message": "x" * 4096}).status_code == 413

@@ -14,7 +14,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
@@ -93,8 +93,6 @@ def enqueue(session, email: Email) -> OutboxMessage:
         next_attempt_at=utcnow(),
     )
     session.add(row)
-    if has_request_context():
-        g.outbox_enqueued = True
     return row
 
 
@@ -178,16 +176,20 @@ def record_failure(session, row, error, now, max_attempts):
         logger.warning("Email %s (%s) not delivered (%s); retry at %s", row.id, row.kind, reason, retry_at)
 
 
-def send_pending(limit: int = 100, now=None, only_id=None) -> SendReport:
+def send_pending(limit: int = 100, now=None, only_id=None, should_stop=lambda: False) -> SendReport:
     """Deliver up to ``limit`` due emails; stop early when the mail server is unreachable.
 
     No transaction stays open while an email is being sent, so a slow mail server never holds
     a database lock. ``only_id`` limits the run to one email (staff's "Retry now").
+    ``should_stop`` is asked before each email is claimed: a worker told to stop finishes the
+    email in hand and leaves the rest queued for the next sender.
     """
     session = db.session
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     report = SendReport()
     for _ in range(limit):
+        if should_stop():
+            break
         moment = now or utcnow()
         row = claim_next(session, moment, only_id)
         if row is None:

@@ -54,3 +54,59 @@ def test_the_worker_delivers_queued_email_and_stops_cleanly_on_sigterm(tmp_path)
             worker.kill()
     assert worker.returncode == 0, output
     assert "Outbox worker stopped after" in output
+
+
+class SlowMailServer:
+    """An aiosmtpd handler that takes ``seconds`` to accept each message."""
+
+    def __init__(self, seconds):
+        self.seconds, self.started, self.accepted = seconds, 0, []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.started += 1
+        await asyncio.sleep(self.seconds)
+        self.accepted.append(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def test_on_sigterm_the_worker_finishes_the_email_in_hand_and_leaves_the_rest_queued(tmp_path):
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import select
+
+    from clinic_app.models import OutboxMessage
+    from tests.conftest import free_port
+
+    handler, port = SlowMailServer(seconds=2), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        for number in range(3):
+            enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
+                                      subject=f"Question {number}", text="Body"))
+        db.session.commit()
+        db.engine.dispose()
+    env = {**os.environ, "CLINIC_ENV": "development", "DATABASE_URL": url, "MAIL_BACKEND": "smtp",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert wait_for(lambda: handler.started == 1), "the first email never reached the server"
+        stopped_at = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=15)
+        took = time.monotonic() - stopped_at
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        controller.stop()
+    assert worker.returncode == 0, output
+    assert len(handler.accepted) == 1 and handler.started == 1  # the one in hand went, no other began
+    assert took < 4  # not the whole batch (3 x 2 s)
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(row.status, row.attempts) for row in rows] == [("sent", 1), ("pending", 0), ("pending", 0)]

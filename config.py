@@ -102,6 +102,8 @@ class Config:
         self.MAIL_ALLOW_PLAINTEXT = env_bool("MAIL_ALLOW_PLAINTEXT", False)
         self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
         # /healthz says "degraded" when an email has waited longer than this (no worker running?).
+        # `flask retention purge` clears the text of sent emails after this many days.
+        self.EMAIL_BODY_RETENTION_DAYS = env_int("EMAIL_BODY_RETENTION_DAYS", 30)
         self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)
 
         # Online booking rules.

@@ -7,7 +7,7 @@ from flask import Flask
 
 from config import config_class
 
-from . import models, notify  # noqa: F401  (every table registered before migrations look)
+from . import assets, models, notify  # noqa: F401  (every table registered before migrations look)
 from .cli import register_commands
 from .database import configure_sqlite
 from .errors import register_errorhandlers
@@ -63,6 +63,7 @@ def register_extensions(app):
     mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    assets.init_app(app)
 
 
 def register_blueprints(app):

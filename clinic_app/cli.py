@@ -15,6 +15,7 @@ from .extensions import db
 from .models import Office, Role, StaffUser
 from .notify.outbox import send_pending
 from .notify.worker import run_worker, stop_on_signals
+from .retention import RetentionPolicy, purge
 from .seed import seed_offices, seed_scheduling
 from .timeutil import utcnow
 
@@ -97,6 +98,19 @@ def reminders_queue_command():
     click.echo(f"reminders queued {queue_reminders()}")
 
 
+@click.group("retention")
+def retention_group():
+    """Keeping patients' data no longer than needed."""
+
+
+@retention_group.command("purge")
+@with_appcontext
+def retention_purge_command():
+    """Delete expired booking drafts and clear what old sent emails said (daily timer)."""
+    policy = RetentionPolicy(email_body_days=current_app.config["EMAIL_BODY_RETENTION_DAYS"])
+    click.echo(str(purge(db.session, utcnow(), policy)))
+
+
 @click.group("users")
 def users_group():
     """Back-office accounts."""
@@ -152,3 +166,4 @@ def register_commands(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(retention_group)

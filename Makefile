@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_TEST_PACKAGES := chromium chromium-driver wrk
+# Debian packages the tests drive: Chromium (browser tests), wrk (benchmark), nginx-light and openssl
+# (the production stack test), systemd-analyze (unit files), the PostgreSQL client tools (backups).
+DEBIAN_TEST_PACKAGES := chromium chromium-driver wrk nginx-light openssl postgresql-client systemd
 
 export FLASK_APP := wsgi
 
-.PHONY: run test bench system-deps venv clean
+.PHONY: run test prod-test bench system-deps venv clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -24,7 +26,8 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 
 venv: $(VENV)/.runtime-installed
 
-## Debian packages the tests drive: Chromium for browser tests, wrk for the benchmark.
+## Install the Debian packages above that are missing (apt-get, as root or through sudo). nginx is
+## only a test tool here: when this installs it, the distribution's own nginx service is stopped.
 system-deps:
 	@missing=""; for pkg in $(DEBIAN_TEST_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
@@ -32,6 +35,9 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  case "$$missing" in *nginx-light*) \
+	    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx || true; fi;; \
+	  esac; \
 	fi
 
 ## Development server on http://127.0.0.1:$(PORT): SQLite in instance/, emails written to instance/mail/
@@ -49,6 +55,11 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed system-deps
 	$(BIN)/ruff check clinic_app tests migrations config.py wsgi.py
 	$(BIN)/python -m pytest
+
+## The production stack alone (also part of `make test`): nginx over TLS, two gunicorn instances
+## in CLINIC_ENV=production on PostgreSQL and Redis, two outbox workers, Chromium; see tests/production.
+prod-test: $(VENV)/.test-installed system-deps
+	$(BIN)/python -m pytest tests/production
 
 ## Throughput and latency of the main pages (gunicorn + wrk on loopback); see bench/run.sh.
 bench: $(VENV)/.test-installed system-deps

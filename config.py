@@ -43,6 +43,17 @@ def env_int(name, default):
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_float(name, default):
+    """A number of seconds or similar; a value that is not a number is an error."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+
+
 def env_list(name, default=()):
     """A comma-separated list, blanks dropped."""
     value = env_str(name)
@@ -104,6 +115,8 @@ class Config:
         # /healthz says "degraded" when an email has waited longer than this (no worker running?).
         # `flask retention purge` clears the text of sent emails after this many days.
         self.EMAIL_BODY_RETENTION_DAYS = env_int("EMAIL_BODY_RETENTION_DAYS", 30)
+        # How often `flask outbox work` looks for email to deliver.
+        self.OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 5.0)
         self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)
 
         # Online booking rules.

@@ -4,6 +4,7 @@ import logging
 import os
 
 from flask import Flask
+from flask.logging import default_handler
 
 from config import config_class
 
@@ -50,6 +51,11 @@ def configure_logging(app):
     """
     app.logger.setLevel(app.config["LOG_LEVEL"].upper())
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Flask-Limiter says when Redis is lost (and found again) on a logger of its own.
+    limits_log = logging.getLogger("flask-limiter")
+    limits_log.setLevel(logging.INFO)
+    if default_handler not in limits_log.handlers:
+        limits_log.addHandler(default_handler)
 
 
 def register_extensions(app):

@@ -73,12 +73,13 @@ def outbox_send_command(limit):
 
 
 @outbox_group.command("work")
-@click.option("--poll", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--poll", type=float, help="Seconds between rounds (default: OUTBOX_POLL_SECONDS).")
 @click.option("--reminders/--no-reminders", default=False, show_default=True,
               help="Also queue due reminders each round (make run; production uses the reminders timer).")
 @with_appcontext
 def outbox_work_command(poll, reminders):
     """Keep delivering email until stopped with SIGTERM or Ctrl-C (the email in hand is finished)."""
+    poll = poll if poll is not None else current_app.config["OUTBOX_POLL_SECONDS"]
     stop = threading.Event()
     stop_on_signals(stop)
     click.echo(f"Outbox worker started (every {poll:g} s); stop with SIGTERM or Ctrl-C.")

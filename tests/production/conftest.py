@@ -1,0 +1,171 @@
+"""One production stack for the module: nginx (TLS), two app instances, two outbox workers, a mail relay.
+
+PostgreSQL and Redis are the machine's own; the database is created for this run and dropped
+after it. Everything else is started from deploy/ (see stack.py) and stopped at the end.
+"""
+
+import email
+import os
+import secrets
+import ssl
+import subprocess
+import sys
+import uuid
+from email import policy
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy.engine import make_url
+
+from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS, browser  # noqa: F401  (fixture)
+from tests.conftest import need_service
+from tests.production.stack import (
+    DEPLOY, ROOT, Process, TcpLink, answers, free_port, make_certificate, nginx_binary, nginx_main_config,
+    read_env_file, render_site, wait_for, exec_start,
+)
+
+ADMIN_EMAIL = "admin@clinic.test"
+ADMIN_PASSWORD = "a long production passphrase"
+
+
+class MailRelay:
+    """The clinic's SMTP relay: aiosmtpd on loopback with STARTTLS required, keeping every message."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"to": list(envelope.rcpt_tos), "message": parsed})
+        return "250 Message accepted for delivery"
+
+
+def flask_command(env, *args):
+    """``flask --app wsgi ...`` as the administrator runs it on the server (docs/deploy.md)."""
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory, postgres_server, redis_server):
+    """The whole stack, up and answering over https://localhost:<port>."""
+    if not os.path.exists(nginx_binary()):
+        need_service("nginx is not installed (apt-get install nginx-light)")
+    from aiosmtpd.controller import Controller
+
+    folder = tmp_path_factory.mktemp("production")
+    logs = folder / "logs"
+    logs.mkdir()
+    cert, key = make_certificate(folder)
+
+    # PostgreSQL: a database of its own for this run; Redis: the test database, emptied.
+    database = f"clinic_prod_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    database_url = make_url(postgres_server).set(database=database).render_as_string(hide_password=False)
+    redis_url = redis_server
+    redis.Redis.from_url(redis_url).flushdb()
+
+    relay = MailRelay()
+    relay_port = free_port()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    controller = Controller(relay, hostname="127.0.0.1", port=relay_port, tls_context=tls, require_starttls=True)
+    controller.start()
+
+    https_port, http_port = free_port(), free_port()
+    app_ports = (free_port(), free_port())
+    base_url = f"https://localhost:{https_port}"
+
+    # The environment file as an administrator fills it in for this machine.
+    settings = read_env_file(DEPLOY / "clinic.env.example")
+    settings.update(
+        SECRET_KEY=secrets.token_urlsafe(48),
+        DATABASE_URL=database_url,
+        RATELIMIT_STORAGE_URI=redis_url,
+        PUBLIC_BASE_URL=base_url,
+        MAIL_SERVER="localhost", MAIL_PORT=str(relay_port), MAIL_USERNAME="", MAIL_PASSWORD="",
+        GUNICORN_WORKERS="2",
+        OUTBOX_POLL_SECONDS="0.5",
+    )
+    base_env = {key: value for key, value in os.environ.items() if not key.startswith(("CLINIC_", "FLASK_"))}
+    env = {**base_env, **settings, "SSL_CERT_FILE": str(cert), "PYTHONUNBUFFERED": "1",
+           "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+
+    # Install as docs/deploy.md says: migrate, seed, first admin.
+    flask_command(env, "db", "upgrade")
+    flask_command(env, "seed")
+    flask_command({**env, "CLINIC_USER_PASSWORD": ADMIN_PASSWORD}, "users", "create", "--email", ADMIN_EMAIL,
+                  "--name", "Pat Admin", "--role", "admin")
+
+    # Instance B reaches Redis through a link the tests can cut.
+    redis_link = TcpLink(make_url(redis_url).port or 6379)
+    link_url = make_url(redis_url).set(port=redis_link.port).render_as_string(hide_password=False)
+
+    processes = []
+    web_unit, outbox_unit = DEPLOY / "systemd" / "clinic-web@.service", DEPLOY / "systemd" / "clinic-outbox.service"
+    instances = []
+    for name, port, limits in (("web-a", app_ports[0], redis_url), ("web-b", app_ports[1], link_url)):
+        instance = Process(name, exec_start(web_unit, str(port)), {**env, "RATELIMIT_STORAGE_URI": limits}, logs)
+        instance.port = port
+        instances.append(instance)
+    workers = [Process(f"outbox-{n}", exec_start(outbox_unit), env, logs) for n in (1, 2)]
+    processes += instances + workers
+
+    site = folder / "clinic.conf"
+    site.write_text(render_site(https_port=https_port, http_port=http_port, app_ports=app_ports, cert=cert, key=key))
+    main_config = nginx_main_config(folder, site)
+    nginx_argv = [nginx_binary(), "-p", str(folder), "-e", str(folder / "nginx-error.log"), "-c", str(main_config)]
+    nginx = None
+    try:
+        for instance in instances:
+            assert wait_for(lambda: answers(f"http://127.0.0.1:{instance.port}/healthz"), 60), instance.output()
+        checked = subprocess.run([*nginx_argv, "-t"], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+        nginx = Process("nginx", [*nginx_argv, "-g", "daemon off;"], env, logs)
+        processes.append(nginx)
+        https_context = ssl.create_default_context(cafile=str(cert))
+        assert wait_for(lambda: _https_answers(base_url + "/healthz", https_context), 20), nginx.output()
+        yield SimpleNamespace(
+            url=base_url, http_url=f"http://localhost:{http_port}", database_url=database_url, relay=relay,
+            instances=instances, workers=workers, nginx=nginx, nginx_argv=nginx_argv, redis_link=redis_link,
+            https_context=https_context, folder=folder, env=env,
+        )
+    finally:
+        for process in processes:
+            process.stop()
+        controller.stop()
+        redis_link.sever()
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _https_answers(url, context):
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def new_browser_context(browser):  # noqa: F811
+    """Factory of fresh browser sessions (no cookies) that accept the test certificate."""
+    contexts = []
+
+    def make(javascript=True):
+        context = browser.new_context(ignore_https_errors=True, java_script_enabled=javascript)
+        context.set_default_timeout(TIMEOUT_MS * 2)
+        context.set_default_navigation_timeout(TIMEOUT_MS * 2)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

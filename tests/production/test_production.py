@@ -1,0 +1,310 @@
+"""The clinic as deployed: Chromium over https:// through nginx to two instances in production mode.
+
+One stack serves the whole module (see conftest.py), and the tests run in order as one working
+day: patients book with and without JavaScript, eight of them race for one time, staff sign in,
+a patient cancels from their email, a guesser is stopped, then an instance dies and another loses
+Redis while patients go on booking. At the end every email has reached the relay exactly once.
+"""
+
+import gzip
+import shutil
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from collections import Counter
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_booking import (
+    PATIENT, answer_screening, book_with_htmx, choose_first_time, choose_visit, expect_confirmation,
+    expect_step, fill_details,
+)
+from tests.conftest import need_service
+from tests.production.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.production.stack import DEPLOY, ROOT, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.production]
+
+TAKEN = "That time was just taken"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def fetch(stack, path, *, method="GET", data=None, headers=None, base=None):
+    """A plain HTTPS (or HTTP) request that does not follow redirects: (status, headers, body)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=stack.https_context))
+    request = urllib.request.Request((base or stack.url) + path, data=data, method=method, headers=headers or {})
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def sql(stack, query, *params):
+    with psycopg.connect(stack.database_url) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def appointments(stack):
+    return sql(stack, "SELECT reference, status, email FROM appointment ORDER BY id")
+
+
+def relay_messages_to(stack, address):
+    return [m["message"] for m in stack.relay.messages if address in m["to"]]
+
+
+def wait_for_mail(stack, address, count, seconds=20):
+    assert wait_for(lambda: len(relay_messages_to(stack, address)) >= count, seconds), (
+        f"{address} got {len(relay_messages_to(stack, address))} of {count} emails")
+    return relay_messages_to(stack, address)
+
+
+def site(stack):
+    """What the booking helpers from the browser tests need of a server: its address."""
+    return SimpleNamespace(url=stack.url)
+
+
+def reach_review(page, stack, email):
+    """Steps 1-4 with JavaScript for a patient with ``email``: first available, first time."""
+    choose_visit(page, site(stack))
+    expect_step(page, 2, "Choose a date and time")
+    choose_first_time(page)
+    expect_step(page, 3, "Health screening before your visit")
+    answer_screening(page)
+    expect_step(page, 4, "Your details")
+    fill_details(page, email=email)
+    expect_step(page, 5, "Review and confirm")
+
+
+def book_quickly(stack, new_browser_context, email):
+    page = new_browser_context().new_page()
+    reach_review(page, stack, email)
+    page.get_by_role("button", name="Confirm appointment").click()
+    return expect_confirmation(page, site(stack))
+
+
+def posts_served(instance, path):
+    return len(re.findall(rf"POST {re.escape(path)} (\d+)", instance.output()))
+
+
+# --- the installed files --------------------------------------------------------------------------
+
+
+def test_the_site_file_passes_nginx_t(production):
+    checked = subprocess.run([*production.nginx_argv, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0
+    assert "syntax is ok" in checked.stderr and "test is successful" in checked.stderr
+
+
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        need_service("systemd-analyze is not on this machine (apt-get install systemd)")
+    names = []
+    for unit in sorted((DEPLOY / "systemd").iterdir()):
+        name = unit.name.replace("@.service", "@8001.service")
+        text = unit.read_text().replace("/srv/clinic", str(ROOT))
+        text = re.sub(r"^(User|Group)=clinic$", r"\1=root", text, flags=re.M)  # no clinic user here
+        (tmp_path / name).write_text(text)
+        names.append(str(tmp_path / name))
+    result = subprocess.run([analyze, "verify", "--man=no", *names], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --- https, the proxy, static files ---------------------------------------------------------------
+
+
+def test_plain_http_is_redirected_to_https_and_https_is_strict(production):
+    status, headers, _ = fetch(production, "/book/?location=fairfax", base=production.http_url)
+    assert status == 301 and headers["Location"] == "https://localhost/book/?location=fairfax"
+    status, headers, body = fetch(production, "/")
+    assert status == 200 and b"Office Update" in body
+    assert headers["Strict-Transport-Security"].startswith("max-age=63072000")
+    assert headers["Referrer-Policy"] and headers["X-Frame-Options"] == "DENY"
+
+
+def test_fingerprinted_static_files_come_from_nginx_compressed_and_cached_for_a_year(production):
+    _, _, page = fetch(production, "/")
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.[a-z]+)"', page.decode())
+    assert len(assets) == 4
+    for asset in assets:
+        status, headers, body = fetch(production, asset, headers={"Accept-Encoding": "gzip"})
+        assert status == 200, asset
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["Strict-Transport-Security"]
+        if asset.endswith((".css", ".js")):
+            assert headers["Content-Encoding"] == "gzip"
+            local = (ROOT / "static" / re.sub(r"\.[0-9a-f]{12}(\.[a-z]+)$", r"\1", asset.removeprefix("/static/")))
+            assert gzip.decompress(body) == local.read_bytes()
+    before = sum(instance.output().count("GET /static/") for instance in production.instances)
+    assert before == 0  # nginx served them; no instance saw a static request
+
+
+def test_too_large_a_form_gets_a_plain_413_page_from_the_app_or_from_nginx(production):
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _, body = fetch(production, "/ask", method="POST", data=b"message=" + b"x" * 1_500_000, headers=form)
+    assert status == 413 and b"That was too much to send" in body and b"Office Update" in body  # the app's page
+    status, _, body = fetch(production, "/ask", method="POST", data=b"message=" + b"x" * 3_000_000, headers=form)
+    assert status == 413 and b"That was too much to send" in body  # nginx's own, same words
+
+
+# --- patients -------------------------------------------------------------------------------------
+
+
+def test_a_patient_books_with_javascript_and_the_office_and_patient_are_emailed(production, new_browser_context):
+    page = new_browser_context().new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    manage_url = book_with_htmx(page, site(production))
+    assert manage_url.startswith(production.url + "/booking/")
+    assert errors == []
+    [(reference, status, _)] = appointments(production)
+    assert status == "booked"
+    [office_email] = wait_for_mail(production, "fairfax-frontdesk@example.org", 1)
+    [patient_email] = wait_for_mail(production, PATIENT["email"], 1)
+    assert reference in office_email["Subject"]
+    assert manage_url in patient_email.get_body(("plain",)).get_content()
+
+
+def test_a_patient_books_without_javascript(production, new_browser_context):
+    page = new_browser_context(javascript=False).new_page()
+    page.goto(production.url + "/book/?location=fairfax&reason=leg-weakness")
+    page.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
+    page.locator("fieldset#provider").get_by_label("First available", exact=True).check()
+    for step in ("Continue to date and time",):
+        with page.expect_navigation():
+            page.get_by_role("button", name=step).click()
+    expect_step(page, 2, "Choose a date and time")
+    with page.expect_navigation():
+        choose_first_time(page)
+    with page.expect_navigation():
+        answer_screening(page)
+    with page.expect_navigation():
+        fill_details(page, email="no.script@example.org")
+    expect_step(page, 5, "Review and confirm")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm appointment").click()
+    assert page.url == production.url + "/book/confirmed"
+    expect_confirmation(page, site(production))
+    assert len(appointments(production)) == 2
+
+
+def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_instances(
+        production, new_browser_context):
+    pages = []
+    for number in range(8):
+        page = new_browser_context().new_page()
+        reach_review(page, production, f"racer{number}@example.org")
+        pages.append(page)
+    chosen = {page.locator("#booking-step").inner_text().split("Time")[0] for page in pages}
+    assert len(chosen) == 1  # everyone is about to confirm the same visit
+    confirms_before = [posts_served(instance, "/book/review") for instance in production.instances]
+
+    for page in pages:  # eight clicks queued in eight browsers, without waiting for any answer
+        page.get_by_role("button", name="Confirm appointment").evaluate("button => setTimeout(() => button.click(), 0)")
+    outcomes = []
+    for page in pages:
+        page.wait_for_function(
+            "document.querySelector('h1') && (document.querySelector('h1').textContent.includes('booked')"
+            " || document.body.textContent.includes('just taken'))")
+        outcomes.append("booked" if "You’re booked" in page.locator("h1").inner_text() else "taken")
+    assert Counter(outcomes) == {"booked": 1, "taken": 7}
+    for page in pages:
+        if "taken" in page.locator("body").inner_text() and TAKEN in page.locator("body").inner_text():
+            expect(page.locator("#step-heading")).to_have_text("Choose a date and time")
+    racers = [row for row in appointments(production) if row[2].startswith("racer")]
+    assert len(racers) == 1
+    confirms = [posts_served(instance, "/book/review") - before
+                for instance, before in zip(production.instances, confirms_before)]
+    assert sum(confirms) == 8 and min(confirms) >= 1, confirms  # both instances took part
+
+
+def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_browser_context):
+    reference = appointments(production)[0][0]
+    page = new_browser_context().new_page()
+    page.goto(production.url + "/admin/")
+    assert "/admin/login" in page.url
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(production.url + "/admin/")
+    page.get_by_label("Search").fill(reference)
+    page.get_by_role("button", name="Show bookings").click()
+    page.wait_for_function("document.querySelectorAll('#bookings-table tbody tr').length === 1")
+    expect(page.locator("#bookings-table")).to_contain_text(f"{PATIENT['first']} {PATIENT['last']}")
+
+
+def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_context):
+    [confirmation] = relay_messages_to(production, PATIENT["email"])
+    link = re.search(r"https://localhost:\d+/booking/[A-Za-z0-9_-]+", confirmation.get_body(("plain",)).get_content())
+    page = new_browser_context().new_page()
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Cancel this appointment").click()
+    expect(page.get_by_text("cancelled", exact=False).first).to_be_visible()
+    assert appointments(production)[0][1] == "cancelled"
+    wait_for_mail(production, PATIENT["email"], 2)
+    wait_for_mail(production, "fairfax-frontdesk@example.org", 2)
+
+
+def test_failed_sign_ins_are_limited_across_both_instances(production, new_browser_context):
+    page = new_browser_context().new_page()
+    page.goto(production.url + "/admin/login")
+    before = [posts_served(instance, "/admin/login") for instance in production.instances]
+    for _ in range(5):
+        page.get_by_label("Email").fill(ADMIN_EMAIL)
+        page.get_by_label("Password").fill("not the password at all")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("do not match an account", exact=False).first).to_be_visible()
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)  # even the right password waits now
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Too many failed sign-ins", exact=False).first).to_be_visible()
+    served = [posts_served(instance, "/admin/login") - b for instance, b in zip(production.instances, before)]
+    assert sum(served) == 6 and min(served) >= 1, served  # counted in Redis, whichever instance answered
+
+
+# --- faults ---------------------------------------------------------------------------------------
+
+
+def test_when_an_instance_dies_patients_go_on_booking(production, new_browser_context):
+    first, second = production.instances
+    first.kill()  # SIGKILL: a crash, not a clean stop
+    booked = 0
+    for number in range(2):  # whichever instance nginx tries first, the booking goes through
+        book_quickly(production, new_browser_context, f"after.crash{number}@example.org")
+        booked += 1
+    assert booked == 2 and not first.alive() and second.alive()
+    assert len([row for row in appointments(production) if row[2].startswith("after.crash")]) == 2
+
+
+def test_an_instance_that_loses_redis_still_books_and_says_it_is_degraded(production, new_browser_context):
+    _, survivor = production.instances  # the only instance left, and its Redis is now gone
+    production.redis_link.sever()
+    book_quickly(production, new_browser_context, "no.redis@example.org")
+    assert [row for row in appointments(production) if row[2] == "no.redis@example.org"]
+    assert "falling back to in-memory" in survivor.output()
+    status, _, body = fetch(production, "/healthz")
+    assert status == 200
+    assert b'"redis":"error"' in body and b'"status":"degraded"' in body
+
+
+def test_every_email_reached_the_relay_exactly_once(production):
+    def all_sent():
+        return sql(production, "SELECT count(*) FROM outbox_message WHERE status <> 'sent'")[0][0] == 0
+
+    assert wait_for(all_sent, 30), sql(production, "SELECT kind, status, last_error FROM outbox_message")
+    queued = sql(production, "SELECT count(*) FROM outbox_message")[0][0]
+    message_ids = [m["message"]["Message-ID"] for m in production.relay.messages]
+    assert len(message_ids) == queued
+    assert len(set(message_ids)) == len(message_ids), Counter(message_ids).most_common(3)

@@ -2,16 +2,22 @@
 
 Templates name a file as it is on disk (``asset_url('css/site.css')``) and get a URL carrying a
 hash of its content (``/static/css/site.3f2a9c1b0d4e.css``). A new version of a file gets a new
-URL, so browsers and nginx may keep each URL for a year (``immutable``) and never revalidate.
-The files themselves are not renamed or copied: the app (and nginx, by a regular expression)
-strips the hash to find the file, so the development server works as before and there is no
-build step.
+URL, so browsers may keep each URL for a year (``immutable``) and never revalidate.
+
+The app serves such a URL itself by stripping the hash (so the development server needs no build
+step), and caches it for a year only when the hash matches the file. In production
+``flask assets build DEST`` copies every file under its fingerprinted name (and a gzipped copy)
+into ``DEST``, which nginx serves directly; copies from earlier releases are kept, so during a
+rolling upgrade or a rollback every URL still gets exactly the content its hash names.
 """
 
+import gzip
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app, send_from_directory, url_for
 
@@ -85,6 +91,35 @@ def serve_static(filename):
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response
+
+
+COMPRESSIBLE = {".css", ".js", ".svg", ".txt", ".html", ".json", ".map"}
+
+
+def build_assets(static_folder, destination) -> list[str]:
+    """Copy every static file to ``destination`` under its fingerprinted name; return the new names.
+
+    A text file also gets a ``.gz`` beside it (nginx's ``gzip_static``). Existing copies are left
+    alone, so the files of earlier releases stay available under their own names.
+    """
+    static, target = Path(static_folder), Path(destination)
+    written = []
+    for source in sorted(path for path in static.rglob("*") if path.is_file()):
+        name = source.relative_to(static).as_posix()
+        data = source.read_bytes()
+        copy = target / fingerprinted_name(name, hashlib.sha256(data).hexdigest()[:FINGERPRINT_LENGTH])
+        if copy.exists():
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(copy.name + ".partial")
+        shutil.copyfile(source, partial)
+        if copy.suffix in COMPRESSIBLE:
+            with open(partial.with_name(copy.name + ".gz.partial"), "wb") as packed:
+                packed.write(gzip.compress(data, compresslevel=9, mtime=0))
+            os.replace(partial.with_name(copy.name + ".gz.partial"), copy.with_name(copy.name + ".gz"))
+        os.replace(partial, copy)  # last: a copy that exists is complete
+        written.append(copy.relative_to(target).as_posix())
+    return written
 
 
 def init_app(app):

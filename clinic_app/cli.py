@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask seed``, ``flask outbox send|work``, ``flask users create|set-password``."""
+"""Command-line tasks: ``flask seed``, ``outbox send|work``, ``reminders queue``, ``retention purge``,
+``assets build``, ``users create|set-password``."""
 
 import os
 import threading
@@ -9,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from flask.cli import with_appcontext
 
+from .assets import build_assets
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
 from .extensions import db
@@ -99,6 +101,20 @@ def reminders_queue_command():
     click.echo(f"reminders queued {queue_reminders()}")
 
 
+@click.group("assets")
+def assets_group():
+    """Static files for nginx."""
+
+
+@assets_group.command("build")
+@click.argument("destination", type=click.Path(file_okay=False))
+@with_appcontext
+def assets_build_command(destination):
+    """Copy static files under fingerprinted names into DESTINATION (earlier copies are kept)."""
+    written = build_assets(current_app.static_folder, destination)
+    click.echo(f"{len(written)} new file(s) in {destination}" + "".join(f"\n  {name}" for name in written))
+
+
 @click.group("retention")
 def retention_group():
     """Keeping patients' data no longer than needed."""
@@ -168,3 +184,4 @@ def register_commands(app):
     app.cli.add_command(outbox_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(retention_group)
+    app.cli.add_command(assets_group)

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import shutil
 import tempfile
 import uuid
 
@@ -315,3 +316,41 @@ def fairfax_staff_client(app, make_user):
     client = app.test_client()
     assert sign_in(client, "fairfax.desk@example.org").status_code == 303
     return client
+
+
+# --- Debian's Chromium, shared by the browser and production tests --------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every wait in these tests is short: a local server answers in milliseconds.
+TIMEOUT_MS = 5_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        need_service("Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need_service("Playwright is not installed (pip install -r requirements-test.txt)")
+
+    playwright = sync_playwright().start()
+    try:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        except Exception as error:  # noqa: BLE001  (any launch failure means no usable browser)
+            need_service(f"Chromium at {executable} could not be started: {error}")
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()

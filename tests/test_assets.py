@@ -1,6 +1,8 @@
 """Fingerprinted static files: a URL per version of a file, cached for a year, no build step."""
 
+import gzip
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,3 +58,32 @@ def test_a_missing_file_is_a_404_with_or_without_a_hash(client, offices):
 @pytest.mark.parametrize("name", ["css/site.css", "vendor/htmx-4.0.1.min.js", "favicon.svg"])
 def test_names_round_trip(name):
     assert plain_name(fingerprinted_name(name, "0123456789ab")) == (name, "0123456789ab")
+
+
+def test_the_build_copies_every_file_under_its_fingerprint_with_a_gzip_beside_text(app, runner, tmp_path):
+    result = runner.invoke(args=["assets", "build", str(tmp_path / "assets")])
+    assert result.exit_code == 0, result.output
+    with app.test_request_context():
+        from clinic_app.assets import asset_url
+
+        for name in ("css/site.css", "js/site.js", "favicon.svg", "vendor/htmx-4.0.1.min.js"):
+            copy = tmp_path / "assets" / asset_url(name).removeprefix("/static/")
+            assert copy.read_bytes() == (Path(app.static_folder) / name).read_bytes()
+            assert gzip.decompress(copy.with_name(copy.name + ".gz").read_bytes()) == copy.read_bytes()
+    assert not list((tmp_path / "assets").rglob("*.partial"))
+    again = runner.invoke(args=["assets", "build", str(tmp_path / "assets")])
+    assert "0 new file(s)" in again.output
+
+
+def test_a_new_release_adds_its_files_and_keeps_the_old_ones_for_pages_still_asking(tmp_path):
+    from clinic_app.assets import build_assets
+
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "site.css").write_text("body { color: black }")
+    [old] = build_assets(static, tmp_path / "assets")
+    (static / "css" / "site.css").write_text("body { color: navy }")
+    [new] = build_assets(static, tmp_path / "assets")
+    assert old != new
+    assert (tmp_path / "assets" / old).read_text() == "body { color: black }"  # rollback-safe
+    assert (tmp_path / "assets" / new).read_text() == "body { color: navy }"

@@ -1,7 +1,5 @@
 """Fixtures for real-browser tests: the app on a live local server, and Debian's Chromium."""
 
-import os
-import shutil
 import threading
 from types import SimpleNamespace
 
@@ -11,20 +9,7 @@ from werkzeug.serving import make_server
 from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.seed import seed_offices
-from tests.conftest import need_service
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Every wait in these tests is short: a local server answers in milliseconds.
-TIMEOUT_MS = 5_000
-
+from tests.conftest import TIMEOUT_MS
 
 @pytest.fixture
 def live_server(tmp_path):
@@ -61,29 +46,6 @@ def live_server(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(executable):
-        need_service("Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need_service("Playwright is not installed (pip install -r requirements-test.txt)")
-
-    playwright = sync_playwright().start()
-    try:
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        except Exception as error:  # noqa: BLE001  (any launch failure means no usable browser)
-            need_service(f"Chromium at {executable} could not be started: {error}")
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 def _new_context(browser, **options):

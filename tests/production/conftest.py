@@ -19,10 +19,9 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS, browser  # noqa: F401  (fixture)
-from tests.conftest import need_service
+from tests.conftest import TIMEOUT_MS, need_service
 from tests.production.stack import (
-    DEPLOY, ROOT, Process, TcpLink, answers, free_port, make_certificate, nginx_binary, nginx_main_config,
+    DEPLOY, Process, TcpLink, answers, free_port, make_certificate, nginx_binary, nginx_main_config,
     read_env_file, render_site, wait_for, exec_start,
 )
 
@@ -42,10 +41,10 @@ class MailRelay:
         return "250 Message accepted for delivery"
 
 
-def flask_command(env, *args):
-    """``flask --app wsgi ...`` as the administrator runs it on the server (docs/deploy.md)."""
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+def deploy_flask(env, *args):
+    """``deploy/flask ...`` as the administrator runs it on the server (docs/deploy.md)."""
+    result = subprocess.run([str(DEPLOY / "flask"), *args], cwd="/", env=env, capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -96,11 +95,16 @@ def production(tmp_path_factory, postgres_server, redis_server):
     env = {**base_env, **settings, "SSL_CERT_FILE": str(cert), "PYTHONUNBUFFERED": "1",
            "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
 
-    # Install as docs/deploy.md says: migrate, seed, first admin.
-    flask_command(env, "db", "upgrade")
-    flask_command(env, "seed")
-    flask_command({**env, "CLINIC_USER_PASSWORD": ADMIN_PASSWORD}, "users", "create", "--email", ADMIN_EMAIL,
-                  "--name", "Pat Admin", "--role", "admin")
+    env_file = folder / "clinic.env"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
+    admin_env = {**base_env, "CLINIC_ENV_FILE": str(env_file), "SSL_CERT_FILE": str(cert)}
+
+    # Install as docs/deploy.md says: migrate, seed, first admin, static files for nginx.
+    deploy_flask(admin_env, "db", "upgrade")
+    deploy_flask(admin_env, "seed")
+    deploy_flask({**admin_env, "CLINIC_USER_PASSWORD": ADMIN_PASSWORD}, "users", "create", "--email", ADMIN_EMAIL,
+                 "--name", "Pat Admin", "--role", "admin")
+    deploy_flask(admin_env, "assets", "build", str(folder / "var-lib-clinic" / "assets"))
 
     # Instance B reaches Redis through a link the tests can cut.
     redis_link = TcpLink(make_url(redis_url).port or 6379)
@@ -117,7 +121,8 @@ def production(tmp_path_factory, postgres_server, redis_server):
     processes += instances + workers
 
     site = folder / "clinic.conf"
-    site.write_text(render_site(https_port=https_port, http_port=http_port, app_ports=app_ports, cert=cert, key=key))
+    site.write_text(render_site(https_port=https_port, http_port=http_port, app_ports=app_ports, cert=cert, key=key,
+                                state=folder / "var-lib-clinic"))
     main_config = nginx_main_config(folder, site)
     nginx_argv = [nginx_binary(), "-p", str(folder), "-e", str(folder / "nginx-error.log"), "-c", str(main_config)]
     nginx = None
@@ -155,7 +160,7 @@ def _https_answers(url, context):
 
 
 @pytest.fixture
-def new_browser_context(browser):  # noqa: F811
+def new_browser_context(browser):
     """Factory of fresh browser sessions (no cookies) that accept the test certificate."""
     contexts = []
 

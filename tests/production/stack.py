@@ -1,6 +1,7 @@
 """The production stack on loopback, built from the files in deploy/ as an administrator installs them.
 
 Only ports, paths and the host name are changed (``/srv/clinic`` becomes this checkout,
+``/var/lib/clinic`` a folder of the test,
 ``clinic.example.org`` becomes ``localhost``, 80/443/8001/8002 become free ports, the Let's Encrypt
 paths become a certificate made here); the environment file is the example with this machine's
 database, Redis, mail relay and secrets filled in, as an administrator fills it in.
@@ -70,7 +71,7 @@ def exec_start(unit: Path, instance: str | None = None) -> list[str]:
     return shlex.split(command)
 
 
-def render_site(*, https_port, http_port, app_ports, cert, key) -> str:
+def render_site(*, https_port, http_port, app_ports, cert, key, state) -> str:
     """deploy/nginx/clinic.conf for this machine: ports, paths and name, nothing else."""
     site = (DEPLOY / "nginx" / "clinic.conf").read_text()
     site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)  # loopback IPv4 only here
@@ -80,7 +81,8 @@ def render_site(*, https_port, http_port, app_ports, cert, key) -> str:
         site = site.replace(installed, f"127.0.0.1:{here}")
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/fullchain.pem", str(cert))
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/privkey.pem", str(key))
-    site = site.replace(INSTALLED_ROOT, str(ROOT)).replace(SITE_NAME, "localhost")
+    site = site.replace(INSTALLED_ROOT, str(ROOT)).replace("/var/lib/clinic", str(state))
+    site = site.replace(SITE_NAME, "localhost")
     return site
 
 

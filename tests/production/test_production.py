@@ -151,6 +151,13 @@ def test_fingerprinted_static_files_come_from_nginx_compressed_and_cached_for_a_
     assert before == 0  # nginx served them; no instance saw a static request
 
 
+def test_a_fingerprint_nginx_has_not_got_is_answered_by_the_app_and_not_cached_for_long(production):
+    status, headers, body = fetch(production, "/static/css/site.0123456789ab.css")
+    assert status == 200 and body == (ROOT / "static" / "css" / "site.css").read_bytes()
+    assert "immutable" not in headers.get("Cache-Control", "")
+    assert any("GET /static/css/site.0123456789ab.css 200" in i.output() for i in production.instances)
+
+
 def test_too_large_a_form_gets_a_plain_413_page_from_the_app_or_from_nginx(production):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     status, _, body = fetch(production, "/ask", method="POST", data=b"message=" + b"x" * 1_500_000, headers=form)

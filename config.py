@@ -32,26 +32,21 @@ def env_bool(name, default=False):
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
+def env_number(name, default, kind=int):
+    """A number setting (``kind`` int or float); a value that is not one is an error, not a default."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what}, not {value!r}") from None
+
+
 def env_int(name, default):
-    """An integer setting; a value that is not a number is an error, not a silent default."""
-    value = env_str(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-
-
-def env_float(name, default):
-    """A number of seconds or similar; a value that is not a number is an error."""
-    value = env_str(name)
-    if value is None:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    """An integer setting."""
+    return env_number(name, default, int)
 
 
 def env_list(name, default=()):
@@ -116,7 +111,7 @@ class Config:
         # `flask retention purge` clears the text of sent emails after this many days.
         self.EMAIL_BODY_RETENTION_DAYS = env_int("EMAIL_BODY_RETENTION_DAYS", 30)
         # How often `flask outbox work` looks for email to deliver.
-        self.OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 5.0)
+        self.OUTBOX_POLL_SECONDS = env_number("OUTBOX_POLL_SECONDS", 5.0, float)
         self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)
 
         # Online booking rules.

@@ -33,6 +33,28 @@ def in_app_context(app):
     return contextlib.nullcontext() if has_app_context() else app.app_context()
 
 
+def wait_for(condition, seconds=20, interval=0.1):
+    """Poll ``condition`` until it is true (True) or ``seconds`` have passed (False)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def seed_clinic(app):
+    """Create the schema in ``app``'s database and load the offices, visit types and clinicians."""
+    with app.app_context():
+        _db.create_all()
+        seed_offices(_db.session, app.config["OFFICE_SETTINGS"])
+        _db.session.flush()
+        seed_scheduling(_db.session)
+        _db.session.commit()
+
+
 def need_service(message):
     """Fail under CI (a missing service is a broken machine), skip on a laptop."""
     if IN_CI:

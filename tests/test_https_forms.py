@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, PatientQuestion
-from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import csrf_token_from, make_staff_user, PASSWORD
+from tests.conftest import PASSWORD, csrf_token_from, make_staff_user, seed_clinic
 from tests.notify.test_booking_emails import book, frozen  # noqa: F401  (fixture)
 
 SITE = "https://clinic.example"
@@ -84,12 +83,7 @@ def https_app(tmp_path):
         PUBLIC_BASE_URL=SITE,
     )
     app.test_client_class = BrowserBehindProxy
-    with app.app_context():
-        db.create_all()
-        seed_offices(db.session, app.config["OFFICE_SETTINGS"])
-        db.session.flush()
-        seed_scheduling(db.session)
-        db.session.commit()
+    seed_clinic(app)
     yield app
     with app.app_context():
         db.session.remove()

@@ -4,23 +4,13 @@ import http.cookiejar
 import os
 import signal
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import csrf_token_from, free_port
+from tests.conftest import csrf_token_from, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def answers(url):

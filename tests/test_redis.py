@@ -11,8 +11,7 @@ import pytest
 
 from clinic_app import create_app
 from clinic_app.extensions import db, limiter
-from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import csrf_token_from, free_port, make_staff_user, sign_in
+from tests.conftest import csrf_token_from, free_port, make_staff_user, seed_clinic, sign_in
 from tests.notify.test_booking_emails import book, frozen  # noqa: F401  (fixture)
 
 
@@ -20,12 +19,7 @@ def clinic_app_on(tmp_path, storage_uri, name="clinic"):
     """An app with seeded offices and clinicians whose rate limits live at ``storage_uri``."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
                      MAIL_SINK_DIR=str(tmp_path / "mail"), RATELIMIT_STORAGE_URI=storage_uri)
-    with app.app_context():
-        db.create_all()
-        seed_offices(db.session, app.config["OFFICE_SETTINGS"])
-        db.session.flush()
-        seed_scheduling(db.session)
-        db.session.commit()
+    seed_clinic(app)
     return app
 
 

@@ -12,7 +12,7 @@ from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.screening import CURRENT
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, BookingDraft, Office, Provider, ProviderTimeBlock, VisitType
-from clinic_app.seed import seed_offices, seed_scheduling
+from tests.conftest import seed_clinic
 
 NOW = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Monday 8:00 AM in Fairfax
 PATIENTS = 20
@@ -20,12 +20,8 @@ PATIENTS = 20
 
 def ready_drafts(app, count, same_draft=False):
     """``count`` drafts (or one) completed up to the review step, all for the same first slot."""
+    seed_clinic(app)
     with app.app_context():
-        db.create_all()
-        seed_offices(db.session, app.config["OFFICE_SETTINGS"])
-        db.session.flush()
-        seed_scheduling(db.session)
-        db.session.commit()
         office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
         visit = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
         provider = db.session.scalars(select(Provider).filter_by(slug="amira-haddad")).one()

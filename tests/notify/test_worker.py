@@ -10,30 +10,27 @@ from pathlib import Path
 from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.notify.outbox import Email, enqueue
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(condition, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def test_the_worker_delivers_queued_email_and_stops_cleanly_on_sigterm(tmp_path):
-    url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    sink = tmp_path / "mail"
+def app_with_questions(url, count):
+    """An app on ``url`` with ``count`` office emails queued (the worker process reads the same file)."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         db.create_all()
-        for number in range(3):
+        for number in range(count):
             enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
                                       subject=f"Question {number}", text="Body"))
         db.session.commit()
         db.engine.dispose()
+    return app
+
+
+def test_the_worker_delivers_queued_email_and_stops_cleanly_on_sigterm(tmp_path):
+    url, sink = f"sqlite:///{tmp_path / 'worker.sqlite3'}", tmp_path / "mail"
+    app = app_with_questions(url, 3)
 
     env = {**os.environ, "CLINIC_ENV": "development", "DATABASE_URL": url, "MAIL_SINK_DIR": str(sink),
            "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
@@ -82,14 +79,7 @@ def test_on_sigterm_the_worker_finishes_the_email_in_hand_and_leaves_the_rest_qu
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.create_all()
-        for number in range(3):
-            enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
-                                      subject=f"Question {number}", text="Body"))
-        db.session.commit()
-        db.engine.dispose()
+    app = app_with_questions(url, 3)
     env = {**os.environ, "CLINIC_ENV": "development", "DATABASE_URL": url, "MAIL_BACKEND": "smtp",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
     worker = subprocess.Popen([sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"], cwd=ROOT,

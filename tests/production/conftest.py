@@ -19,10 +19,10 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from tests.conftest import TIMEOUT_MS, need_service
+from tests.conftest import TIMEOUT_MS, need_service, wait_for
 from tests.production.stack import (
     DEPLOY, Process, TcpLink, answers, free_port, make_certificate, nginx_binary, nginx_main_config,
-    read_env_file, render_site, wait_for, exec_start,
+    read_env_file, render_site, exec_start,
 )
 
 ADMIN_EMAIL = "admin@clinic.test"

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -29,15 +28,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(condition, seconds, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:

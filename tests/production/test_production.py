@@ -23,9 +23,9 @@ from tests.browser.test_booking import (
     PATIENT, answer_screening, book_with_htmx, choose_first_time, choose_visit, expect_confirmation,
     expect_step, fill_details,
 )
-from tests.conftest import need_service
+from tests.conftest import need_service, wait_for
 from tests.production.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.production.stack import DEPLOY, ROOT, wait_for
+from tests.production.stack import DEPLOY, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.production]
 

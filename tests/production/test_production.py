@@ -122,6 +122,16 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_an_instance_with_an_unsafe_setting_refuses_to_start_and_names_it(production):
+    from tests.production.stack import exec_start, free_port
+
+    env = {**production.env, "SECRET_KEY": "short", "PUBLIC_BASE_URL": "http://clinic.example.org"}
+    argv = exec_start(DEPLOY / "systemd" / "clinic-web@.service", str(free_port()))
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr and "PUBLIC_BASE_URL must be" in result.stderr
+
+
 # --- https, the proxy, static files ---------------------------------------------------------------
 
 

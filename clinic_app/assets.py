@@ -5,7 +5,7 @@ hash of its content (``/static/css/site.3f2a9c1b0d4e.css``). A new version of a 
 URL, so browsers may keep each URL for a year (``immutable``) and never revalidate.
 
 The app serves such a URL itself by stripping the hash (so the development server needs no build
-step), and caches it for a year only when the hash matches the file. In production
+step), only when the hash is the file's (another is a 404). In production
 ``flask assets build DEST`` copies every file under its fingerprinted name (and a gzipped copy)
 into ``DEST``, which nginx serves directly; copies from earlier releases are kept, so during a
 rolling upgrade or a rollback every URL still gets exactly the content its hash names.
@@ -19,7 +19,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, send_from_directory, url_for
+from flask import abort, current_app, send_from_directory, url_for
+from werkzeug.security import safe_join
 
 HTMX_VERSION = "4.0.1"
 HTMX_FILE = f"vendor/htmx-{HTMX_VERSION}.min.js"
@@ -56,18 +57,20 @@ class Fingerprints:
         self._known: dict[str, tuple[tuple[int, int], str]] = {}
 
     def digest(self, name: str) -> str | None:
-        """The file's content hash (12 hex digits), or None when there is no such file."""
-        path = os.path.join(self.folder, name)
+        """The file's content hash (12 hex digits), or None when there is no such file in the folder."""
+        path = safe_join(self.folder, name)
         try:
-            stat = os.stat(path)
+            stat = os.stat(path) if path else None
         except OSError:
+            stat = None
+        if stat is None or not os.path.isfile(path):
             return None
         stamp = (stat.st_mtime_ns, stat.st_size)
         known = self._known.get(name)
         if known and known[0] == stamp:
             return known[1]
         with open(path, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()[:FINGERPRINT_LENGTH]
+            digest = hashlib.file_digest(file, "sha256").hexdigest()[:FINGERPRINT_LENGTH]
         self._known[name] = (stamp, digest)
         return digest
 
@@ -83,10 +86,16 @@ def asset_url(name: str) -> str:
 
 
 def serve_static(filename):
-    """A static file; a fingerprinted name that matches the file's content is cached for a year."""
+    """A static file; a fingerprinted name is served, for a year, only if its hash is the file's.
+
+    Another hash (a page of another release asking this one) is a 404: no URL ever gets content
+    other than the content its hash names.
+    """
     name, requested = plain_name(filename)
-    if requested is None or requested != fingerprints().digest(name):
-        return current_app.send_static_file(filename if requested is None else name)
+    if requested is None:
+        return current_app.send_static_file(filename)
+    if requested != fingerprints().digest(name):
+        abort(404)
     response = send_from_directory(current_app.static_folder, name, max_age=ONE_YEAR, conditional=True)
     response.cache_control.public = True
     response.cache_control.immutable = True

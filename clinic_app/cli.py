@@ -76,8 +76,8 @@ def outbox_send_command(limit):
 
 @outbox_group.command("work")
 @click.option("--poll", type=float, help="Seconds between rounds (default: OUTBOX_POLL_SECONDS).")
-@click.option("--reminders/--no-reminders", default=False, show_default=True,
-              help="Also queue due reminders each round (make run; production uses the reminders timer).")
+@click.option("--reminders/--no-reminders", default=True, show_default=True,
+              help="Also queue due reminders each round (production leaves that to the reminders timer).")
 @with_appcontext
 def outbox_work_command(poll, reminders):
     """Keep delivering email until stopped with SIGTERM or Ctrl-C (the email in hand is finished)."""

@@ -1,4 +1,10 @@
-"""Retention purge: expired booking drafts are deleted and old sent emails lose their bodies and attachments (their rows stay as delivery history), so health information is kept no longer than needed."""
+"""Retention purge: health information kept no longer than needed.
+
+Expired booking drafts are deleted. Sent emails, after ``email_body_days``, lose what they said:
+subject (an office's may read "SCREENING FLAGGED"), bodies, attachments and reply-to; the row stays
+as delivery history (kind, topic, recipients, status, dates). Failed emails keep their content
+until staff retry or dismiss them.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +18,7 @@ from .models import OutboxMessage, OutboxStatus
 # are NOT NULL; html_body may be NULL).
 CLEARED_TEXT_BODY = ""
 CLEARED_ATTACHMENTS: list = []
+CLEARED_SUBJECT = "(removed after the retention period)"
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ def _not_yet_cleared():
     both databases give back the stored text, which SQLAlchemy writes as ``[]`` for an empty list.
     """
     return or_(
+        OutboxMessage.subject != CLEARED_SUBJECT,
         OutboxMessage.text_body != CLEARED_TEXT_BODY,
         OutboxMessage.html_body.is_not(None),
         cast(OutboxMessage.attachments, Text) != "[]",
@@ -72,7 +80,8 @@ def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -
                 OutboxMessage.sent_at < cutoff,
                 _not_yet_cleared(),
             )
-            .values(text_body=CLEARED_TEXT_BODY, html_body=None, attachments=CLEARED_ATTACHMENTS, reply_to=None)
+            .values(subject=CLEARED_SUBJECT, text_body=CLEARED_TEXT_BODY, html_body=None,
+                    attachments=CLEARED_ATTACHMENTS, reply_to=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         session.commit()  # also expires loaded rows, so nobody reads the old bodies from the session

@@ -31,3 +31,6 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 capture_output = True
 proc_name = "clinic-web"
+# gunicorn 27's control socket would live in $HOME/.gunicorn, read-only under the unit's
+# ProtectSystem=strict and shared by every instance of the host; nothing here uses it.
+control_socket_disable = True

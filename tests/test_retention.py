@@ -13,7 +13,7 @@ from clinic_app.booking.notifications import queue_booking_emails
 from clinic_app.extensions import db as _db
 from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
 from clinic_app.notify.outbox import Attachment, Email, enqueue, send_pending
-from clinic_app.retention import PurgeReport, RetentionPolicy, purge
+from clinic_app.retention import CLEARED_SUBJECT, PurgeReport, RetentionPolicy, purge
 from clinic_app.timeutil import utcnow
 
 POLICY = RetentionPolicy()  # 30 days
@@ -60,16 +60,19 @@ def add_draft(session, expires_at) -> int:
     return draft.id
 
 
+CLEARED = ("", None, [], None, CLEARED_SUBJECT)
+
+
 def content(session, row_id):
     """What an email says, read fresh from the database."""
     row = session.get(OutboxMessage, row_id, populate_existing=True)
-    return row.text_body, row.html_body, row.attachments, row.reply_to
+    return row.text_body, row.html_body, row.attachments, row.reply_to, row.subject
 
 
 def history(session, row_id):
     """What the back office shows of an email."""
     row = session.get(OutboxMessage, row_id, populate_existing=True)
-    return row.kind, row.topic, row.recipients, row.subject, row.status, row.created_at, row.sent_at
+    return row.kind, row.topic, row.recipients, row.status, row.created_at, row.sent_at
 
 
 # --- drafts -------------------------------------------------------------------------------------
@@ -97,13 +100,13 @@ def test_an_old_sent_email_loses_its_content_but_keeps_its_row(db):
     sent_at = utcnow()
     assert deliver(sent_at) == 1
     before = history(db.session, email_id)
-    assert before[4] == OutboxStatus.SENT and before[6] == sent_at
+    assert before[3] == OutboxStatus.SENT and before[5] == sent_at
 
     report = purge(db.session, sent_at + 31 * DAY, POLICY)
 
     assert report.email_bodies_cleared == 1
-    assert content(db.session, email_id) == ("", None, [], None)
-    assert history(db.session, email_id) == before  # kind, topic, recipients, subject, status, dates
+    assert content(db.session, email_id) == CLEARED
+    assert history(db.session, email_id) == before  # kind, topic, recipients, status, dates
 
 
 def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, make_appointment):
@@ -129,12 +132,13 @@ def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, m
     page = admin_client.get(f"/admin/appointments/{appointment_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    for subject in subjects:
-        assert str(escape(subject)) in html
+    for subject in subjects:  # "SCREENING FLAGGED"-style subjects are gone too
+        assert str(escape(subject)) not in html
+    assert html.count(str(escape(CLEARED_SUBJECT))) == 2
     assert "rosa@example.org" in html and "fairfax-frontdesk@example.org" in html
     assert html.count("<td>sent (") == 2
     outbox = admin_client.get("/admin/outbox?status=sent").get_data(as_text=True)
-    assert all(str(escape(subject)) in outbox for subject in subjects)
+    assert outbox.count(str(escape(CLEARED_SUBJECT))) == 2
 
 
 def test_only_sent_emails_older_than_the_limit_are_cleared(db):
@@ -154,9 +158,9 @@ def test_only_sent_emails_older_than_the_limit_are_cleared(db):
 
     assert report.email_bodies_cleared == 2
     for name in ("old", "just over"):
-        assert content(db.session, ids[name]) == ("", None, [], None), name
+        assert content(db.session, ids[name]) == CLEARED, name
     for name in ("at the limit", "recent", "pending", "sending", "failed"):
-        text, html, attachments, reply_to = content(db.session, ids[name])
+        text, html, attachments, reply_to, _ = content(db.session, ids[name])
         assert (text, html, reply_to) == (TEXT, HTML, "rosa@example.org"), name
         assert [a["filename"] for a in attachments] == ["visit.ics"], name
 
@@ -185,16 +189,18 @@ def test_a_second_purge_counts_nothing(db):
     later = purge(db.session, now + 100 * DAY, POLICY)
 
     assert (first.drafts_deleted, first.email_bodies_cleared) == (1, 4)
-    assert content(db.session, attachment_only) == ("", None, [], None)
+    assert content(db.session, attachment_only) == CLEARED
     assert (second.drafts_deleted, second.email_bodies_cleared) == (0, 0)
     assert (later.drafts_deleted, later.email_bodies_cleared) == (0, 0)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
 
 
-def test_an_already_empty_sent_email_is_not_counted(db):
+def test_an_email_with_only_a_subject_left_loses_it_and_is_counted_once(db):
     now = utcnow()
-    empty = queue(db.session, text="", html=None, attachments=())
+    empty = queue(db.session, subject="SCREENING FLAGGED — Rosa P.", text="", html=None, attachments=())
     set_state(db.session, empty, OutboxStatus.SENT, now - 40 * DAY)
+    assert purge(db.session, now, POLICY).email_bodies_cleared == 1
+    assert content(db.session, empty)[4] == CLEARED_SUBJECT
     assert purge(db.session, now, POLICY).email_bodies_cleared == 0
 
 
@@ -204,7 +210,7 @@ def test_the_policy_sets_the_limit(db):
     set_state(db.session, email_id, OutboxStatus.SENT, now - 8 * DAY)
     assert purge(db.session, now, POLICY).email_bodies_cleared == 0
     assert purge(db.session, now, RetentionPolicy(email_body_days=7)).email_bodies_cleared == 1
-    assert content(db.session, email_id) == ("", None, [], None)
+    assert content(db.session, email_id) == CLEARED
 
 
 def test_the_policy_is_frozen_and_refuses_nonsense():
@@ -289,9 +295,9 @@ def test_the_purge_works_on_postgresql(postgres_url, tmp_path):
             report = purge(session, now, POLICY)
 
             assert (report.drafts_deleted, report.email_bodies_cleared) == (1, 3)
-            assert content(session, attachment_only) == ("", None, [], None)
+            assert content(session, attachment_only) == CLEARED
             assert session.get(BookingDraft, expired) is None and session.get(BookingDraft, live) is not None
-            assert content(session, old) == ("", None, [], None) and content(session, text_only) == ("", None, [], None)
+            assert content(session, old) == CLEARED and content(session, text_only) == CLEARED
             assert history(session, old) == before
             for row_id in (recent, pending, failed):
                 assert content(session, row_id)[:2] == (TEXT, HTML)

@@ -4,6 +4,7 @@ PostgreSQL and Redis are the machine's own; the database is created for this run
 after it. Everything else is started from deploy/ (see stack.py) and stopped at the end.
 """
 
+import contextlib
 import email
 import os
 import secrets
@@ -54,9 +55,20 @@ def production(tmp_path_factory, postgres_server, redis_server):
     """The whole stack, up and answering over https://localhost:<port>."""
     if not os.path.exists(nginx_binary()):
         need_service("nginx is not installed (apt-get install nginx-light)")
+    folder = tmp_path_factory.mktemp("production")
+    with contextlib.ExitStack() as cleanup:  # every part is undone, even when a later one fails
+        yield start_stack(folder, postgres_server, redis_server, cleanup)
+
+
+def drop_database(admin_url, name):
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_stack(folder, postgres_server, redis_url, cleanup):
+    """Start every part, registering how to stop it with ``cleanup`` as soon as it exists."""
     from aiosmtpd.controller import Controller
 
-    folder = tmp_path_factory.mktemp("production")
     logs = folder / "logs"
     logs.mkdir()
     cert, key = make_certificate(folder)
@@ -65,8 +77,8 @@ def production(tmp_path_factory, postgres_server, redis_server):
     database = f"clinic_prod_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(postgres_server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
+    cleanup.callback(drop_database, postgres_server, database)
     database_url = make_url(postgres_server).set(database=database).render_as_string(hide_password=False)
-    redis_url = redis_server
     redis.Redis.from_url(redis_url).flushdb()
 
     relay = MailRelay()
@@ -75,6 +87,7 @@ def production(tmp_path_factory, postgres_server, redis_server):
     tls.load_cert_chain(cert, key)
     controller = Controller(relay, hostname="127.0.0.1", port=relay_port, tls_context=tls, require_starttls=True)
     controller.start()
+    cleanup.callback(controller.stop)
 
     https_port, http_port = free_port(), free_port()
     app_ports = (free_port(), free_port())
@@ -108,45 +121,39 @@ def production(tmp_path_factory, postgres_server, redis_server):
 
     # Instance B reaches Redis through a link the tests can cut.
     redis_link = TcpLink(make_url(redis_url).port or 6379)
+    cleanup.callback(redis_link.sever)
     link_url = make_url(redis_url).set(port=redis_link.port).render_as_string(hide_password=False)
 
-    processes = []
+    def started(name, argv, process_env):
+        process = Process(name, argv, process_env, logs)
+        cleanup.callback(process.stop)
+        return process
+
     web_unit, outbox_unit = DEPLOY / "systemd" / "clinic-web@.service", DEPLOY / "systemd" / "clinic-outbox.service"
     instances = []
     for name, port, limits in (("web-a", app_ports[0], redis_url), ("web-b", app_ports[1], link_url)):
-        instance = Process(name, exec_start(web_unit, str(port)), {**env, "RATELIMIT_STORAGE_URI": limits}, logs)
+        instance = started(name, exec_start(web_unit, str(port)), {**env, "RATELIMIT_STORAGE_URI": limits})
         instance.port = port
         instances.append(instance)
-    workers = [Process(f"outbox-{n}", exec_start(outbox_unit), env, logs) for n in (1, 2)]
-    processes += instances + workers
+    workers = [started(f"outbox-{n}", exec_start(outbox_unit), env) for n in (1, 2)]
+    for instance in instances:
+        assert wait_for(lambda: answers(f"http://127.0.0.1:{instance.port}/healthz"), 60), instance.output()
 
     site = folder / "clinic.conf"
     site.write_text(render_site(https_port=https_port, http_port=http_port, app_ports=app_ports, cert=cert, key=key,
                                 state=folder / "var-lib-clinic"))
     main_config = nginx_main_config(folder, site)
     nginx_argv = [nginx_binary(), "-p", str(folder), "-e", str(folder / "nginx-error.log"), "-c", str(main_config)]
-    nginx = None
-    try:
-        for instance in instances:
-            assert wait_for(lambda: answers(f"http://127.0.0.1:{instance.port}/healthz"), 60), instance.output()
-        checked = subprocess.run([*nginx_argv, "-t"], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        nginx = Process("nginx", [*nginx_argv, "-g", "daemon off;"], env, logs)
-        processes.append(nginx)
-        https_context = ssl.create_default_context(cafile=str(cert))
-        assert wait_for(lambda: _https_answers(base_url + "/healthz", https_context), 20), nginx.output()
-        yield SimpleNamespace(
-            url=base_url, http_url=f"http://localhost:{http_port}", database_url=database_url, relay=relay,
-            instances=instances, workers=workers, nginx=nginx, nginx_argv=nginx_argv, redis_link=redis_link,
-            https_context=https_context, folder=folder, env=env,
-        )
-    finally:
-        for process in processes:
-            process.stop()
-        controller.stop()
-        redis_link.sever()
-        with psycopg.connect(postgres_server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    checked = subprocess.run([*nginx_argv, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    nginx = started("nginx", [*nginx_argv, "-g", "daemon off;"], env)
+    https_context = ssl.create_default_context(cafile=str(cert))
+    assert wait_for(lambda: _https_answers(base_url + "/healthz", https_context), 20), nginx.output()
+    return SimpleNamespace(
+        url=base_url, http_url=f"http://localhost:{http_port}", database_url=database_url, relay=relay,
+        instances=instances, workers=workers, nginx=nginx, nginx_argv=nginx_argv, redis_link=redis_link,
+        https_context=https_context, folder=folder, env=env,
+    )
 
 
 def _https_answers(url, context):

@@ -1,6 +1,6 @@
 """The production stack on loopback, built from the files in deploy/ as an administrator installs them.
 
-Only ports, paths and the host name are changed (``/srv/clinic`` becomes this checkout,
+Only ports, paths and the host name are changed (``/srv/clinic/current`` becomes this checkout,
 ``/var/lib/clinic`` a folder of the test,
 ``clinic.example.org`` becomes ``localhost``, 80/443/8001/8002 become free ports, the Let's Encrypt
 paths become a certificate made here); the environment file is the example with this machine's
@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-INSTALLED_ROOT = "/srv/clinic"
+INSTALLED_ROOT = "/srv/clinic/current"
 SITE_NAME = "clinic.example.org"
 
 
@@ -72,6 +72,7 @@ def render_site(*, https_port, http_port, app_ports, cert, key, state) -> str:
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/fullchain.pem", str(cert))
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/privkey.pem", str(key))
     site = site.replace(INSTALLED_ROOT, str(ROOT)).replace("/var/lib/clinic", str(state))
+    site = site.replace("/var/log/nginx/", f"{state}/")
     site = site.replace(SITE_NAME, "localhost")
     return site
 
@@ -137,13 +138,20 @@ class Process:
         self.popen.wait(timeout=10)
 
     def stop(self, timeout=20):
-        if self.alive():
-            self.signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._file.close()
+        """SIGTERM to the group, SIGKILL if it lingers; never raises (clean-up goes on)."""
+        try:
+            if self.alive():
+                self.signal(signal.SIGTERM)
+                try:
+                    self.popen.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    self.signal(signal.SIGKILL)
+                    self.popen.wait(timeout=10)
+        except Exception:  # noqa: BLE001
+            pass
+        finally:
+            self.signal(signal.SIGKILL)  # whatever of the group is left (gunicorn's workers)
+            self._file.close()
 
 
 def answers(url, timeout=2) -> bool:

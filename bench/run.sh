@@ -13,7 +13,7 @@ trap 'kill $(cat "$WORK/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' E
 
 export CLINIC_ENV=development FLASK_APP=wsgi LOG_LEVEL=WARNING
 export DATABASE_URL=${BENCH_DATABASE_URL:-sqlite:///$WORK/bench.sqlite3}
-export OUTBOX_SEND_AFTER_COMMIT=false MAIL_SINK_DIR=$WORK/mail
+export MAIL_SINK_DIR=$WORK/mail  # nothing is sent from a request; no worker runs here
 $BIN/flask db upgrade >/dev/null 2>&1
 $BIN/flask seed >/dev/null
 $BIN/gunicorn --bind 127.0.0.1:$PORT --workers $WORKERS --pid "$WORK/pid" --daemon wsgi:app

@@ -151,6 +151,18 @@ def test_plain_http_is_redirected_to_https_and_https_is_strict(production):
     assert headers["Referrer-Policy"] and headers["X-Frame-Options"] == "DENY"
 
 
+def test_healthz_answers_this_host_only(production):
+    import http.client
+
+    assert fetch(production, "/healthz")[0] == 200  # from 127.0.0.1: monitoring on this host
+    port = int(production.url.rsplit(":", 1)[1])
+    other = http.client.HTTPSConnection("127.0.0.1", port, context=production.https_context,
+                                        source_address=("127.0.0.2", 0), timeout=10)
+    other.request("GET", "/healthz")
+    assert other.getresponse().status == 403  # anyone else: no peek at the outbox or Redis
+    other.close()
+
+
 def test_fingerprinted_static_files_come_from_nginx_compressed_and_cached_for_a_year(production):
     _, _, page = fetch(production, "/")
     assets = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.[a-z]+)"', page.decode())

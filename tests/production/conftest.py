@@ -105,7 +105,8 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         OUTBOX_POLL_SECONDS="0.5",
     )
     base_env = {key: value for key, value in os.environ.items() if not key.startswith(("CLINIC_", "FLASK_"))}
-    env = {**base_env, **settings, "SSL_CERT_FILE": str(cert), "PYTHONUNBUFFERED": "1",
+    # HOME as under systemd's ProtectSystem=strict: nothing may be written there.
+    env = {**base_env, **settings, "SSL_CERT_FILE": str(cert), "PYTHONUNBUFFERED": "1", "HOME": "/proc/clinic-home",
            "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
 
     env_file = folder / "clinic.env"

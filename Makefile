@@ -9,6 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_TEST_PACKAGES := chromium chromium-driver wrk nginx-light openssl postgresql-client systemd
 
 export FLASK_APP := wsgi
+PYTHON_SOURCES := clinic_app tests migrations config.py wsgi.py deploy/gunicorn.conf.py
 
 .PHONY: run test prod-test bench system-deps venv clean
 
@@ -53,7 +54,8 @@ run: $(VENV)/.runtime-installed
 
 ## The whole test suite, PostgreSQL and browser tests included.
 test: $(VENV)/.test-installed system-deps
-	$(BIN)/ruff check clinic_app tests migrations config.py wsgi.py
+	$(BIN)/ruff format --check $(PYTHON_SOURCES)
+	$(BIN)/ruff check $(PYTHON_SOURCES)
 	$(BIN)/python -m pytest
 
 ## The production stack alone (also part of `make test`): nginx over TLS, two gunicorn instances

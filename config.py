@@ -62,7 +62,7 @@ def database_url(default):
     url = env_str("DATABASE_URL", default)
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

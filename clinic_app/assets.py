@@ -29,7 +29,7 @@ HTMX_INTEGRITY = "sha384-Qp9rdC8H7EqOoX+nR0P3RPG2Noji+qdwJlGpfzwQJsfOpp3sGwIdSP9
 
 FINGERPRINT_LENGTH = 12
 # "css/site.3f2a9c1b0d4e.css" -> ("css/site", "3f2a9c1b0d4e", ".css"); nginx uses the same pattern.
-FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{%d})(?P<ext>\.[A-Za-z0-9]+)$" % FINGERPRINT_LENGTH)
+FINGERPRINTED = re.compile(rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{FINGERPRINT_LENGTH}}})(?P<ext>\.[A-Za-z0-9]+)$")
 ONE_YEAR = 365 * 24 * 3600
 
 

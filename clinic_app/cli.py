@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import click
 from flask import current_app
-from sqlalchemy import select
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from .assets import build_assets
 from .booking.notifications import queue_reminder_email
@@ -71,13 +71,19 @@ def outbox_send_command(limit):
     """Queue due reminders, deliver every email that is due, then exit (for cron)."""
     reminders = queue_reminders()
     report = send_pending(limit=limit)
-    click.echo(f"reminders queued {reminders}; sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
+    click.echo(
+        f"reminders queued {reminders}; sent {report.sent}, will retry {report.retrying}, failed {report.failed}"
+    )
 
 
 @outbox_group.command("work")
 @click.option("--poll", type=float, help="Seconds between rounds (default: OUTBOX_POLL_SECONDS).")
-@click.option("--reminders/--no-reminders", default=True, show_default=True,
-              help="Also queue due reminders each round (production leaves that to the reminders timer).")
+@click.option(
+    "--reminders/--no-reminders",
+    default=True,
+    show_default=True,
+    help="Also queue due reminders each round (production leaves that to the reminders timer).",
+)
 @with_appcontext
 def outbox_work_command(poll, reminders):
     """Keep delivering email until stopped with SIGTERM or Ctrl-C (the email in hand is finished)."""
@@ -153,7 +159,9 @@ def users_create_command(email, name, role, offices):
         raise click.BadParameter(f"{email} already has an account", param_hint="--email")
     chosen = list(db.session.scalars(select(Office).where(Office.slug.in_(offices))))
     if len(chosen) != len(set(offices)):
-        raise click.BadParameter("unknown office; use " + ", ".join(db.session.scalars(select(Office.slug))), param_hint="--office")
+        raise click.BadParameter(
+            "unknown office; use " + ", ".join(db.session.scalars(select(Office.slug))), param_hint="--office"
+        )
     if role == Role.STAFF and not chosen:
         raise click.BadParameter("staff need at least one --office", param_hint="--office")
     user = StaffUser(email=email, name=name, role=role, offices=chosen)

@@ -13,8 +13,11 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "We could not find that page. It may have moved."),
     405: ("Not allowed", "That action is not available on this page."),
-    413: ("That was too much to send", "Our forms only take text, and what was sent was far larger. "
-          "Please go back, shorten what you wrote, and send it again, or call the office."),
+    413: (
+        "That was too much to send",
+        "Our forms only take text, and what was sent was far larger. "
+        "Please go back, shorten what you wrote, and send it again, or call the office.",
+    ),
     429: ("Too many attempts", "Please wait a minute before trying again."),
     500: ("Something went wrong on our side", "Please try again in a moment, or call the office."),
     503: ("Temporarily unavailable", "Please try again in a moment, or call the office."),

@@ -28,9 +28,7 @@ def _start_timer():
 def _log_request(response):
     started = g.pop("request_started", None)
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    logger.info(
-        "%s %s %s %.1fms", request.method, loggable_path(), response.status_code, duration_ms
-    )
+    logger.info("%s %s %s %.1fms", request.method, loggable_path(), response.status_code, duration_ms)
     return response
 
 

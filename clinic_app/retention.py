@@ -44,8 +44,10 @@ class PurgeReport:
     def __str__(self) -> str:
         drafts = "draft" if self.drafts_deleted == 1 else "drafts"
         emails = "email" if self.email_bodies_cleared == 1 else "emails"
-        return (f"retention purge: {self.drafts_deleted} expired booking {drafts} deleted, "
-                f"content of {self.email_bodies_cleared} sent {emails} cleared")
+        return (
+            f"retention purge: {self.drafts_deleted} expired booking {drafts} deleted, "
+            f"content of {self.email_bodies_cleared} sent {emails} cleared"
+        )
 
 
 def _not_yet_cleared():
@@ -80,8 +82,13 @@ def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -
                 OutboxMessage.sent_at < cutoff,
                 _not_yet_cleared(),
             )
-            .values(subject=CLEARED_SUBJECT, text_body=CLEARED_TEXT_BODY, html_body=None,
-                    attachments=CLEARED_ATTACHMENTS, reply_to=None)
+            .values(
+                subject=CLEARED_SUBJECT,
+                text_body=CLEARED_TEXT_BODY,
+                html_body=None,
+                attachments=CLEARED_ATTACHMENTS,
+                reply_to=None,
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         session.commit()  # also expires loaded rows, so nobody reads the old bodies from the session

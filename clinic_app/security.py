@@ -8,7 +8,8 @@ def refuse_nul_bytes():
     """A NUL byte has no place in a URL or a form; PostgreSQL refuses it, so refuse it first (400)."""
     values = [request.path, *request.args.values()]
     if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.mimetype in {
-        "application/x-www-form-urlencoded", "multipart/form-data",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
     }:
         values += request.form.values()
     if any("\x00" in value for value in values):

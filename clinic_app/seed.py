@@ -63,35 +63,56 @@ def seed_offices(session, office_settings):
                     changes.append(f"updated {spec['slug']}.{key}")
         if not office.opening_hours:
             office.opening_hours = [
-                OpeningHours(weekday=weekday, opens=opens, closes=closes)
-                for weekday, opens, closes in spec["hours"]
+                OpeningHours(weekday=weekday, opens=opens, closes=closes) for weekday, opens, closes in spec["hours"]
             ]
             changes.append(f"set opening hours of {spec['slug']}")
     return changes
 
 
 VISIT_TYPES = [
-    {"slug": "new-patient", "name": "New-patient consultation", "duration_minutes": 45, "buffer_minutes": 15,
-     "is_telehealth": False, "sort_order": 1,
-     "description": "A first visit: history, examination and a plan. Please arrive 15 minutes early."},
-    {"slug": "follow-up", "name": "Follow-up visit", "duration_minutes": 30, "buffer_minutes": 0,
-     "is_telehealth": False, "sort_order": 2, "description": "For patients already under our care."},
-    {"slug": "video-consultation", "name": "Video consultation", "duration_minutes": 30, "buffer_minutes": 0,
-     "is_telehealth": True, "sort_order": 3, "description": "A secure video visit from home."},
+    {
+        "slug": "new-patient",
+        "name": "New-patient consultation",
+        "duration_minutes": 45,
+        "buffer_minutes": 15,
+        "is_telehealth": False,
+        "sort_order": 1,
+        "description": "A first visit: history, examination and a plan. Please arrive 15 minutes early.",
+    },
+    {
+        "slug": "follow-up",
+        "name": "Follow-up visit",
+        "duration_minutes": 30,
+        "buffer_minutes": 0,
+        "is_telehealth": False,
+        "sort_order": 2,
+        "description": "For patients already under our care.",
+    },
+    {
+        "slug": "video-consultation",
+        "name": "Video consultation",
+        "duration_minutes": 30,
+        "buffer_minutes": 0,
+        "is_telehealth": True,
+        "sort_order": 3,
+        "description": "A secure video visit from home.",
+    },
 ]
 
 MORNING_AND_AFTERNOON = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
 
 # (slug, name, credentials, specialty, {office slug: weekdays})
 PROVIDERS = [
-    ("amira-haddad", "Dr. Amira Haddad", "MD", "Physical medicine and rehabilitation",
-     {"fairfax": [0, 2, 4], "potomac": [1, 3]}),
-    ("daniel-okafor", "Dr. Daniel Okafor", "MD", "Orthopedic spine surgery",
-     {"fairfax": [1], "potomac": [0, 2]}),
-    ("lauren-whitfield", "Lauren Whitfield", "PA-C", "Spine care",
-     {"fairfax": [0, 1, 2, 3]}),
-    ("michael-brenner", "Dr. Michael Brenner", "DO", "Interventional pain medicine",
-     {"potomac": [0, 1, 2, 3, 4]}),
+    (
+        "amira-haddad",
+        "Dr. Amira Haddad",
+        "MD",
+        "Physical medicine and rehabilitation",
+        {"fairfax": [0, 2, 4], "potomac": [1, 3]},
+    ),
+    ("daniel-okafor", "Dr. Daniel Okafor", "MD", "Orthopedic spine surgery", {"fairfax": [1], "potomac": [0, 2]}),
+    ("lauren-whitfield", "Lauren Whitfield", "PA-C", "Spine care", {"fairfax": [0, 1, 2, 3]}),
+    ("michael-brenner", "Dr. Michael Brenner", "DO", "Interventional pain medicine", {"potomac": [0, 1, 2, 3, 4]}),
 ]
 
 
@@ -110,11 +131,17 @@ def seed_scheduling(session):
     for slug, name, credentials, specialty, schedule in PROVIDERS:
         if session.query(Provider).filter_by(slug=slug).one_or_none() is not None:
             continue
-        provider = Provider(slug=slug, name=name, credentials=credentials, specialty=specialty,
-                            offices=[offices[o] for o in schedule if o in offices])
+        provider = Provider(
+            slug=slug,
+            name=name,
+            credentials=credentials,
+            specialty=specialty,
+            offices=[offices[o] for o in schedule if o in offices],
+        )
         provider.working_hours = [
             WorkingHours(office=offices[office_slug], weekday=weekday, starts=starts, ends=ends)
-            for office_slug, weekdays in schedule.items() if office_slug in offices
+            for office_slug, weekdays in schedule.items()
+            if office_slug in offices
             for weekday in weekdays
             for starts, ends in MORNING_AND_AFTERNOON
         ]

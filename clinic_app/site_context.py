@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import assets
+from .extensions import db
 from .formatting import long_date, office_time
+from .models import Office
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
 from .structured_data import article_jsonld, clinic_jsonld
-from .extensions import db
-from .models import Office
 
 # (endpoint, label, is the call to action). Links to features not mounted are left out.
 NAVIGATION = [

@@ -7,6 +7,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
 
+
 def strip(value):
     """A form filter: leading and trailing spaces are never meant."""
     return value.strip() if isinstance(value, str) else value
@@ -31,7 +32,9 @@ class PlainName:
     def __call__(self, form, field):
         value = field.data or ""
         if has_control_characters(value):
-            raise ValidationError("Please use letters, spaces and punctuation only; line breaks and special characters are not allowed.")
+            raise ValidationError(
+                "Please use letters, spaces and punctuation only; line breaks and special characters are not allowed."
+            )
         if HTML_TAG.search(value) or "<" in value or ">" in value:
             raise ValidationError("Please remove the < and > characters from your name.")
 

@@ -19,9 +19,7 @@ from clinic_app.models import Office, OpeningHours
 from clinic_app.seed import seed_offices, seed_scheduling
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def in_app_context(app):
@@ -298,8 +296,12 @@ def make_staff_user(app, email="admin@example.org", role="admin", office_slugs=(
     from clinic_app.models import StaffUser
 
     with in_app_context(app):
-        user = StaffUser(email=email, name=name or email.split("@")[0].title(), role=role,
-                         offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs])
+        user = StaffUser(
+            email=email,
+            name=name or email.split("@")[0].title(),
+            role=role,
+            offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs],
+        )
         user.set_password(password)
         _db.session.add(user)
         _db.session.commit()

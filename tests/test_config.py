@@ -2,6 +2,7 @@
 
 import pytest
 
+from clinic_app import create_app
 from config import (
     DEV_SECRET_KEY,
     ConfigError,
@@ -10,7 +11,6 @@ from config import (
     TestingConfig,
     config_class,
 )
-from clinic_app import create_app
 
 SAFE_PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 48,
@@ -26,10 +26,25 @@ SAFE_PRODUCTION_ENV = {
 def clean_env(monkeypatch):
     """An environment with none of the app's settings set."""
     for name in [
-        "SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL",
-        "MAIL_BACKEND", "MAIL_DEFAULT_SENDER", "MAIL_ALLOW_PLAINTEXT", "MAIL_TIMEOUT", "CLINIC_ENV",
-        "CLINIC_NAME", "FAIRFAX_NOTIFY_EMAILS", "POTOMAC_NOTIFY_EMAILS", "PORT", "FAIRFAX_PHONE",
-        "PUBLIC_BASE_URL", "RATELIMIT_STORAGE_URI", "PROXY_HOPS",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "MAIL_USE_TLS",
+        "MAIL_USE_SSL",
+        "MAIL_BACKEND",
+        "MAIL_DEFAULT_SENDER",
+        "MAIL_ALLOW_PLAINTEXT",
+        "MAIL_TIMEOUT",
+        "CLINIC_ENV",
+        "CLINIC_NAME",
+        "FAIRFAX_NOTIFY_EMAILS",
+        "POTOMAC_NOTIFY_EMAILS",
+        "PORT",
+        "FAIRFAX_PHONE",
+        "PUBLIC_BASE_URL",
+        "RATELIMIT_STORAGE_URI",
+        "PROXY_HOPS",
     ]:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch

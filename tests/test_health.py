@@ -14,8 +14,9 @@ EMPTY_OUTBOX = {"waiting": 0, "oldest_waiting_seconds": None, "failed": 0, "stuc
 
 def queue_email(app, age=timedelta(0), status="pending"):
     with app.app_context():
-        row = enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
-                                        subject="Question", text="Body"))
+        row = enqueue(
+            db.session, Email(kind="question.office", recipients=("desk@example.org",), subject="Question", text="Body")
+        )
         row.created_at = utcnow() - age
         row.status = status
         db.session.commit()
@@ -74,16 +75,20 @@ def test_email_waiting_and_failed_is_counted_and_an_old_one_is_stuck(app, client
 
 
 def test_redis_is_reported_ok_when_it_answers(tmp_path, redis_server):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                     RATELIMIT_STORAGE_URI=redis_server)
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.sqlite3'}", RATELIMIT_STORAGE_URI=redis_server
+    )
     with app.app_context():
         db.create_all()
     assert app.test_client().get("/healthz").get_json()["redis"] == "ok"
 
 
 def test_redis_down_is_degraded_but_still_200(tmp_path):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                     RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0")
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'r.sqlite3'}",
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+    )
     with app.app_context():
         db.create_all()
     response = app.test_client().get("/healthz")

@@ -33,7 +33,7 @@ def referer_for(policy, page_url, target_url):
     """The ``Referer`` a browser sends from ``page_url`` to ``target_url`` under ``policy``."""
     same_origin = origin(page_url) == origin(target_url)
     downgrade = urlsplit(page_url).scheme == "https" and urlsplit(target_url).scheme != "https"
-    page_origin = "{0}://{1}/".format(*urlsplit(page_url)[:2])
+    page_origin = "{}://{}/".format(*urlsplit(page_url)[:2])
     rules = {
         "no-referrer": None,
         "same-origin": page_url if same_origin else None,
@@ -55,8 +55,12 @@ class BrowserBehindProxy(FlaskClient):
 
     def open(self, path, *args, method="GET", headers=None, **kwargs):
         target = urljoin(SITE, path)
-        headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "clinic.example",
-                   "X-Forwarded-For": "198.51.100.7", **(headers or {})}
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "clinic.example",
+            "X-Forwarded-For": "198.51.100.7",
+            **(headers or {}),
+        }
         if self.page_url and "Referer" not in headers:
             referer = referer_for(self.page_policy, self.page_url, target)
             if referer:
@@ -66,8 +70,9 @@ class BrowserBehindProxy(FlaskClient):
             html = response.get_data(as_text=True)
             meta = META_POLICY.search(html)
             self.page_url = target
-            self.page_policy = meta.group(1) if meta else response.headers.get(
-                "Referrer-Policy", "strict-origin-when-cross-origin")
+            self.page_policy = (
+                meta.group(1) if meta else response.headers.get("Referrer-Policy", "strict-origin-when-cross-origin")
+            )
         return response
 
 
@@ -116,8 +121,13 @@ def test_every_page_with_a_form_lets_the_browser_send_this_sites_address(https_a
 def test_a_question_over_https_is_stored_and_without_a_referer_it_is_explained(https_app):
     client = https_app.test_client()
     token = csrf_token_from(client.get("/ask?location=fairfax").get_data(as_text=True))
-    question = {"csrf_token": token, "name": "Rosa Parkes", "email": "rosa@example.org", "office": "fairfax",
-                "message": "Do you treat foot drop?"}
+    question = {
+        "csrf_token": token,
+        "name": "Rosa Parkes",
+        "email": "rosa@example.org",
+        "office": "fairfax",
+        "message": "Do you treat foot drop?",
+    }
 
     refused = client.post("/ask", data=question, headers={"Referer": ""})
     assert refused.status_code == 400
@@ -133,9 +143,17 @@ def test_a_question_over_https_is_stored_and_without_a_referer_it_is_explained(h
 def test_another_sites_referer_is_refused(https_app):
     client = https_app.test_client()
     token = csrf_token_from(client.get("/book/").get_data(as_text=True))
-    response = client.post("/book/", data={"csrf_token": token, "office": "fairfax", "visit_type": "new-patient",
-                                           "reason": "sciatica", "provider": "any"},
-                           headers={"Referer": "https://evil.example/book/"})
+    response = client.post(
+        "/book/",
+        data={
+            "csrf_token": token,
+            "office": "fairfax",
+            "visit_type": "new-patient",
+            "reason": "sciatica",
+            "provider": "any",
+        },
+        headers={"Referer": "https://evil.example/book/"},
+    )
     assert response.status_code == 400
 
 

@@ -31,20 +31,39 @@ def group_alive(pgid):
 
 def test_make_run_serves_and_delivers_a_question_by_its_worker_then_stops_both(tmp_path):
     port, sink = free_port(), tmp_path / "mail"
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.sqlite3'}",
-           "MAIL_SINK_DIR": str(sink), "CLINIC_ENV": "development"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+        "MAIL_SINK_DIR": str(sink),
+        "CLINIC_ENV": "development",
+    }
     env.pop("MAKEFLAGS", None)
     env.pop("MFLAGS", None)
-    run = subprocess.Popen(["make", "-s", "run", f"PORT={port}"], cwd=ROOT, env=env, start_new_session=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = subprocess.Popen(
+        ["make", "-s", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_for(lambda: answers(base + "/healthz"), 60), "make run did not start serving"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         with opener.open(base + "/ask", timeout=5) as page:
             token = csrf_token_from(page.read().decode())
-        form = urllib.parse.urlencode({"csrf_token": token, "name": "Ada Lovelace", "email": "ada@example.org",
-                                       "office": "potomac", "message": "Do you see patients with neck pain?"})
+        form = urllib.parse.urlencode(
+            {
+                "csrf_token": token,
+                "name": "Ada Lovelace",
+                "email": "ada@example.org",
+                "office": "potomac",
+                "message": "Do you see patients with neck pain?",
+            }
+        )
         with opener.open(base + "/ask", data=form.encode(), timeout=5) as sent:
             assert sent.url.endswith("/ask/thanks")
         assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 1, 15), "the worker did not deliver the email"

@@ -13,9 +13,7 @@ from clinic_app.extensions import db
 def model_differences():
     """What autogenerate would still add or change after the migrations ran."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
         return compare_metadata(context, db.metadata)
 
 

@@ -17,8 +17,12 @@ from tests.notify.test_booking_emails import book, frozen  # noqa: F401  (fixtur
 
 def clinic_app_on(tmp_path, storage_uri, name="clinic"):
     """An app with seeded offices and clinicians whose rate limits live at ``storage_uri``."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
-                     MAIL_SINK_DIR=str(tmp_path / "mail"), RATELIMIT_STORAGE_URI=storage_uri)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+        MAIL_SINK_DIR=str(tmp_path / "mail"),
+        RATELIMIT_STORAGE_URI=storage_uri,
+    )
     seed_clinic(app)
     return app
 
@@ -42,8 +46,16 @@ def test_with_redis_down_patients_still_book_and_manage_and_ask(redis_down, froz
         assert client.get(manage).status_code == 200
 
         token = csrf_token_from(client.get("/ask").get_data(as_text=True))
-        asked = client.post("/ask", data={"csrf_token": token, "name": "Rosa Parkes", "email": "rosa@example.org",
-                                          "office": "fairfax", "message": "Is there parking?"})
+        asked = client.post(
+            "/ask",
+            data={
+                "csrf_token": token,
+                "name": "Rosa Parkes",
+                "email": "rosa@example.org",
+                "office": "fairfax",
+                "message": "Is there parking?",
+            },
+        )
         assert asked.status_code == 303
     fallbacks = [r for r in caplog.records if "falling back to in-memory" in r.getMessage()]
     assert len(fallbacks) == 1  # one warning line, not one per request

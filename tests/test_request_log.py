@@ -4,7 +4,6 @@ import logging
 import re
 
 
-
 def request_lines(caplog):
     return [r.getMessage() for r in caplog.records if r.name == "clinic_app.requests"]
 

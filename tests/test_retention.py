@@ -1,14 +1,13 @@
 """The retention purge: expired drafts go, old sent emails lose their content but stay in the history."""
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from clinic_app import create_app
-from clinic_app import retention
+from clinic_app import create_app, retention
 from clinic_app.booking.notifications import queue_booking_emails
 from clinic_app.extensions import db as _db
 from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
@@ -18,7 +17,7 @@ from clinic_app.timeutil import utcnow
 
 POLICY = RetentionPolicy()  # 30 days
 DAY = timedelta(days=1)
-VISIT = datetime(2031, 3, 4, 15, tzinfo=timezone.utc)
+VISIT = datetime(2031, 3, 4, 15, tzinfo=UTC)
 TEXT = "Rosa Parkes, born 1961-02-03: my left leg gives way on stairs."
 HTML = "<p>Rosa Parkes, born 1961-02-03: my left leg gives way on stairs.</p>"
 ICS = Attachment("visit.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nSUMMARY:Rosa Parkes\r\nEND:VCALENDAR\r\n")
@@ -26,9 +25,16 @@ ICS = Attachment("visit.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nSUMMARY:Rosa
 
 def queue(session, subject="Website question #1", **overrides) -> int:
     """Queue one email through the real outbox and commit; its id."""
-    values = {"kind": "question.office", "topic": "question:1", "recipients": ("desk@example.org",),
-              "subject": subject, "text": TEXT, "html": HTML, "reply_to": "rosa@example.org",
-              "attachments": (ICS,)}
+    values = {
+        "kind": "question.office",
+        "topic": "question:1",
+        "recipients": ("desk@example.org",),
+        "subject": subject,
+        "text": TEXT,
+        "html": HTML,
+        "reply_to": "rosa@example.org",
+        "attachments": (ICS,),
+    }
     values.update(overrides)
     row = enqueue(session, Email(**values))
     session.commit()
@@ -51,10 +57,14 @@ def set_state(session, row_id, status, sent_at=None):
 
 def add_draft(session, expires_at) -> int:
     """A booking draft holding what a patient typed."""
-    draft = BookingDraft(token_hash=f"hash-{expires_at.timestamp()}", booking_key=f"key-{expires_at.timestamp()}",
-                         data={"details": {"first_name": "Rosa", "notes": "Leg gives way"}},
-                         created_at=expires_at - timedelta(hours=2), updated_at=expires_at - timedelta(hours=2),
-                         expires_at=expires_at)
+    draft = BookingDraft(
+        token_hash=f"hash-{expires_at.timestamp()}",
+        booking_key=f"key-{expires_at.timestamp()}",
+        data={"details": {"first_name": "Rosa", "notes": "Leg gives way"}},
+        created_at=expires_at - timedelta(hours=2),
+        updated_at=expires_at - timedelta(hours=2),
+        expires_at=expires_at,
+    )
     session.add(draft)
     session.commit()
     return draft.id
@@ -110,8 +120,9 @@ def test_an_old_sent_email_loses_its_content_but_keeps_its_row(db):
 
 
 def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, make_appointment):
-    appointment_id = make_appointment(VISIT, first_name="Rosa", last_name="Parkes", email="rosa@example.org",
-                                      notes="My left leg gives way on stairs.")
+    appointment_id = make_appointment(
+        VISIT, first_name="Rosa", last_name="Parkes", email="rosa@example.org", notes="My left leg gives way on stairs."
+    )
     # Its own app context, closed before the pages are requested (on SQLite an open transaction
     # would keep the requests' connection waiting).
     with app.app_context():
@@ -143,8 +154,10 @@ def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, m
 
 def test_only_sent_emails_older_than_the_limit_are_cleared(db):
     now = utcnow()
-    ids = {name: queue(db.session, subject=name) for name in
-           ("old", "just over", "at the limit", "recent", "pending", "sending", "failed")}
+    ids = {
+        name: queue(db.session, subject=name)
+        for name in ("old", "just over", "at the limit", "recent", "pending", "sending", "failed")
+    }
     set_state(db.session, ids["old"], OutboxStatus.SENT, now - 90 * DAY)
     set_state(db.session, ids["just over"], OutboxStatus.SENT, now - 30 * DAY - timedelta(seconds=1))
     set_state(db.session, ids["at the limit"], OutboxStatus.SENT, now - 30 * DAY)
@@ -260,9 +273,11 @@ def test_purge_commits_its_work(db):
 
 def test_the_report_reads_as_one_line():
     assert str(PurgeReport(drafts_deleted=1, email_bodies_cleared=1)) == (
-        "retention purge: 1 expired booking draft deleted, content of 1 sent email cleared")
+        "retention purge: 1 expired booking draft deleted, content of 1 sent email cleared"
+    )
     assert str(PurgeReport(drafts_deleted=0, email_bodies_cleared=12)) == (
-        "retention purge: 0 expired booking drafts deleted, content of 12 sent emails cleared")
+        "retention purge: 0 expired booking drafts deleted, content of 12 sent emails cleared"
+    )
     assert "\n" not in str(PurgeReport(3, 4))
 
 

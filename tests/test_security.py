@@ -30,6 +30,7 @@ def test_behind_a_proxy_the_patients_address_is_the_one_rate_limits_see(tmp_path
     @app.get("/whoami-test")
     def whoami():
         from flask import request
+
         return request.remote_addr
 
     client = app.test_client()

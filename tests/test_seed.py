@@ -81,8 +81,15 @@ def test_seed_adds_visit_types_and_providers_with_hours_once(runner, app):
     second = runner.invoke(args=["seed"])
     assert "nothing changed" in second.output
     with app.app_context():
-        visits = {v.slug: (v.duration_minutes, v.buffer_minutes, v.is_telehealth) for v in db.session.scalars(select(VisitType))}
-        assert visits == {"new-patient": (45, 15, False), "follow-up": (30, 0, False), "video-consultation": (30, 0, True)}
+        visits = {
+            v.slug: (v.duration_minutes, v.buffer_minutes, v.is_telehealth)
+            for v in db.session.scalars(select(VisitType))
+        }
+        assert visits == {
+            "new-patient": (45, 15, False),
+            "follow-up": (30, 0, False),
+            "video-consultation": (30, 0, True),
+        }
         providers = db.session.scalars(select(Provider)).all()
         assert len(providers) == 4
         for provider in providers:

@@ -24,15 +24,22 @@ AFTER_START = {"complete", "no_show"}
 def allowed_actions(appointment, now) -> list[str]:
     """The actions that make sense for the appointment's status (and, for some, its time)."""
     return [
-        name for name, (_, sources) in TRANSITIONS.items()
+        name
+        for name, (_, sources) in TRANSITIONS.items()
         if appointment.status in sources and (name not in AFTER_START or appointment.starts_at <= now)
     ]
 
 
 def audit(session, user, action, appointment=None, **changes):
     """Record who did what (the caller commits)."""
-    session.add(AuditEntry(user_id=user.id if user else None, appointment_id=appointment.id if appointment else None,
-                           action=action, changes=changes))
+    session.add(
+        AuditEntry(
+            user_id=user.id if user else None,
+            appointment_id=appointment.id if appointment else None,
+            action=action,
+            changes=changes,
+        )
+    )
 
 
 def change_status(session, user, appointment, action, now, reason=""):
@@ -48,9 +55,11 @@ def change_status(session, user, appointment, action, now, reason=""):
         raise ActionRefused(f"This appointment is {label}; it cannot be changed that way.")
     before, after = appointment.status, TRANSITIONS[action][0]
     if action == "cancel":
+
         def notify(cancelled):
             audit(session, user, "cancel", cancelled, status=[before, after], reason=reason)
             queue_cancellation_emails(cancelled)
+
         cancel_appointment(session, appointment, now=now, reason=reason, notify=notify)
         return
     appointment.status = after

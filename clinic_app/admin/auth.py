@@ -7,8 +7,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter, login_manager
 from ..htmx import hx_redirect, is_htmx
-from ..security import private_page
 from ..models import StaffUser
+from ..security import private_page
 from ..timeutil import utcnow
 from . import bp
 from .forms import LoginForm, PasswordForm
@@ -88,14 +88,20 @@ def login():
 def too_many_attempts(_error):
     """Too many failed sign-ins: say so plainly and keep the page."""
     form = LoginForm()
-    form.password.errors = ["Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."]
+    form.password.errors = [
+        "Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."
+    ]
     return render_template("admin/login.html", form=form), 429
 
 
 def safe_admin_next(target):
     """Only a back-office path is a valid place to return to after sign-in."""
-    if (target and target.startswith("/admin/") and "\\" not in target
-            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)):
+    if (
+        target
+        and target.startswith("/admin/")
+        and "\\" not in target
+        and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)
+    ):
         return target
     return url_for("admin.bookings")
 

@@ -1,7 +1,7 @@
 """The calendar: one office's appointments by day or by week, with previous / today / next."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import abort, request, url_for
 from flask_login import current_user
@@ -41,31 +41,40 @@ class Choice:
 def appointments_between(session, office, first, last) -> list[Appointment]:
     """Every appointment at ``office`` starting on an office-local day from ``first`` to ``last``."""
     tz = office.tz
-    starts = datetime.combine(first, time.min, tzinfo=tz).astimezone(timezone.utc)
-    ends = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(timezone.utc)
-    return list(session.scalars(
-        select(Appointment)
-        .where(Appointment.office_id == office.id, Appointment.starts_at >= starts, Appointment.starts_at < ends)
-        .options(selectinload(Appointment.provider), selectinload(Appointment.visit_type))
-        .order_by(Appointment.starts_at, Appointment.id)
-    ))
+    starts = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
+    ends = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    return list(
+        session.scalars(
+            select(Appointment)
+            .where(Appointment.office_id == office.id, Appointment.starts_at >= starts, Appointment.starts_at < ends)
+            .options(selectinload(Appointment.provider), selectinload(Appointment.visit_type))
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    )
 
 
 def closures_between(session, office, first, last) -> list[Closure]:
     """Closures overlapping ``first``–``last``: at this office, or of a provider wherever they work."""
-    return list(session.scalars(
-        select(Closure)
-        .where(Closure.starts_on <= last, Closure.ends_on >= first,
-               (Closure.office_id == office.id) | Closure.office_id.is_(None))
-        .options(selectinload(Closure.provider))
-    ))
+    return list(
+        session.scalars(
+            select(Closure)
+            .where(
+                Closure.starts_on <= last,
+                Closure.ends_on >= first,
+                (Closure.office_id == office.id) | Closure.office_id.is_(None),
+            )
+            .options(selectinload(Closure.provider))
+        )
+    )
 
 
 def office_hours(session, office) -> list[WorkingHours]:
     """The weekly working hours of every provider at ``office``."""
-    return list(session.scalars(
-        select(WorkingHours).where(WorkingHours.office_id == office.id).options(selectinload(WorkingHours.provider))
-    ))
+    return list(
+        session.scalars(
+            select(WorkingHours).where(WorkingHours.office_id == office.id).options(selectinload(WorkingHours.provider))
+        )
+    )
 
 
 @bp.get("/calendar")
@@ -86,7 +95,9 @@ def calendar():
     first, last = days_shown(day, view)
     build = week_grid if view == "week" else day_grid
     grid = build(
-        office=office, day=day, now=now,
+        office=office,
+        day=day,
+        now=now,
         appointments=appointments_between(db.session, office, first, last),
         working_hours=office_hours(db.session, office),
         closures=closures_between(db.session, office, first, last),
@@ -98,8 +109,13 @@ def calendar():
         return url_for("admin.calendar", **args)
 
     return render(
-        "admin/calendar.html", "admin/_calendar.html",
-        office=office, day=day, view=view, grid=grid, heading=heading(office, day, view),
+        "admin/calendar.html",
+        "admin/_calendar.html",
+        office=office,
+        day=day,
+        view=view,
+        grid=grid,
+        heading=heading(office, day, view),
         caption=caption(office, day, view),
         links=[(link.label, address(date=link.day.isoformat())) for link in navigation(day, view, today)],
         day_addresses={d.day: address(date=d.day.isoformat(), view="day") for d in grid.days} if view == "week" else {},

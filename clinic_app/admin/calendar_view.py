@@ -17,10 +17,9 @@ Objects are read by attribute only, so tests may pass simple stand-ins:
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from ..formatting import clock
-
 from ..models.appointment import AppointmentStatus
 
 GRID = timedelta(minutes=15)  # one row of the day view; every appointment starts on this grid
@@ -173,14 +172,19 @@ def navigation(day: date, view: str, today: date) -> list[NavLink]:
     """
     if view == "week":
         start = monday_of(day)
-        return [NavLink("Previous week", start - timedelta(days=7)), NavLink("Today", today),
-                NavLink("Next week", start + timedelta(days=7))]
-    return [NavLink("Previous day", day - timedelta(days=1)), NavLink("Today", today),
-            NavLink("Next day", day + timedelta(days=1))]
+        return [
+            NavLink("Previous week", start - timedelta(days=7)),
+            NavLink("Today", today),
+            NavLink("Next week", start + timedelta(days=7)),
+        ]
+    return [
+        NavLink("Previous day", day - timedelta(days=1)),
+        NavLink("Today", today),
+        NavLink("Next day", day + timedelta(days=1)),
+    ]
 
 
 # Wording
-
 
 
 def time_range(starts: datetime, ends: datetime) -> str:
@@ -211,8 +215,10 @@ def heading(office, day: date, view: str) -> str:
 def caption(office, day: date, view: str) -> str:
     """What the table holds and how it is laid out, for its ``<caption>``."""
     if view == "week":
-        return (f"Appointments at {office.name} in the week of {long_day(monday_of(day))}: "
-                "a row per clinician, a column per day")
+        return (
+            f"Appointments at {office.name} in the week of {long_day(monday_of(day))}: "
+            "a row per clinician, a column per day"
+        )
     return f"Appointments at {office.name} on {long_day(day)}: a column per clinician, a row per quarter hour"
 
 
@@ -226,7 +232,8 @@ def shown_appointments(appointments, office, first: date, last: date) -> list:
     """
     tz = office.tz
     shown = [
-        a for a in appointments
+        a
+        for a in appointments
         if a.status != AppointmentStatus.CANCELLED and first <= a.starts_at.astimezone(tz).date() <= last
     ]
     return sorted(shown, key=lambda a: (a.starts_at, a.id))
@@ -251,8 +258,7 @@ def providers_shown(working_hours, appointments, weekdays) -> list:
     A provider who has left (inactive) keeps a column only while they still have appointments,
     so nothing booked is ever hidden.
     """
-    providers = {h.provider.id: h.provider for h in working_hours
-                 if h.weekday in weekdays and h.provider.active}
+    providers = {h.provider.id: h.provider for h in working_hours if h.weekday in weekdays and h.provider.active}
     providers.update({a.provider.id: a.provider for a in appointments})
     return sorted(providers.values(), key=lambda p: (p.name, p.id))
 
@@ -266,7 +272,7 @@ def _wall(moment: datetime, tz) -> datetime:
 def _exists(wall: datetime, tz) -> bool:
     """Whether a wall-clock time happens in ``tz`` (false inside the spring-forward gap)."""
     aware = wall.replace(tzinfo=tz)
-    return aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) == wall
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
 
 
 def time_rows(day: date, tz, shifts, extra_starts=()) -> list[datetime]:
@@ -428,8 +434,7 @@ def week_grid(*, office, day: date, now: datetime, appointments, working_hours, 
             provider_id=p.id,
             name=p.display_name,
             cells=tuple(
-                WeekCell(entries=tuple(entries.get((p.id, d), ())), note=note(p, d, (p.id, d) in entries))
-                for d in days
+                WeekCell(entries=tuple(entries.get((p.id, d), ())), note=note(p, d, (p.id, d) in entries)) for d in days
             ),
         )
         for p in providers

@@ -12,8 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from ..validators import strip, PlainText
-
+from ..validators import PlainText, strip
 
 
 class LoginForm(FlaskForm):
@@ -26,12 +25,19 @@ class LoginForm(FlaskForm):
 class PasswordForm(FlaskForm):
     """Change one's own password."""
 
-    current_password = PasswordField("Current password", validators=[DataRequired("Please enter your current password.")])
-    new_password = PasswordField("New password", validators=[
-        DataRequired("Please choose a new password."),
-        Length(min=12, max=200, message="Please use at least 12 characters."),
-    ])
-    confirm = PasswordField("New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Please enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Please choose a new password."),
+            Length(min=12, max=200, message="Please use at least 12 characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")]
+    )
 
 
 class BookingFilterForm(FlaskForm):
@@ -40,8 +46,12 @@ class BookingFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search", filters=[strip], validators=[Optional(), Length(max=100)],
-                    description="Name, reference, email or phone")
+    q = SearchField(
+        "Search",
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+        description="Name, reference, email or phone",
+    )
     office = SelectField("Office", choices=[], validate_choice=False)
     provider = SelectField("Clinician", choices=[], validate_choice=False)
     status = SelectField("Status", choices=[], validate_choice=False)
@@ -53,17 +63,29 @@ class BookingFilterForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Cancel with a reason (the patient is emailed)."""
 
-    reason = TextAreaField("Reason for cancelling", filters=[strip], validators=[
-        DataRequired("Please give a reason; the patient will see it in their email."),
-        Length(max=300, message="Please keep the reason under 300 characters."), PlainText()])
+    reason = TextAreaField(
+        "Reason for cancelling",
+        filters=[strip],
+        validators=[
+            DataRequired("Please give a reason; the patient will see it in their email."),
+            Length(max=300, message="Please keep the reason under 300 characters."),
+            PlainText(),
+        ],
+    )
 
 
 class NoteForm(FlaskForm):
     """An internal note on an appointment."""
 
-    text = TextAreaField("Internal note", filters=[strip], validators=[
-        DataRequired("Please write the note."), Length(max=2000, message="Please keep notes under 2,000 characters."),
-        PlainText()])
+    text = TextAreaField(
+        "Internal note",
+        filters=[strip],
+        validators=[
+            DataRequired("Please write the note."),
+            Length(max=2000, message="Please keep notes under 2,000 characters."),
+            PlainText(),
+        ],
+    )
 
 
 class ActionForm(FlaskForm):

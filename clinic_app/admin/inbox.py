@@ -67,8 +67,11 @@ def questions_page(session, user, state: str, page: int = 1, per_page: int = PER
     An unknown state is read as the default (not answered).
     """
     statuses = QUESTION_STATES.get(state, QUESTION_STATES[""])
-    query = (_visible_questions(session, user).where(PatientQuestion.status.in_(statuses))
-             .order_by(PatientQuestion.created_at.desc(), PatientQuestion.id.desc()))
+    query = (
+        _visible_questions(session, user)
+        .where(PatientQuestion.status.in_(statuses))
+        .order_by(PatientQuestion.created_at.desc(), PatientQuestion.id.desc())
+    )
     return _page(session, query, page, per_page)
 
 
@@ -125,9 +128,11 @@ def _visible_outbox(session, user):
         return query
     office_ids = visible_office_ids(session, user)
     appointment_topics = select(literal("appointment:").concat(cast(Appointment.id, String))).where(
-        Appointment.office_id.in_(office_ids))
+        Appointment.office_id.in_(office_ids)
+    )
     question_topics = select(literal("question:").concat(cast(PatientQuestion.id, String))).where(
-        PatientQuestion.office_id.in_(office_ids))
+        PatientQuestion.office_id.in_(office_ids)
+    )
     return query.where(OutboxMessage.topic.in_(appointment_topics.union(question_topics)))
 
 
@@ -137,8 +142,11 @@ def outbox_page(session, user, status: str, page: int = 1, per_page: int = PER_P
     An unknown status is read as the default (not yet sent).
     """
     statuses = OUTBOX_STATES.get(status, OUTBOX_STATES[""])
-    query = (_visible_outbox(session, user).where(OutboxMessage.status.in_(statuses))
-             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()))
+    query = (
+        _visible_outbox(session, user)
+        .where(OutboxMessage.status.in_(statuses))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
     return _page(session, query, page, per_page)
 
 
@@ -169,13 +177,19 @@ def retry_email(session, user, message, now, max_attempts: int) -> None:
     """
     before_status, before_attempts = message.status, message.attempts
     if before_status not in RETRYABLE:
-        raise RetryRefused("This email was already sent." if before_status == OutboxStatus.SENT
-                           else "This email is being sent right now. Please reload the page in a moment.")
+        raise RetryRefused(
+            "This email was already sent."
+            if before_status == OutboxStatus.SENT
+            else "This email is being sent right now. Please reload the page in a moment."
+        )
     attempts = min(before_attempts, max_attempts - 1) if before_status == OutboxStatus.FAILED else before_attempts
     changed = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == before_status,
-               OutboxMessage.attempts == before_attempts)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == before_status,
+            OutboxMessage.attempts == before_attempts,
+        )
         .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=attempts)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -183,7 +197,15 @@ def retry_email(session, user, message, now, max_attempts: int) -> None:
         session.rollback()
         raise RetryRefused("This email is being sent right now. Please reload the page in a moment.")
     topic = parse_topic(message.topic)
-    appointment = (session.get(Appointment, topic[1]) if topic and topic[0] == "appointment" else None)
-    audit(session, user, "email_retry", appointment, email=message.id, kind=message.kind,
-          email_status=[before_status, OutboxStatus.PENDING], attempts=[before_attempts, attempts])
+    appointment = session.get(Appointment, topic[1]) if topic and topic[0] == "appointment" else None
+    audit(
+        session,
+        user,
+        "email_retry",
+        appointment,
+        email=message.id,
+        kind=message.kind,
+        email_status=[before_status, OutboxStatus.PENDING],
+        attempts=[before_attempts, attempts],
+    )
     session.commit()

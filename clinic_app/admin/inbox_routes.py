@@ -29,8 +29,12 @@ from .presenters import local_time
 from .queries import CLINIC_TZ
 
 QUESTION_STATE_LABELS = {QuestionStatus.NEW: "New", QuestionStatus.READ: "Read", QuestionStatus.ANSWERED: "Answered"}
-EMAIL_STATUS_LABELS = {OutboxStatus.PENDING: "Waiting", OutboxStatus.SENDING: "Sending",
-                       OutboxStatus.SENT: "Sent", OutboxStatus.FAILED: "Failed"}
+EMAIL_STATUS_LABELS = {
+    OutboxStatus.PENDING: "Waiting",
+    OutboxStatus.SENDING: "Sending",
+    OutboxStatus.SENT: "Sent",
+    OutboxStatus.FAILED: "Failed",
+}
 
 
 class QuestionFilterForm(FlaskForm):
@@ -39,9 +43,20 @@ class QuestionFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    state = SelectField("Show", choices=[SelectChoice(*pair) for pair in (
-        ("", "Not answered yet"), ("new", "New"), ("read", "Read"), ("answered", "Answered"),
-        ("all", "All questions"))], validate_choice=False)
+    state = SelectField(
+        "Show",
+        choices=[
+            SelectChoice(*pair)
+            for pair in (
+                ("", "Not answered yet"),
+                ("new", "New"),
+                ("read", "Read"),
+                ("answered", "Answered"),
+                ("all", "All questions"),
+            )
+        ],
+        validate_choice=False,
+    )
 
 
 class OutboxFilterForm(FlaskForm):
@@ -50,9 +65,21 @@ class OutboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Show", choices=[SelectChoice(*pair) for pair in (
-        ("", "Not sent yet"), ("failed", "Failed"), ("pending", "Waiting to send"), ("sending", "Sending now"),
-        ("sent", "Sent"), ("all", "All emails"))], validate_choice=False)
+    status = SelectField(
+        "Show",
+        choices=[
+            SelectChoice(*pair)
+            for pair in (
+                ("", "Not sent yet"),
+                ("failed", "Failed"),
+                ("pending", "Waiting to send"),
+                ("sending", "Sending now"),
+                ("sent", "Sent"),
+                ("all", "All emails"),
+            )
+        ],
+        validate_choice=False,
+    )
 
 
 def page_number() -> int:
@@ -103,8 +130,15 @@ def questions():
         }
         for q in page.items
     ]
-    return render("admin/questions.html", "admin/_questions_table.html", form=form, state=state, page=page,
-                  rows=rows, new_count=new_question_count(db.session, current_user))
+    return render(
+        "admin/questions.html",
+        "admin/_questions_table.html",
+        form=form,
+        state=state,
+        page=page,
+        rows=rows,
+        new_count=new_question_count(db.session, current_user),
+    )
 
 
 @bp.get("/questions/<int(max=2147483647):question_id>")
@@ -113,10 +147,13 @@ def question(question_id):
     question = question_or_404(question_id)
     if question.status == QuestionStatus.NEW:
         set_question_status(db.session, current_user, question, QuestionStatus.READ)
-    return render_template("admin/question.html", question=question,
-                           received=local_time(question.created_at, question.office),
-                           status_label=QUESTION_STATE_LABELS[question.status],
-                           can_mark_answered=question.status != QuestionStatus.ANSWERED)
+    return render_template(
+        "admin/question.html",
+        question=question,
+        received=local_time(question.created_at, question.office),
+        status_label=QUESTION_STATE_LABELS[question.status],
+        can_mark_answered=question.status != QuestionStatus.ANSWERED,
+    )
 
 
 @bp.post("/questions/<int(max=2147483647):question_id>/<any(answered, unread):change>")
@@ -143,21 +180,23 @@ def email_rows(messages):
             link = (url_for("admin.appointment", appointment_id=topic[1]), f"Appointment #{topic[1]}")
         elif topic:
             link = (url_for("admin.question", question_id=topic[1]), f"Question #{topic[1]}")
-        rows.append({
-            "id": m.id,
-            "created": clinic_time(m.created_at),
-            "kind": m.kind,
-            "recipients": ", ".join(m.recipients or []),
-            "subject": m.subject,
-            "status": EMAIL_STATUS_LABELS.get(m.status, m.status),
-            "failed": m.status == OutboxStatus.FAILED,
-            "sent_at": clinic_time(m.sent_at) if m.sent_at else "",
-            "attempts": m.attempts,
-            "next_attempt": clinic_time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else "",
-            "last_error": m.last_error or "",
-            "link": link,
-            "can_retry": m.status in RETRYABLE,
-        })
+        rows.append(
+            {
+                "id": m.id,
+                "created": clinic_time(m.created_at),
+                "kind": m.kind,
+                "recipients": ", ".join(m.recipients or []),
+                "subject": m.subject,
+                "status": EMAIL_STATUS_LABELS.get(m.status, m.status),
+                "failed": m.status == OutboxStatus.FAILED,
+                "sent_at": clinic_time(m.sent_at) if m.sent_at else "",
+                "attempts": m.attempts,
+                "next_attempt": clinic_time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else "",
+                "last_error": m.last_error or "",
+                "link": link,
+                "can_retry": m.status in RETRYABLE,
+            }
+        )
     return rows
 
 
@@ -168,8 +207,15 @@ def outbox():
     status = chosen(form, "status")
     form.status.data = status
     page = outbox_page(db.session, current_user, status, page_number())
-    return render("admin/outbox.html", "admin/_outbox_table.html", form=form, status_filter=status, page=page,
-                  rows=email_rows(page.items), failed_count=failed_email_count(db.session, current_user))
+    return render(
+        "admin/outbox.html",
+        "admin/_outbox_table.html",
+        form=form,
+        status_filter=status,
+        page=page,
+        rows=email_rows(page.items),
+        failed_count=failed_email_count(db.session, current_user),
+    )
 
 
 @bp.post("/outbox/<int(max=2147483647):message_id>/retry")
@@ -201,7 +247,10 @@ def retry_outcome(message, attempts_before_send) -> tuple[str, str]:
     if message.attempts == attempts_before_send:  # another sender took it first, or it was not due
         return "Not sent yet; it will be tried again automatically.", "info"
     if message.status == OutboxStatus.FAILED:
-        return (f"Still failing: {message.last_error}. It is marked failed again; "
-                "please check the mail server, then retry."), "error"
-    return (f"Still failing: {message.last_error}. "
-            f"It will be tried again automatically at {clinic_time(message.next_attempt_at)}."), "error"
+        return (
+            f"Still failing: {message.last_error}. It is marked failed again; please check the mail server, then retry."
+        ), "error"
+    return (
+        f"Still failing: {message.last_error}. "
+        f"It will be tried again automatically at {clinic_time(message.next_attempt_at)}."
+    ), "error"

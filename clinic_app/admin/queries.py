@@ -30,10 +30,14 @@ class BookingFilters:
     def as_args(self, **changes) -> dict:
         """The filters as URL arguments (for pagination links and the export)."""
         values = {
-            "q": self.q, "office": self.office, "provider": self.provider or "", "status": self.status,
+            "q": self.q,
+            "office": self.office,
+            "provider": self.provider or "",
+            "status": self.status,
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
-            "flagged": "y" if self.flagged else "", "page": self.page if self.page > 1 else "",
+            "flagged": "y" if self.flagged else "",
+            "page": self.page if self.page > 1 else "",
         }
         values.update(changes)
         return {key: value for key, value in values.items() if value not in ("", None)}

@@ -53,11 +53,14 @@ def filter_form():
     form = BookingFilterForm(request.args)
     form.validate()
     form.office.choices = [SelectChoice("", "All my offices")] + [
-        SelectChoice(o.slug, o.name) for o in visible_offices(db.session, current_user)]
+        SelectChoice(o.slug, o.name) for o in visible_offices(db.session, current_user)
+    ]
     form.provider.choices = [SelectChoice("", "All clinicians")] + [
-        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user)]
+        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user)
+    ]
     form.status.choices = [SelectChoice("", "Any status")] + [
-        SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()]
+        SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()
+    ]
     office_slugs = set(db.session.scalars(select(Office.slug)))
     if form.office.data in office_slugs and form.office.data not in {c.value for c in form.office.choices}:
         abort(404)
@@ -91,8 +94,14 @@ def bookings():
     form = filter_form()
     filters = read_filters(form)
     page = bookings_page(db.session, current_user, filters, utcnow())
-    return render("admin/bookings.html", "admin/_bookings_table.html", form=form, filters=filters,
-                  page=page, rows=booking_rows(page.items))
+    return render(
+        "admin/bookings.html",
+        "admin/_bookings_table.html",
+        form=form,
+        filters=filters,
+        page=page,
+        rows=booking_rows(page.items),
+    )
 
 
 @bp.get("/bookings.csv")
@@ -102,13 +111,41 @@ def export_bookings():
     appointments = list(db.session.scalars(bookings_query(db.session, current_user, filters, utcnow())))
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Reference", "Date and time", "Office", "Clinician", "Visit", "Status", "First name",
-                     "Last name", "Phone", "Email", "New patient", "Reason", "Screening"])
+    writer.writerow(
+        [
+            "Reference",
+            "Date and time",
+            "Office",
+            "Clinician",
+            "Visit",
+            "Status",
+            "First name",
+            "Last name",
+            "Phone",
+            "Email",
+            "New patient",
+            "Reason",
+            "Screening",
+        ]
+    )
     for a in appointments:
-        writer.writerow([a.reference, local_time(a.starts_at, a.office), a.office.name, a.provider.display_name,
-                         a.visit_type.name, AppointmentStatus.LABELS[a.status], _cell(a.first_name),
-                         _cell(a.last_name), _cell(a.phone), _cell(a.email), "yes" if a.is_new_patient else "no",
-                         reason_label(a.reason), a.screening_outcome])
+        writer.writerow(
+            [
+                a.reference,
+                local_time(a.starts_at, a.office),
+                a.office.name,
+                a.provider.display_name,
+                a.visit_type.name,
+                AppointmentStatus.LABELS[a.status],
+                _cell(a.first_name),
+                _cell(a.last_name),
+                _cell(a.phone),
+                _cell(a.email),
+                "yes" if a.is_new_patient else "no",
+                reason_label(a.reason),
+                a.screening_outcome,
+            ]
+        )
     audit(db.session, current_user, "export", None, filters=filters.as_args(page=""), rows=len(appointments))
     db.session.commit()
     response = make_response(out.getvalue())
@@ -187,8 +224,9 @@ def cancel_appointment(appointment_id):
         except ActionRefused as refused:
             flash(str(refused), "error")
         return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
-    return render("admin/appointment.html", "admin/_appointment.html", status=422,
-                  **detail_context(appointment, reason_form=form))
+    return render(
+        "admin/appointment.html", "admin/_appointment.html", status=422, **detail_context(appointment, reason_form=form)
+    )
 
 
 @bp.post("/appointments/<int(max=2147483647):appointment_id>/notes")
@@ -200,5 +238,6 @@ def add_appointment_note(appointment_id):
         add_note(db.session, current_user, appointment, form.text.data, utcnow())
         flash("Note added.", "info")
         return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
-    return render("admin/appointment.html", "admin/_appointment.html", status=422,
-                  **detail_context(appointment, note_form=form))
+    return render(
+        "admin/appointment.html", "admin/_appointment.html", status=422, **detail_context(appointment, note_form=form)
+    )

@@ -6,7 +6,7 @@ arguments; none reads the request or the clock. Availability reads ``Closure`` a
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 
@@ -101,8 +101,9 @@ def closure_details(closure) -> dict:
     }
 
 
-def add_closure(session, user, *, office_id, provider_id, starts_on: date, ends_on: date, reason: str,
-                today: date) -> Closure:
+def add_closure(
+    session, user, *, office_id, provider_id, starts_on: date, ends_on: date, reason: str, today: date
+) -> Closure:
     """Close an office, a clinician (at every office, or at one), for whole days, both ends included.
 
     Rules, each refused with a :class:`ScheduleError` naming the form field:
@@ -136,8 +137,9 @@ def add_closure(session, user, *, office_id, provider_id, starts_on: date, ends_
         problems["office"] = "Please choose an office, a clinician, or both."
     elif office_id is None and provider is not None and not {o.id for o in provider.offices} <= offices.keys():
         # Without an office the closure covers all of the clinician's offices, some not this user's.
-        problems["office"] = (f"{provider.display_name} also works at offices you do not manage. "
-                              "Please choose your office.")
+        problems["office"] = (
+            f"{provider.display_name} also works at offices you do not manage. Please choose your office."
+        )
     if ends_on < starts_on:
         problems["ends_on"] = "The last day must be on or after the first day."
     elif ends_on < today:
@@ -172,9 +174,10 @@ def remove_closure(session, user, closure) -> None:
 def booked_in_closure(session, closure) -> list[Appointment]:
     """Active appointments on the closure's days (office-local dates), at its office and with its clinician."""
     # A day wider on each side than any office's offset from UTC; the exact test is done locally.
-    window_start = datetime.combine(closure.starts_on - timedelta(days=1), time.min, tzinfo=timezone.utc)
-    window_end = datetime.combine(min(closure.ends_on, date.max - timedelta(days=2)) + timedelta(days=2),
-                                  time.min, tzinfo=timezone.utc)
+    window_start = datetime.combine(closure.starts_on - timedelta(days=1), time.min, tzinfo=UTC)
+    window_end = datetime.combine(
+        min(closure.ends_on, date.max - timedelta(days=2)) + timedelta(days=2), time.min, tzinfo=UTC
+    )
     query = select(Appointment).where(
         Appointment.status.in_(AppointmentStatus.ACTIVE),
         Appointment.starts_at >= window_start,
@@ -185,7 +188,8 @@ def booked_in_closure(session, closure) -> list[Appointment]:
     if closure.provider_id is not None:
         query = query.where(Appointment.provider_id == closure.provider_id)
     return [
-        appointment for appointment in session.scalars(query.order_by(Appointment.starts_at))
+        appointment
+        for appointment in session.scalars(query.order_by(Appointment.starts_at))
         if closure.starts_on <= appointment.starts_at.astimezone(appointment.office.tz).date() <= closure.ends_on
     ]
 
@@ -203,7 +207,9 @@ def hours_by_office(provider) -> dict[int, dict[int, list[tuple[time, time]]]]:
     """``{office id: {weekday: [(start, end), ...]}}`` of the provider's saved hours, sorted."""
     result = {office.id: {weekday: [] for weekday in range(7)} for office in provider.offices}
     for row in provider.working_hours:
-        result.setdefault(row.office_id, {weekday: [] for weekday in range(7)})[row.weekday].append((row.starts, row.ends))
+        result.setdefault(row.office_id, {weekday: [] for weekday in range(7)})[row.weekday].append(
+            (row.starts, row.ends)
+        )
     for days in result.values():
         for intervals in days.values():
             intervals.sort()
@@ -221,6 +227,7 @@ def _on_grid(moment: time) -> bool:
 
 def _check_period(office_id, weekday, period, starts, ends, problems) -> bool:
     """Record what is wrong with one period; True when it is a usable interval."""
+
     def key(part):
         return HoursKey(office_id, weekday, period, part)
 
@@ -283,36 +290,49 @@ def set_working_hours(session, user, provider, hours: dict) -> bool:
             good = wanted[office_id][weekday]
             if len(good) == 2 and _overlap(good[0][1:], good[1][1:]):
                 problems[HoursKey(office_id, weekday, good[1][0], "start")] = (
-                    f"The two periods on {WEEKDAY_NAMES[weekday]} overlap.")
+                    f"The two periods on {WEEKDAY_NAMES[weekday]} overlap."
+                )
 
     for weekday in range(7):
         # Hours kept at offices not being edited, then each edited office in turn.
-        seen = [(row.office, (row.starts, row.ends)) for row in provider.working_hours
-                if row.weekday == weekday and row.office_id not in wanted]
+        seen = [
+            (row.office, (row.starts, row.ends))
+            for row in provider.working_hours
+            if row.weekday == weekday and row.office_id not in wanted
+        ]
         for office_id, days in wanted.items():
             for period, starts, ends in days[weekday]:
-                clash = next(((other, interval) for other, interval in seen if _overlap(interval, (starts, ends))), None)
+                clash = next(
+                    ((other, interval) for other, interval in seen if _overlap(interval, (starts, ends))), None
+                )
                 key = HoursKey(office_id, weekday, period, "start")
                 if clash is not None and key not in problems:
                     other, interval = clash
-                    problems[key] = (f"{provider.display_name} already works at {other.name} then "
-                                     f"({WEEKDAY_NAMES[weekday]}, {interval_label(*interval)}).")
+                    problems[key] = (
+                        f"{provider.display_name} already works at {other.name} then "
+                        f"({WEEKDAY_NAMES[weekday]}, {interval_label(*interval)})."
+                    )
             seen.extend((allowed[office_id], (starts, ends)) for _, starts, ends in days[weekday])
     if problems:
         raise ScheduleError(problems)
 
     before = _audit_hours(hours_by_office(provider), allowed, hours.keys())
-    new = {office_id: {weekday: sorted((s, e) for _, s, e in periods) for weekday, periods in days.items()}
-           for office_id, days in wanted.items()}
+    new = {
+        office_id: {weekday: sorted((s, e) for _, s, e in periods) for weekday, periods in days.items()}
+        for office_id, days in wanted.items()
+    }
     after = _audit_hours(new, allowed, hours.keys())
     if before == after:
         return False
-    session.execute(delete(WorkingHours).where(WorkingHours.provider_id == provider.id,
-                                               WorkingHours.office_id.in_(list(hours))))
+    session.execute(
+        delete(WorkingHours).where(WorkingHours.provider_id == provider.id, WorkingHours.office_id.in_(list(hours)))
+    )
     for office_id, days in new.items():
         for weekday, intervals in days.items():
-            session.add_all(WorkingHours(provider_id=provider.id, office_id=office_id, weekday=weekday,
-                                         starts=starts, ends=ends) for starts, ends in intervals)
+            session.add_all(
+                WorkingHours(provider_id=provider.id, office_id=office_id, weekday=weekday, starts=starts, ends=ends)
+                for starts, ends in intervals
+            )
     audit(session, user, "hours_changed", None, provider=provider.slug, before=before, after=after)
     session.commit()
     return True
@@ -322,8 +342,11 @@ def _audit_hours(hours, offices, office_ids) -> dict:
     """``{office slug: {"Monday": ["08:00-12:00", ...]}}``, working days only, for the audit log."""
     return {
         offices[office_id].slug: {
-            WEEKDAY_NAMES[weekday]: [f"{s:%H:%M}-{e:%H:%M}" for s, e in sorted(hours.get(office_id, {}).get(weekday, []))]
-            for weekday in range(7) if hours.get(office_id, {}).get(weekday)
+            WEEKDAY_NAMES[weekday]: [
+                f"{s:%H:%M}-{e:%H:%M}" for s, e in sorted(hours.get(office_id, {}).get(weekday, []))
+            ]
+            for weekday in range(7)
+            if hours.get(office_id, {}).get(weekday)
         }
         for office_id in office_ids
     }

@@ -5,8 +5,7 @@ from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models.office import WEEKDAY_NAMES
-from ..validators import PlainText
-from ..validators import strip
+from ..validators import PlainText, strip
 from .schedule import PERIODS_PER_DAY, HoursKey
 
 PERIOD_NAMES = ("first", "second")
@@ -18,13 +17,21 @@ class ClosureForm(FlaskForm):
 
     office = SelectField("Office", choices=[], validate_choice=False)
     provider = SelectField("Clinician", choices=[], validate_choice=False)
-    starts_on = DateField("First day", invalid_value_message=DATE_MESSAGE,
-                          validators=[InputRequired("Please give the first day.")])
-    ends_on = DateField("Last day", invalid_value_message=DATE_MESSAGE,
-                        validators=[InputRequired("Please give the last day.")])
-    reason = StringField("Reason", filters=[strip], validators=[
-        DataRequired("Please give a reason, e.g. “Thanksgiving”."),
-        Length(max=200, message="Please keep the reason under 200 characters."), PlainText()])
+    starts_on = DateField(
+        "First day", invalid_value_message=DATE_MESSAGE, validators=[InputRequired("Please give the first day.")]
+    )
+    ends_on = DateField(
+        "Last day", invalid_value_message=DATE_MESSAGE, validators=[InputRequired("Please give the last day.")]
+    )
+    reason = StringField(
+        "Reason",
+        filters=[strip],
+        validators=[
+            DataRequired("Please give a reason, e.g. “Thanksgiving”."),
+            Length(max=200, message="Please keep the reason under 200 characters."),
+            PlainText(),
+        ],
+    )
 
 
 def chosen_id(value):
@@ -49,6 +56,7 @@ def hours_form(offices, saved=None):
     :param saved: ``{office id: {weekday: [(start, end), ...]}}``; ignored when the request posts
         its own values.
     """
+
     class HoursForm(FlaskForm):
         """The provider's weekly hours at the offices the user manages."""
 
@@ -59,10 +67,18 @@ def hours_form(offices, saved=None):
             for period in range(1, PERIODS_PER_DAY + 1):
                 for index, part in enumerate(("start", "end")):
                     name = hours_field_name(HoursKey(office.id, weekday, period, part))
-                    label = f"{day_name} at {office.name}, {PERIOD_NAMES[period - 1]} period, {'from' if part == 'start' else 'until'}"
-                    setattr(HoursForm, name, TimeField(
-                        label, format=["%H:%M", "%H:%M:%S"], validators=[Optional()],
-                        invalid_value_message="Please enter a time like 08:30, or leave it empty."))
+                    edge = "from" if part == "start" else "until"
+                    label = f"{day_name} at {office.name}, {PERIOD_NAMES[period - 1]} period, {edge}"
+                    setattr(
+                        HoursForm,
+                        name,
+                        TimeField(
+                            label,
+                            format=["%H:%M", "%H:%M:%S"],
+                            validators=[Optional()],
+                            invalid_value_message="Please enter a time like 08:30, or leave it empty.",
+                        ),
+                    )
                     if period <= len(intervals):
                         data[name] = intervals[period - 1][index]
     return HoursForm(data=data)
@@ -70,13 +86,16 @@ def hours_form(offices, saved=None):
 
 def hours_from(form, offices) -> dict:
     """``{office id: {weekday: [(start, end), ...]}}`` as typed, empty times as None."""
+
     def value(office, weekday, period, part):
         return form[hours_field_name(HoursKey(office.id, weekday, period, part))].data
 
     return {
         office.id: {
-            weekday: [(value(office, weekday, period, "start"), value(office, weekday, period, "end"))
-                      for period in range(1, PERIODS_PER_DAY + 1)]
+            weekday: [
+                (value(office, weekday, period, "start"), value(office, weekday, period, "end"))
+                for period in range(1, PERIODS_PER_DAY + 1)
+            ]
             for weekday in range(7)
         }
         for office in offices
@@ -91,8 +110,11 @@ def hours_grid(form, offices) -> list[dict]:
             "days": [
                 {
                     "name": day_name,
-                    "fields": [form[hours_field_name(HoursKey(office.id, weekday, period, part))]
-                               for period in range(1, PERIODS_PER_DAY + 1) for part in ("start", "end")],
+                    "fields": [
+                        form[hours_field_name(HoursKey(office.id, weekday, period, part))]
+                        for period in range(1, PERIODS_PER_DAY + 1)
+                        for part in ("start", "end")
+                    ],
                 }
                 for weekday, day_name in enumerate(WEEKDAY_NAMES)
             ],

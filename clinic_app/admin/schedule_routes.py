@@ -15,11 +15,11 @@ from . import bp
 from .forms import ActionForm
 from .queries import CLINIC_TZ, visible_offices, visible_providers
 from .schedule import (
-    closure_manageable,
     ScheduleError,
     add_closure,
     booked_in_closure,
     closure_for,
+    closure_manageable,
     closures_for,
     hours_by_office,
     interval_label,
@@ -79,16 +79,18 @@ def closure_rows(closures, today) -> list[dict]:
     rows = []
     for closure in closures:
         booked = len(booked_in_closure(db.session, closure))
-        rows.append({
-            "id": closure.id,
-            "subject": closure_subject(closure),
-            "first": day_label(closure.starts_on, today),
-            "last": day_label(closure.ends_on, today),
-            "reason": closure.reason,
-            "booked": booked,
-            "bookings_url": bookings_url(closure),
-            "can_remove": closure_manageable(db.session, current_user, closure),
-        })
+        rows.append(
+            {
+                "id": closure.id,
+                "subject": closure_subject(closure),
+                "first": day_label(closure.starts_on, today),
+                "last": day_label(closure.ends_on, today),
+                "reason": closure.reason,
+                "booked": booked,
+                "bookings_url": bookings_url(closure),
+                "can_remove": closure_manageable(db.session, current_user, closure),
+            }
+        )
     return rows
 
 
@@ -97,18 +99,26 @@ def closure_form():
     form = ClosureForm()
     offices = visible_offices(db.session, current_user)
     form.office.choices = [SelectChoice("", "No office: the clinician at every office")] + [
-        SelectChoice(str(o.id), o.name) for o in offices]
+        SelectChoice(str(o.id), o.name) for o in offices
+    ]
     form.provider.choices = [SelectChoice("", "No clinician: the whole office")] + [
-        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user) if p.active]
+        SelectChoice(str(p.id), p.display_name) for p in visible_providers(db.session, current_user) if p.active
+    ]
     return form
 
 
 def closures_page(form, status=200, notice=None):
     """The closures page (or, for htmx, the form fragment) with the list as it is now."""
     today = clinic_today()
-    return render("admin/closures.html", "admin/_closure_form.html", status=status, form=form, notice=notice,
-                  rows=closure_rows(closures_for(db.session, current_user, today), today),
-                  remove_form=ActionForm())
+    return render(
+        "admin/closures.html",
+        "admin/_closure_form.html",
+        status=status,
+        form=form,
+        notice=notice,
+        rows=closure_rows(closures_for(db.session, current_user, today), today),
+        remove_form=ActionForm(),
+    )
 
 
 @bp.route("/closures", methods=["GET", "POST"])
@@ -121,9 +131,15 @@ def closures():
         today = clinic_today()
         try:
             closure = add_closure(
-                db.session, current_user, office_id=chosen_id(form.office.data),
-                provider_id=chosen_id(form.provider.data), starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data, reason=form.reason.data, today=today)
+                db.session,
+                current_user,
+                office_id=chosen_id(form.office.data),
+                provider_id=chosen_id(form.provider.data),
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                reason=form.reason.data,
+                today=today,
+            )
         except ScheduleError as refused:
             for name, message in refused.problems.items():
                 form[name].errors = [message]
@@ -161,8 +177,10 @@ def remove_closure_view(closure_id):
 def weekly_hours(provider, office) -> list[dict]:
     """Monday … Sunday at one office: ``{"day": "Monday", "hours": "8:00 AM – 12:00 PM, 1:00 PM – 5:00 PM"}``."""
     days = hours_by_office(provider).get(office.id, {})
-    return [{"day": name, "hours": ", ".join(interval_label(s, e) for s, e in days.get(weekday, []))}
-            for weekday, name in enumerate(WEEKDAY_NAMES)]
+    return [
+        {"day": name, "hours": ", ".join(interval_label(s, e) for s, e in days.get(weekday, []))}
+        for weekday, name in enumerate(WEEKDAY_NAMES)
+    ]
 
 
 @bp.get("/providers")
@@ -170,13 +188,17 @@ def providers():
     """Clinicians at the user's offices with their weekly hours at each office."""
     rows = []
     for provider in visible_providers(db.session, current_user):
-        rows.append({
-            "id": provider.id,
-            "name": provider.display_name,
-            "specialty": provider.specialty,
-            "active": provider.active,
-            "offices": [{"name": office.name, "days": weekly_hours(provider, office)} for office in provider.offices],
-        })
+        rows.append(
+            {
+                "id": provider.id,
+                "name": provider.display_name,
+                "specialty": provider.specialty,
+                "active": provider.active,
+                "offices": [
+                    {"name": office.name, "days": weekly_hours(provider, office)} for office in provider.offices
+                ],
+            }
+        )
     return render_template("admin/providers.html", rows=rows, weekdays=WEEKDAY_NAMES)
 
 
@@ -191,10 +213,20 @@ def provider_or_404(provider_id):
 
 def hours_page(provider, offices, form, status=200):
     """The hours page (or, for htmx, the form fragment); the provider's other offices are shown read-only."""
-    others = [{"name": office.name, "days": [d for d in weekly_hours(provider, office) if d["hours"]]}
-              for office in provider.offices if office not in offices]
-    return render("admin/provider_hours.html", "admin/_provider_hours_form.html", status=status,
-                  provider=provider, form=form, grid=hours_grid(form, offices), others=others)
+    others = [
+        {"name": office.name, "days": [d for d in weekly_hours(provider, office) if d["hours"]]}
+        for office in provider.offices
+        if office not in offices
+    ]
+    return render(
+        "admin/provider_hours.html",
+        "admin/_provider_hours_form.html",
+        status=status,
+        provider=provider,
+        form=form,
+        grid=hours_grid(form, offices),
+        others=others,
+    )
 
 
 @bp.route("/providers/<int(max=2147483647):provider_id>/hours", methods=["GET", "POST"])
@@ -213,8 +245,11 @@ def provider_hours(provider_id):
         else:
             where = " and ".join(office.name for office in offices)
             if changed:
-                flash(f"Saved the weekly hours of {provider.display_name} at {where}. "
-                      "Appointments already booked are unchanged.", "info")
+                flash(
+                    f"Saved the weekly hours of {provider.display_name} at {where}. "
+                    "Appointments already booked are unchanged.",
+                    "info",
+                )
             else:
                 flash(f"Nothing changed in the hours of {provider.display_name}.", "info")
             return hx_redirect(url_for("admin.providers"))

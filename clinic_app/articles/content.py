@@ -105,9 +105,7 @@ class ArticleLibrary:
     def related(self, article: Article, count: int = 3) -> list[Article]:
         """Other articles sharing the most tags with ``article``, newest first among equals."""
         scored = [
-            (len(set(article.tags) & set(other.tags)), other)
-            for other in self.articles
-            if other.slug != article.slug
+            (len(set(article.tags) & set(other.tags)), other) for other in self.articles if other.slug != article.slug
         ]
         scored = [pair for pair in scored if pair[0] > 0]
         scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: newest first among ties
@@ -130,9 +128,7 @@ def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     """HTML for an article body with anchored headings, and its table of contents."""
     converter = markdown.Markdown(
         extensions=["toc", "sane_lists", "smarty"],
-        extension_configs={
-            "toc": {"toc_depth": "2-3"}
-        },
+        extension_configs={"toc": {"toc_depth": "2-3"}},
         output_format="html",
     )
     body = converter.convert(text)

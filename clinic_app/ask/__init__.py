@@ -1,4 +1,4 @@
-""""Ask us a question or request an appointment": a message to one office's front desk."""
+""" "Ask us a question or request an appointment": a message to one office's front desk."""
 
 from flask import Blueprint
 

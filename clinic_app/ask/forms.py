@@ -4,10 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..validators import strip, EmailAddress, PlainName, PlainText, USPhone
+from ..validators import EmailAddress, PlainName, PlainText, USPhone, strip
 
 MESSAGE_MAX = 3000
-
 
 
 class QuestionForm(FlaskForm):
@@ -16,12 +15,20 @@ class QuestionForm(FlaskForm):
     name = StringField(
         "Your name",
         filters=[strip],
-        validators=[DataRequired("Please tell us your name."), Length(max=120, message="Please keep your name under 120 characters."), PlainName()],
+        validators=[
+            DataRequired("Please tell us your name."),
+            Length(max=120, message="Please keep your name under 120 characters."),
+            PlainName(),
+        ],
     )
     email = EmailField(
         "Email address",
         filters=[strip],
-        validators=[DataRequired("Please enter your email address so we can reply."), Length(max=254, message="That email address is too long."), EmailAddress()],
+        validators=[
+            DataRequired("Please enter your email address so we can reply."),
+            Length(max=254, message="That email address is too long."),
+            EmailAddress(),
+        ],
     )
     phone = TelField(
         "Phone (optional)",

@@ -88,5 +88,7 @@ def too_many(_error):
     return show_form(
         form,
         status=429,
-        notice="You have sent several messages in a short time. Please wait a minute and press “Send” again, or call us.",
+        notice=(
+            "You have sent several messages in a short time. Please wait a minute and press “Send” again, or call us."
+        ),
     )

@@ -5,7 +5,7 @@ request or the clock.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -30,7 +30,7 @@ def parse_slot_value(value: str) -> tuple[datetime, int] | None:
     """The (start, provider id) a form sent, or None when it is malformed."""
     try:
         moment, provider_id = (value or "").split("|")
-        starts_at = datetime.strptime(moment, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+        starts_at = datetime.strptime(moment, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
         provider = int(provider_id)
     except ValueError:
         return None
@@ -42,11 +42,7 @@ def parse_slot_value(value: str) -> tuple[datetime, int] | None:
 
 def providers_for(session, office, visit_type, provider_id=None) -> list[Provider]:
     """Active providers who see this kind of visit at this office (one of them, if chosen)."""
-    query = (
-        select(Provider)
-        .where(Provider.active, Provider.offices.contains(office))
-        .order_by(Provider.name)
-    )
+    query = select(Provider).where(Provider.active, Provider.offices.contains(office)).order_by(Provider.name)
     if visit_type.is_telehealth:
         query = query.where(Provider.offers_telehealth)
     if provider_id is not None:
@@ -103,7 +99,7 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     closed = _closed_days(session, office, providers, first, last)
     window_start = datetime.combine(first, datetime.min.time(), tzinfo=tz) - timedelta(days=1)
     window_end = datetime.combine(last, datetime.min.time(), tzinfo=tz) + timedelta(days=2)
-    busy = _busy(session, providers, window_start.astimezone(timezone.utc), window_end.astimezone(timezone.utc))
+    busy = _busy(session, providers, window_start.astimezone(UTC), window_end.astimezone(UTC))
     hours = session.scalars(
         select(WorkingHours).where(
             WorkingHours.office_id == office.id,
@@ -121,15 +117,21 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
             if not shifts:
                 continue
             starts = free_slots(
-                day=day, tz=tz, shifts=shifts, length=length, buffer=buffer,
-                busy=busy[provider.id], closed=day in closed[provider.id], now=now, rules=rules,
+                day=day,
+                tz=tz,
+                shifts=shifts,
+                length=length,
+                buffer=buffer,
+                busy=busy[provider.id],
+                closed=day in closed[provider.id],
+                now=now,
+                rules=rules,
             )
             load = len(busy[provider.id])
             for start in starts:
                 by_start.setdefault(start, []).append((load, provider))
         result[day] = [
-            Slot(start, min(candidates, key=lambda pair: pair[0])[1])
-            for start, candidates in sorted(by_start.items())
+            Slot(start, min(candidates, key=lambda pair: pair[0])[1]) for start, candidates in sorted(by_start.items())
         ]
     return result
 
@@ -141,9 +143,10 @@ def days_with_slots(session, *, office, visit_type, provider_id, now, rules=Book
     found = []
     # Look a fortnight at a time so a quiet calendar costs few queries and a busy one stays correct.
     for index in range(0, len(days), 14):
-        chunk = days[index:index + 14]
-        slots = slots_by_day(session, office=office, visit_type=visit_type, provider_id=provider_id,
-                             days=chunk, now=now, rules=rules)
+        chunk = days[index : index + 14]
+        slots = slots_by_day(
+            session, office=office, visit_type=visit_type, provider_id=provider_id, days=chunk, now=now, rules=rules
+        )
         found.extend(day for day in chunk if slots[day])
         if len(found) >= limit:
             break
@@ -158,6 +161,7 @@ def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_pro
     providers = providers_for(session, office, visit_type, chosen_provider_id)
     if not providers:
         return None
-    slots = slots_by_day(session, office=office, visit_type=visit_type, provider_id=chosen_provider_id,
-                         days=[day], now=now, rules=rules)[day]
+    slots = slots_by_day(
+        session, office=office, visit_type=visit_type, provider_id=chosen_provider_id, days=[day], now=now, rules=rules
+    )[day]
     return next((slot for slot in slots if slot.starts_at == starts_at), None)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
-
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 REMINDER_BEFORE = timedelta(hours=2)
 

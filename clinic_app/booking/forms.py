@@ -6,9 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..validators import strip, EmailAddress, PlainName, PlainText, USPhone
+from ..validators import EmailAddress, PlainName, PlainText, USPhone, strip
 from .screening import CURRENT as SCREENING
-
 
 
 class VisitStepForm(FlaskForm):
@@ -16,8 +15,17 @@ class VisitStepForm(FlaskForm):
 
     office = RadioField("Which office?", validators=[InputRequired("Please choose an office.")], choices=[])
     visit_type = RadioField("Type of visit", validators=[InputRequired("Please choose the type of visit.")], choices=[])
-    reason = RadioField("Main reason for the visit", validators=[InputRequired("Please choose the main reason for your visit.")], choices=[])
-    provider = RadioField("Clinician", validators=[InputRequired("Please choose a clinician or “First available”.")], choices=[], default="any")
+    reason = RadioField(
+        "Main reason for the visit",
+        validators=[InputRequired("Please choose the main reason for your visit.")],
+        choices=[],
+    )
+    provider = RadioField(
+        "Clinician",
+        validators=[InputRequired("Please choose a clinician or “First available”.")],
+        choices=[],
+        default="any",
+    )
 
 
 class DayForm(FlaskForm):
@@ -82,24 +90,69 @@ def past_date(form, field):
 class DetailsStepForm(FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
-    first_name = StringField("First name", filters=[strip], validators=[
-        DataRequired("Please enter your first name."), Length(max=80, message="Please keep the first name under 80 characters."), PlainName()])
-    last_name = StringField("Last name", filters=[strip], validators=[
-        DataRequired("Please enter your last name."), Length(max=80, message="Please keep the last name under 80 characters."), PlainName()])
-    date_of_birth = DateField("Date of birth", validators=[
-        InputRequired("Please enter your date of birth."), past_date],
-        render_kw={"autocomplete": "bday"})
-    phone = TelField("Mobile or home phone", filters=[strip], validators=[
-        DataRequired("Please enter a phone number."), Length(max=30, message="That phone number is too long."), USPhone()])
-    email = EmailField("Email address", filters=[strip], validators=[
-        DataRequired("Please enter your email address."), Length(max=254, message="That email address is too long."), EmailAddress()])
-    patient_status = RadioField("Have you been seen at our clinic before?", choices=[
-        SelectChoice("new", "No, I am a new patient"), SelectChoice("returning", "Yes, I am a returning patient")],
-        validators=[InputRequired("Please tell us whether you are a new or returning patient.")])
-    insurance = StringField("Insurance company (optional)", filters=[strip], validators=[
-        Optional(), Length(max=120, message="Please keep this under 120 characters."), PlainText()])
-    notes = TextAreaField("Anything we should know before your visit? (optional)", filters=[strip], validators=[
-        Optional(), Length(max=1000, message="Please shorten your notes to 1,000 characters or fewer."), PlainText()])
+    first_name = StringField(
+        "First name",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter your first name."),
+            Length(max=80, message="Please keep the first name under 80 characters."),
+            PlainName(),
+        ],
+    )
+    last_name = StringField(
+        "Last name",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter your last name."),
+            Length(max=80, message="Please keep the last name under 80 characters."),
+            PlainName(),
+        ],
+    )
+    date_of_birth = DateField(
+        "Date of birth",
+        validators=[InputRequired("Please enter your date of birth."), past_date],
+        render_kw={"autocomplete": "bday"},
+    )
+    phone = TelField(
+        "Mobile or home phone",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter a phone number."),
+            Length(max=30, message="That phone number is too long."),
+            USPhone(),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[strip],
+        validators=[
+            DataRequired("Please enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            EmailAddress(),
+        ],
+    )
+    patient_status = RadioField(
+        "Have you been seen at our clinic before?",
+        choices=[
+            SelectChoice("new", "No, I am a new patient"),
+            SelectChoice("returning", "Yes, I am a returning patient"),
+        ],
+        validators=[InputRequired("Please tell us whether you are a new or returning patient.")],
+    )
+    insurance = StringField(
+        "Insurance company (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=120, message="Please keep this under 120 characters."), PlainText()],
+    )
+    notes = TextAreaField(
+        "Anything we should know before your visit? (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=1000, message="Please shorten your notes to 1,000 characters or fewer."),
+            PlainText(),
+        ],
+    )
     consent = BooleanField(
         "I agree to be contacted by email, phone or text about this appointment.",
         validators=[DataRequired("We need your permission to contact you about this appointment.")],
@@ -126,5 +179,8 @@ class ConfirmForm(FlaskForm):
 class CancelForm(FlaskForm):
     """Cancel from the manage page."""
 
-    reason = TextAreaField("Reason (optional)", filters=[strip], validators=[
-        Optional(), Length(max=300, message="Please keep the reason under 300 characters."), PlainText()])
+    reason = TextAreaField(
+        "Reason (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=300, message="Please keep the reason under 300 characters."), PlainText()],
+    )

@@ -37,13 +37,18 @@ def appointment_or_404(token):
 def manage(token):
     """The appointment, with cancel and reschedule until the cut-off, the phone number after it."""
     appointment = appointment_or_404(token)
-    return private_page(render(
-        "booking/manage.html", "booking/_manage.html",
-        appointment=appointment, summary=appointment_summary(appointment), token=token,
-        can_change=service.can_change(appointment, utcnow(), manage_cutoff()),
-        cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
-        cancel_form=CancelForm(),
-    ))
+    return private_page(
+        render(
+            "booking/manage.html",
+            "booking/_manage.html",
+            appointment=appointment,
+            summary=appointment_summary(appointment),
+            token=token,
+            can_change=service.can_change(appointment, utcnow(), manage_cutoff()),
+            cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
+            cancel_form=CancelForm(),
+        )
+    )
 
 
 @bp.post("/booking/<token>/cancel")
@@ -53,30 +58,50 @@ def cancel(token):
     appointment = appointment_or_404(token)
     form = CancelForm()
     if not service.can_change(appointment, utcnow(), manage_cutoff()):
-        flash(f"Online changes close {int(manage_cutoff().total_seconds() // 3600)} hours before the visit. "
-              f"Please call the {appointment.office.name} office at {appointment.office.phone}.", "error")
+        flash(
+            f"Online changes close {int(manage_cutoff().total_seconds() // 3600)} hours before the visit. "
+            f"Please call the {appointment.office.name} office at {appointment.office.phone}.",
+            "error",
+        )
         return redirect(url_for("booking.manage", token=token), 303)
     if not form.validate_on_submit():
-        return private_page(render(
-            "booking/manage.html", "booking/_manage.html", status=422,
-            appointment=appointment, summary=appointment_summary(appointment), token=token,
-            can_change=True, cutoff_hours=int(manage_cutoff().total_seconds() // 3600), cancel_form=form,
-        ))
-    service.cancel_appointment(db.session, appointment, now=utcnow(), reason=form.reason.data or "",
-                               notify=queue_cancellation_emails)
+        return private_page(
+            render(
+                "booking/manage.html",
+                "booking/_manage.html",
+                status=422,
+                appointment=appointment,
+                summary=appointment_summary(appointment),
+                token=token,
+                can_change=True,
+                cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
+                cancel_form=form,
+            )
+        )
+    service.cancel_appointment(
+        db.session, appointment, now=utcnow(), reason=form.reason.data or "", notify=queue_cancellation_emails
+    )
     flash("Your appointment is cancelled. We have emailed you a confirmation.", "info")
     return redirect(url_for("booking.manage", token=token), 303)
 
 
 def reschedule_context(appointment, token, day=None, form=None, screening_form=None):
     now, rules = utcnow(), booking_rules()
-    days = days_with_slots(db.session, office=appointment.office, visit_type=appointment.visit_type,
-                           provider_id=None, now=now, rules=rules)
+    days = days_with_slots(
+        db.session, office=appointment.office, visit_type=appointment.visit_type, provider_id=None, now=now, rules=rules
+    )
     day = day if day in days else (days[0] if days else None)
     slots = []
     if day:
-        slots = slots_by_day(db.session, office=appointment.office, visit_type=appointment.visit_type,
-                             provider_id=None, days=[day], now=now, rules=rules)[day]
+        slots = slots_by_day(
+            db.session,
+            office=appointment.office,
+            visit_type=appointment.visit_type,
+            provider_id=None,
+            days=[day],
+            now=now,
+            rules=rules,
+        )[day]
     return {
         "appointment": appointment,
         "summary": appointment_summary(appointment),
@@ -84,8 +109,10 @@ def reschedule_context(appointment, token, day=None, form=None, screening_form=N
         "days": [{"value": d.isoformat(), "label": day_label(d), "checked": d == day} for d in days],
         "day": day,
         "day_label": day_label(day) if day else None,
-        "slots": [{"value": s.value, "label": slot_label(s, appointment.office, show_provider=True), "checked": False}
-                  for s in slots],
+        "slots": [
+            {"value": s.value, "label": slot_label(s, appointment.office, show_provider=True), "checked": False}
+            for s in slots
+        ],
         "form": form or TimeStepForm(),
         "screening_form": screening_form or ScreeningStepForm(),
         "screening": SCREENING,
@@ -113,25 +140,39 @@ def reschedule(token):
             form.slot.errors.append("That time is not available. Please choose one of the times shown.")
         if parsed:
             day = parsed[0].astimezone(appointment.office.tz).date()
-            slot = find_slot(db.session, office=appointment.office, visit_type=appointment.visit_type,
-                             provider_id=None, starts_at=parsed[0], chosen_provider_id=parsed[1],
-                             now=now, rules=booking_rules())
+            slot = find_slot(
+                db.session,
+                office=appointment.office,
+                visit_type=appointment.visit_type,
+                provider_id=None,
+                starts_at=parsed[0],
+                chosen_provider_id=parsed[1],
+                now=now,
+                rules=booking_rules(),
+            )
             if slot is None:
                 form.slot.errors.append("That time is not available. Please choose one of the times shown.")
         if slot is not None and screening_ok:
             answers = screening_form.answers() if needs_screening else {}
             try:
                 service.reschedule_appointment(
-                    db.session, appointment, slot=slot, answers=answers,
-                    acknowledged=screening_form.acknowledged.data if needs_screening else True, now=now,
+                    db.session,
+                    appointment,
+                    slot=slot,
+                    answers=answers,
+                    acknowledged=screening_form.acknowledged.data if needs_screening else True,
+                    now=now,
                     notify=lambda moved: queue_reschedule_emails(moved, token),
                 )
             except service.SlotTaken as taken:
                 form.slot.errors.append(str(taken))
             except service.ScreeningFlagged:
-                flash("Because you answered “yes” to a health question, we cannot move your visit online. "
-                      f"Please call the {appointment.office.name} office at {appointment.office.phone}; "
-                      "we can switch you to a video visit or find a later date.", "error")
+                flash(
+                    "Because you answered “yes” to a health question, we cannot move your visit online. "
+                    f"Please call the {appointment.office.name} office at {appointment.office.phone}; "
+                    "we can switch you to a video visit or find a later date.",
+                    "error",
+                )
                 return redirect(url_for("booking.manage", token=token), 303)
             except service.BookingError as refused:
                 flash(str(refused), "error")
@@ -140,8 +181,14 @@ def reschedule(token):
                 flash("Your appointment has moved. We have emailed you the new time.", "info")
                 return redirect(url_for("booking.manage", token=token), 303)
     status = 422 if (form.errors or screening_form.errors) else 200
-    return private_page(render("booking/reschedule.html", "booking/_reschedule.html", status=status,
-                           **reschedule_context(appointment, token, day, form, screening_form)))
+    return private_page(
+        render(
+            "booking/reschedule.html",
+            "booking/_reschedule.html",
+            status=status,
+            **reschedule_context(appointment, token, day, form, screening_form),
+        )
+    )
 
 
 @bp.get("/booking/<token>/calendar.ics")
@@ -164,11 +211,24 @@ def rescreen(token):
     form = ScreeningStepForm()
     outcome = None
     if appointment.is_active and not appointment.visit_type.is_telehealth and form.validate_on_submit():
-        outcome = service.record_rescreening(db.session, appointment, answers=form.answers(),
-                                             acknowledged=form.acknowledged.data, now=utcnow(),
-                                             notify=queue_screening_flag_email)
-    return private_page(render(
-        "booking/rescreen.html", "booking/_rescreen.html", status=422 if form.errors else 200,
-        appointment=appointment, summary=appointment_summary(appointment), token=token,
-        form=form, screening=SCREENING, outcome=outcome,
-    ))
+        outcome = service.record_rescreening(
+            db.session,
+            appointment,
+            answers=form.answers(),
+            acknowledged=form.acknowledged.data,
+            now=utcnow(),
+            notify=queue_screening_flag_email,
+        )
+    return private_page(
+        render(
+            "booking/rescreen.html",
+            "booking/_rescreen.html",
+            status=422 if form.errors else 200,
+            appointment=appointment,
+            summary=appointment_summary(appointment),
+            token=token,
+            form=form,
+            screening=SCREENING,
+            outcome=outcome,
+        )
+    )

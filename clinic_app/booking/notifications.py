@@ -80,7 +80,8 @@ def _office_email(appointment, kind, headline, template):
         topic=f"appointment:{appointment.id}",
         recipients=tuple(appointment.office.notify_email_list),
         subject=one_line(
-            f"{flag}{headline}: {summary['date']} {summary['time']} — {appointment.office.name} — {appointment.reference}"
+            f"{flag}{headline}: {summary['date']} {summary['time']} — "
+            f"{appointment.office.name} — {appointment.reference}"
         ),
         text=text,
         html=html,
@@ -90,8 +91,12 @@ def _office_email(appointment, kind, headline, template):
 def _enqueue_for_office(appointment, email):
     """Queue an office email; an office with no staff address set is logged, never a failed booking."""
     if not email.recipients:
-        logger.error("Office %s has no notification address; %s email for appointment %s not sent",
-                     appointment.office.slug, email.kind, appointment.id)
+        logger.error(
+            "Office %s has no notification address; %s email for appointment %s not sent",
+            appointment.office.slug,
+            email.kind,
+            appointment.id,
+        )
         return
     enqueue(db.session, email)
 
@@ -114,47 +119,83 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
     _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
-    enqueue(db.session, _patient_email(
-        appointment, f"{event}.patient", patient_subject.format(**summary), patient_template, method, manage_url,
-    ))
+    enqueue(
+        db.session,
+        _patient_email(
+            appointment,
+            f"{event}.patient",
+            patient_subject.format(**summary),
+            patient_template,
+            method,
+            manage_url,
+        ),
+    )
 
 
 def queue_booking_emails(appointment, manage_token):
     """New booking: the office is told at once; the patient gets a confirmation and invitation."""
     clinic = current_app.config["CLINIC_NAME"]
-    _queue_pair(appointment, "booking", "New booking", "Your appointment on {date} at {time} - " + clinic.replace("{", "{{").replace("}", "}}"),
-                "booking_patient", "REQUEST", manage_token)
+    _queue_pair(
+        appointment,
+        "booking",
+        "New booking",
+        "Your appointment on {date} at {time} - " + clinic.replace("{", "{{").replace("}", "}}"),
+        "booking_patient",
+        "REQUEST",
+        manage_token,
+    )
 
 
 def queue_cancellation_emails(appointment):
     """Cancelled: the office frees the time; the patient's calendar entry is cancelled."""
-    _queue_pair(appointment, "cancellation", "Cancelled", "Cancelled: your appointment on {date} at {time}",
-                "cancellation_patient", "CANCEL")
+    _queue_pair(
+        appointment,
+        "cancellation",
+        "Cancelled",
+        "Cancelled: your appointment on {date} at {time}",
+        "cancellation_patient",
+        "CANCEL",
+    )
 
 
 def queue_reschedule_emails(appointment, manage_token):
     """Moved: both hear the new time; the patient's calendar entry moves (same UID, higher SEQUENCE)."""
-    _queue_pair(appointment, "reschedule", "Rescheduled", "New time: your appointment on {date} at {time}",
-                "booking_patient", "REQUEST", manage_token)
+    _queue_pair(
+        appointment,
+        "reschedule",
+        "Rescheduled",
+        "New time: your appointment on {date} at {time}",
+        "booking_patient",
+        "REQUEST",
+        manage_token,
+    )
 
 
 def queue_reminder_email(appointment, reminder_token):
     """The reminder: time, place, what to bring, and the link to answer the health questions again."""
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=reminder_token)
-    screening_url = None if appointment.visit_type.is_telehealth else public_url("booking.rescreen", token=reminder_token)
-    text, html = render_pair("reminder_patient", screening_url=screening_url, **_patient_context(appointment, manage_url))
-    enqueue(db.session, Email(
-        kind="reminder.patient",
-        topic=f"appointment:{appointment.id}",
-        recipients=(appointment.email,),
-        subject=one_line(f"Reminder: your appointment on {summary['date']} at {summary['time']}"),
-        text=text,
-        html=html,
-    ))
+    screening_url = (
+        None if appointment.visit_type.is_telehealth else public_url("booking.rescreen", token=reminder_token)
+    )
+    text, html = render_pair(
+        "reminder_patient", screening_url=screening_url, **_patient_context(appointment, manage_url)
+    )
+    enqueue(
+        db.session,
+        Email(
+            kind="reminder.patient",
+            topic=f"appointment:{appointment.id}",
+            recipients=(appointment.email,),
+            subject=one_line(f"Reminder: your appointment on {summary['date']} at {summary['time']}"),
+            text=text,
+            html=html,
+        ),
+    )
 
 
 def queue_screening_flag_email(appointment):
     """To the office: a patient answered "yes" after the reminder; call them before the visit."""
-    _enqueue_for_office(appointment, _office_email(appointment, "screening.office", "Screening flagged before visit",
-                                                   "booking_office"))
+    _enqueue_for_office(
+        appointment, _office_email(appointment, "screening.office", "Screening flagged before visit", "booking_office")
+    )

@@ -25,7 +25,6 @@ def public_url(endpoint, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
-
 def day_label(day: date) -> str:
     """Tuesday, December 1."""
     return f"{day:%A, %B} {day.day}"
@@ -52,26 +51,45 @@ def draft_summary(view) -> list[dict]:
         "not_required": "Not needed for a video visit",
     }.get((view.screening or {}).get("outcome"), "")
     return [
-        {"step": "visit", "edit": url_for("booking.start"), "rows": [
-            ("Office", f"{view.office.name} — {', '.join(view.office.address_lines)}"),
-            ("Visit", f"{view.visit_type.name} ({view.visit_type.duration_minutes} minutes)"),
-            ("Reason", reason_label(view.reason)),
-        ]},
-        {"step": "time", "edit": url_for("booking.time"), "rows": [
-            ("Date", moment["date"]),
-            ("Time", moment["time"]),
-            ("Clinician", view.slot_provider.display_name if view.slot_provider else ""),
-        ]},
-        {"step": "screening", "edit": url_for("booking.screening", change=1), "rows": [("Health screening", screening_text)]},
-        {"step": "details", "edit": url_for("booking.details"), "rows": [
-            ("Name", f"{details.get('first_name', '')} {details.get('last_name', '')}"),
-            ("Date of birth", long_date(date.fromisoformat(details["date_of_birth"])) if details.get("date_of_birth") else ""),
-            ("Phone", details.get("phone", "")),
-            ("Email", details.get("email", "")),
-            ("Patient", "New patient" if details.get("patient_status") == "new" else "Returning patient"),
-            ("Insurance", details.get("insurance") or "Not given"),
-            ("Notes", details.get("notes") or "None"),
-        ]},
+        {
+            "step": "visit",
+            "edit": url_for("booking.start"),
+            "rows": [
+                ("Office", f"{view.office.name} — {', '.join(view.office.address_lines)}"),
+                ("Visit", f"{view.visit_type.name} ({view.visit_type.duration_minutes} minutes)"),
+                ("Reason", reason_label(view.reason)),
+            ],
+        },
+        {
+            "step": "time",
+            "edit": url_for("booking.time"),
+            "rows": [
+                ("Date", moment["date"]),
+                ("Time", moment["time"]),
+                ("Clinician", view.slot_provider.display_name if view.slot_provider else ""),
+            ],
+        },
+        {
+            "step": "screening",
+            "edit": url_for("booking.screening", change=1),
+            "rows": [("Health screening", screening_text)],
+        },
+        {
+            "step": "details",
+            "edit": url_for("booking.details"),
+            "rows": [
+                ("Name", f"{details.get('first_name', '')} {details.get('last_name', '')}"),
+                (
+                    "Date of birth",
+                    long_date(date.fromisoformat(details["date_of_birth"])) if details.get("date_of_birth") else "",
+                ),
+                ("Phone", details.get("phone", "")),
+                ("Email", details.get("email", "")),
+                ("Patient", "New patient" if details.get("patient_status") == "new" else "Returning patient"),
+                ("Insurance", details.get("insurance") or "Not given"),
+                ("Notes", details.get("notes") or "None"),
+            ],
+        },
     ]
 
 

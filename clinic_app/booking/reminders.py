@@ -11,14 +11,18 @@ from .service import token_hash
 
 def due_reminders(session, now, lead: timedelta) -> list[int]:
     """Active appointments starting within ``lead`` from ``now`` that have had no reminder."""
-    return list(session.scalars(
-        select(Appointment.id).where(
-            Appointment.status.in_(AppointmentStatus.ACTIVE),
-            Appointment.reminder_sent_at.is_(None),
-            Appointment.starts_at > now,
-            Appointment.starts_at <= now + lead,
-        ).order_by(Appointment.starts_at)
-    ))
+    return list(
+        session.scalars(
+            select(Appointment.id)
+            .where(
+                Appointment.status.in_(AppointmentStatus.ACTIVE),
+                Appointment.reminder_sent_at.is_(None),
+                Appointment.starts_at > now,
+                Appointment.starts_at <= now + lead,
+            )
+            .order_by(Appointment.starts_at)
+        )
+    )
 
 
 def send_reminder(session, appointment_id, now, notify) -> bool:
@@ -30,8 +34,11 @@ def send_reminder(session, appointment_id, now, notify) -> bool:
     raw = secrets.token_urlsafe(32)
     claimed = session.execute(
         update(Appointment)
-        .where(Appointment.id == appointment_id, Appointment.reminder_sent_at.is_(None),
-               Appointment.status.in_(AppointmentStatus.ACTIVE))
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.reminder_sent_at.is_(None),
+            Appointment.status.in_(AppointmentStatus.ACTIVE),
+        )
         .values(reminder_sent_at=now, reminder_token_hash=token_hash(raw))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -46,4 +53,6 @@ def send_reminder(session, appointment_id, now, notify) -> bool:
 
 def queue_due_reminders(session, now, lead: timedelta, notify) -> int:
     """Queue every due reminder; return how many were queued."""
-    return sum(send_reminder(session, appointment_id, now, notify) for appointment_id in due_reminders(session, now, lead))
+    return sum(
+        send_reminder(session, appointment_id, now, notify) for appointment_id in due_reminders(session, now, lead)
+    )

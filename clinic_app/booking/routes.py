@@ -10,19 +10,17 @@ from wtforms import SelectChoice
 
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
-from ..security import private_page
 from ..models import Appointment, Office, Provider, VisitType
 from ..reasons import VISIT_REASONS
+from ..security import private_page
 from ..timeutil import utcnow
-from . import service
+from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
 from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
 from .notifications import queue_booking_emails
 from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
 from .screening import CURRENT as SCREENING
 from .web import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
-from . import bp
-
 
 # Booking pages hold what patients typed and their private links: never cached or leaked.
 bp.after_request(private_page)
@@ -30,8 +28,9 @@ bp.after_request(private_page)
 
 def show_step(step, status=200, **context):
     """The step's page, or its fragment for htmx (with the progress indicator either way)."""
-    response = render(f"booking/{step}.html", f"booking/_{step}.html", status=status,
-                      progress=progress(step), step=step, **context)
+    response = render(
+        f"booking/{step}.html", f"booking/_{step}.html", status=status, progress=progress(step), step=step, **context
+    )
     if status >= 400:
         response.headers["HX-Push-Url"] = "false"  # an error keeps the address the patient is on
     return response
@@ -78,8 +77,12 @@ def start():
     form, offices, visit_types, providers = visit_form()
     if request.method == "GET":
         stored = (draft.data or {}).get("visit", {}) if draft else {}
-        form.office.data = request.args.get("location") if request.args.get("location") in offices else stored.get("office")
-        form.reason.data = request.args.get("reason") if request.args.get("reason") in VISIT_REASONS else stored.get("reason")
+        form.office.data = (
+            request.args.get("location") if request.args.get("location") in offices else stored.get("office")
+        )
+        form.reason.data = (
+            request.args.get("reason") if request.args.get("reason") in VISIT_REASONS else stored.get("reason")
+        )
         form.visit_type.data = stored.get("visit_type")
         form.provider.data = str(stored.get("provider", "any"))
     if form.validate_on_submit():
@@ -92,12 +95,21 @@ def start():
                 "Please choose another clinician or “First available”."
             )
         elif provider is not None and visit_type.is_telehealth and not provider.offers_telehealth:
-            form.provider.errors.append(f"{provider.display_name} does not offer video visits. Please choose another clinician.")
+            form.provider.errors.append(
+                f"{provider.display_name} does not offer video visits. Please choose another clinician."
+            )
         elif visit_type.is_telehealth and not office.offers_telehealth:
             form.visit_type.errors.append(f"The {office.name} office does not offer video visits.")
         else:
-            service.save_visit(db.session, draft, office=office, visit_type=visit_type,
-                               reason=form.reason.data, provider=provider, now=utcnow())
+            service.save_visit(
+                db.session,
+                draft,
+                office=office,
+                visit_type=visit_type,
+                reason=form.reason.data,
+                provider=provider,
+                now=utcnow(),
+            )
             return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
     return show_step("visit", status=422 if form.errors else 200, form=form)
 
@@ -110,13 +122,27 @@ def time_context(draft, view, chosen_day=None, after=None):
     now, rules = utcnow(), booking_rules()
     provider_id = view.provider.id if view.provider else None
     earliest = after if after else None
-    days = days_with_slots(db.session, office=view.office, visit_type=view.visit_type,
-                           provider_id=provider_id, now=now, rules=rules, earliest=earliest)
+    days = days_with_slots(
+        db.session,
+        office=view.office,
+        visit_type=view.visit_type,
+        provider_id=provider_id,
+        now=now,
+        rules=rules,
+        earliest=earliest,
+    )
     day = chosen_day if chosen_day in days else (days[0] if days else None)
     slots = []
     if day is not None:
-        slots = slots_by_day(db.session, office=view.office, visit_type=view.visit_type,
-                             provider_id=provider_id, days=[day], now=now, rules=rules)[day]
+        slots = slots_by_day(
+            db.session,
+            office=view.office,
+            visit_type=view.visit_type,
+            provider_id=provider_id,
+            days=[day],
+            now=now,
+            rules=rules,
+        )[day]
     day_form = DayForm(formdata=None)
     day_form.day.choices = [SelectChoice(d.isoformat(), day_label(d)) for d in days]
     day_form.day.data = day.isoformat() if day else None
@@ -127,8 +153,11 @@ def time_context(draft, view, chosen_day=None, after=None):
         "day": day,
         "day_label": day_label(day) if day else None,
         "slots": [
-            {"value": slot.value, "label": slot_label(slot, view.office, show_provider=view.provider is None),
-             "checked": chosen.get("starts_at") == slot.starts_at.isoformat()}
+            {
+                "value": slot.value,
+                "label": slot_label(slot, view.office, show_provider=view.provider is None),
+                "checked": chosen.get("starts_at") == slot.starts_at.isoformat(),
+            }
             for slot in slots
         ],
         "later_from": (days[-1].isoformat() if len(days) >= 14 else None),
@@ -158,9 +187,16 @@ def time():
         slot = None
         if parsed:
             starts_at, provider_id = parsed
-            slot = find_slot(db.session, office=view.office, visit_type=view.visit_type,
-                             provider_id=view.provider.id if view.provider else None, starts_at=starts_at,
-                             chosen_provider_id=provider_id, now=utcnow(), rules=booking_rules())
+            slot = find_slot(
+                db.session,
+                office=view.office,
+                visit_type=view.visit_type,
+                provider_id=view.provider.id if view.provider else None,
+                starts_at=starts_at,
+                chosen_provider_id=provider_id,
+                now=utcnow(),
+                rules=booking_rules(),
+            )
             chosen_day = starts_at.astimezone(view.office.tz).date()
         if slot is None:
             form.slot.errors.append("That time is not available. Please choose one of the times shown.")
@@ -186,7 +222,9 @@ def day_slots():
     view = service.resolve(db.session, draft)
     context = time_context(draft, view, parse_day(day))
     response = render("booking/_slots.html", "booking/_slots.html", form=TimeStepForm(), **context)
-    response.headers["HX-Push-Url"] = url_for("booking.time", day=context["day"].isoformat() if context["day"] else None)
+    response.headers["HX-Push-Url"] = url_for(
+        "booking.time", day=context["day"].isoformat() if context["day"] else None
+    )
     return response
 
 
@@ -214,10 +252,18 @@ def screening():
             if answer.get("answer") is not None and hasattr(form, answer["key"]):
                 getattr(form, answer["key"]).data = "yes" if answer["answer"] else "no"
         if flagged:
-            return show_step("screening", view=view, flagged=True, form=ConfirmForm(), screening=SCREENING,
-                             telehealth_possible=view.office.offers_telehealth)
+            return show_step(
+                "screening",
+                view=view,
+                flagged=True,
+                form=ConfirmForm(),
+                screening=SCREENING,
+                telehealth_possible=view.office.offers_telehealth,
+            )
     if form.validate_on_submit():
-        outcome = service.save_screening(db.session, draft, answers=form.answers(), acknowledged=form.acknowledged.data, now=now)
+        outcome = service.save_screening(
+            db.session, draft, answers=form.answers(), acknowledged=form.acknowledged.data, now=now
+        )
         if outcome == "flagged":
             return go_to("screening")
         return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
@@ -277,16 +323,20 @@ def review():
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            booked = service.confirm_booking(db.session, draft, utcnow(), notify=queue_booking_emails,
-                                             rules=booking_rules())
+            booked = service.confirm_booking(
+                db.session, draft, utcnow(), notify=queue_booking_emails, rules=booking_rules()
+            )
         except service.SlotTaken:
             return go_to("time")  # the time step explains that the time was just taken
         except service.BookingError as error:
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
         if booked.manage_token:
-            session[CONFIRMED_KEY] = {"appointment": booked.appointment.id, "token": booked.manage_token,
-                                      "at": utcnow().timestamp()}
+            session[CONFIRMED_KEY] = {
+                "appointment": booked.appointment.id,
+                "token": booked.manage_token,
+                "at": utcnow().timestamp(),
+            }
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
     return show_step("review", form=form, summary=draft_summary(view))
@@ -304,10 +354,14 @@ def confirmed():
     if appointment is None:
         return redirect(url_for("booking.start"))
     token = held.get("token")
-    return render("booking/confirmed.html", "booking/_confirmed.html",
-                  appointment=appointment, summary=appointment_summary(appointment),
-                  manage_url=public_url("booking.manage", token=token) if token else None,
-                  calendar_url=url_for("booking.calendar_file", token=token) if token else None)
+    return render(
+        "booking/confirmed.html",
+        "booking/_confirmed.html",
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        manage_url=public_url("booking.manage", token=token) if token else None,
+        calendar_url=url_for("booking.calendar_file", token=token) if token else None,
+    )
 
 
 @bp.post("/book/restart")
@@ -317,4 +371,3 @@ def restart():
     if draft is not None and ConfirmForm().validate_on_submit():
         service.restart(db.session, draft, utcnow())
     return go_to("visit")
-

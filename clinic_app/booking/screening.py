@@ -54,10 +54,7 @@ CURRENT = Questionnaire(
             "In the past 10 days, have you tested positive for a contagious respiratory illness?",
         ),
     ),
-    acknowledgement=(
-        "I have read the office's Safe Patient Appointments policy and I will follow it "
-        "during my visit."
-    ),
+    acknowledgement=("I have read the office's Safe Patient Appointments policy and I will follow it during my visit."),
 )
 
 
@@ -83,10 +80,7 @@ def answers_record(answers: dict, acknowledged: bool, questionnaire: Questionnai
     """The answers as they are stored: version, each question's wording and answer, outcome."""
     return {
         "version": questionnaire.version,
-        "answers": [
-            {"key": q.key, "question": q.text, "answer": answers.get(q.key)}
-            for q in questionnaire.questions
-        ],
+        "answers": [{"key": q.key, "question": q.text, "answer": answers.get(q.key)} for q in questionnaire.questions],
         "acknowledgement": {"text": questionnaire.acknowledgement, "given": bool(acknowledged)},
         "outcome": outcome(answers, acknowledged, questionnaire),
     }

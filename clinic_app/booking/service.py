@@ -154,11 +154,21 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
         visit.get("provider") not in (None, "any") and view.provider is None
     ):
         return "visit"
-    if view.starts_at is None or view.slot_provider is None or find_slot(
-        session, office=view.office, visit_type=view.visit_type,
-        provider_id=view.provider.id if view.provider else None, starts_at=view.starts_at,
-        chosen_provider_id=view.slot_provider.id, now=now, rules=rules,
-    ) is None:
+    if (
+        view.starts_at is None
+        or view.slot_provider is None
+        or find_slot(
+            session,
+            office=view.office,
+            visit_type=view.visit_type,
+            provider_id=view.provider.id if view.provider else None,
+            starts_at=view.starts_at,
+            chosen_provider_id=view.slot_provider.id,
+            now=now,
+            rules=rules,
+        )
+        is None
+    ):
         return "time"
     expected = screening.Outcome.CLEAR if view.in_person else "not_required"
     if not view.screening or view.screening.get("outcome") != expected:
@@ -196,8 +206,13 @@ def save_visit(session, draft, *, office, visit_type, reason, provider, now):
 
 def save_time(session, draft, *, slot, now):
     """Store step 2 (a slot the caller found free)."""
-    _save(session, draft, now, time={"starts_at": slot.starts_at.isoformat(), "provider_id": slot.provider.id},
-          time_taken=None)
+    _save(
+        session,
+        draft,
+        now,
+        time={"starts_at": slot.starts_at.isoformat(), "provider_id": slot.provider.id},
+        time_taken=None,
+    )
 
 
 def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> str:
@@ -427,9 +442,11 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     :raise ScreeningFlagged: the new screening has a "yes".
     :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
     """
-    record = screening.answers_record(answers, acknowledged) if not appointment.visit_type.is_telehealth else {
-        "outcome": "not_required"
-    }
+    record = (
+        screening.answers_record(answers, acknowledged)
+        if not appointment.visit_type.is_telehealth
+        else {"outcome": "not_required"}
+    )
     if record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
     if record["outcome"] == screening.Outcome.INCOMPLETE:
@@ -464,7 +481,6 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
         session.rollback()
         raise SlotTaken("That time was just taken — please choose another.") from None
     return appointment
-
 
 
 def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> str:

@@ -9,14 +9,14 @@ Pure data and functions: no request, no database, no clock (the caller passes ``
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 GRID = timedelta(minutes=15)  # every slot starts on this grid; every length/buffer is a multiple of it
 
 # Grid alignment is measured from here; since an hour is a whole number of grid steps this is the
 # same as "minute % 15 == 0, no seconds" in UTC.
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def free_slots(
     for busy_start, busy_end in busy:
         _require_aware(busy_start, "busy start")
         _require_aware(busy_end, "busy end")
-        busy_utc.append((busy_start.astimezone(timezone.utc), busy_end.astimezone(timezone.utc)))
-    now_utc = now.astimezone(timezone.utc)
+        busy_utc.append((busy_start.astimezone(UTC), busy_end.astimezone(UTC)))
+    now_utc = now.astimezone(UTC)
 
     if closed:
         return []
@@ -154,7 +154,7 @@ def time_blocks(start: datetime, length: timedelta, buffer: timedelta, step: tim
     if step <= timedelta(0) or step % GRID:
         raise ValueError("step must be a positive multiple of GRID")
     _require_on_grid(length, buffer, step)
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     if (start - _EPOCH) % step:
         raise ValueError(f"start {start.isoformat()} is not on the {step} grid")
     return [start + i * step for i in range((length + buffer) // step)]
@@ -191,7 +191,7 @@ def _existing_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
     A time in the spring-forward gap still converts, but back in ``tz`` it reads differently,
     which is how the gap is detected.
     """
-    moment = wall.replace(tzinfo=tz).astimezone(timezone.utc)
+    moment = wall.replace(tzinfo=tz).astimezone(UTC)
     if moment.astimezone(tz).replace(tzinfo=None) != wall:
         return None
     return moment
@@ -209,8 +209,8 @@ def _shift_end_utc(day: date, ends: time, tz: ZoneInfo) -> datetime:
         return moment
     # In the gap, fold=1 reads the wall time with the offset after the jump (an earlier moment,
     # before the jump) and fold=0 with the offset before it (a later moment, after the jump).
-    before = wall.replace(tzinfo=tz, fold=1).astimezone(timezone.utc)
-    after = wall.replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
+    before = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    after = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     while after - before > timedelta(microseconds=1):
         middle = before + (after - before) // 2
         if middle.astimezone(tz).replace(tzinfo=None) >= wall:

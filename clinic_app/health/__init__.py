@@ -57,8 +57,12 @@ class OutboxHealth:
         return self.oldest_waiting_seconds is not None and self.oldest_waiting_seconds > self.stuck_after_seconds
 
     def as_json(self):
-        return {"waiting": self.waiting, "oldest_waiting_seconds": self.oldest_waiting_seconds,
-                "failed": self.failed, "stuck": self.stuck}
+        return {
+            "waiting": self.waiting,
+            "oldest_waiting_seconds": self.oldest_waiting_seconds,
+            "failed": self.failed,
+            "stuck": self.stuck,
+        }
 
 
 def outbox_health(session, now, stuck_after_seconds: int) -> OutboxHealth:

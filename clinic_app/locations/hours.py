@@ -6,7 +6,6 @@ from ..formatting import clock
 from ..models.office import WEEKDAY_NAMES
 
 
-
 def weekly_hours(opening_hours) -> list[dict]:
     """Rows like ``{"days": "Monday – Friday", "hours": "8:00 AM – 5:00 PM"}``, Monday first.
 

@@ -77,9 +77,7 @@ class Appointment(db.Model):
     office: Mapped[Office] = relationship()
     provider: Mapped[Provider] = relationship()
     visit_type: Mapped[VisitType] = relationship()
-    blocks: Mapped[list["ProviderTimeBlock"]] = relationship(
-        back_populates="appointment", cascade="all, delete-orphan"
-    )
+    blocks: Mapped[list["ProviderTimeBlock"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
 
     @property
     def patient_name(self) -> str:

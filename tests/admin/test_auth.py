@@ -2,6 +2,7 @@
 
 import html
 import re
+from datetime import UTC
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -41,8 +42,11 @@ def quick_password_hashes(request, monkeypatch):
     """scrypt with cheap parameters, so sign-ins stay fast (the method and the checks are unchanged)."""
     if "real_password_hashing" in request.fixturenames:
         return
-    monkeypatch.setattr(staff_model, "generate_password_hash",
-                        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"))
+    monkeypatch.setattr(
+        staff_model,
+        "generate_password_hash",
+        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +54,20 @@ def shared_app(tmp_path_factory):
     """One app for the tests that only read or sign in successfully (failed sign-ins would share the
     rate limiter, so those tests get their own app); each test still uses a fresh client."""
     path = tmp_path_factory.mktemp("auth")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}",
-                     MAIL_SINK_DIR=str(path / "mail"))
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}", MAIL_SINK_DIR=str(path / "mail")
+    )
     with app.app_context():
         db.create_all()
         seed_offices(db.session, app.config["OFFICE_SETTINGS"])
-        db.session.add(StaffUser(email="desk@example.org", name="Desk", role="admin",
-                                 password_hash=generate_password_hash(PASSWORD, "scrypt:1024:8:1")))
+        db.session.add(
+            StaffUser(
+                email="desk@example.org",
+                name="Desk",
+                role="admin",
+                password_hash=generate_password_hash(PASSWORD, "scrypt:1024:8:1"),
+            )
+        )
         db.session.commit()
     yield app
     with app.app_context():
@@ -95,10 +106,15 @@ def log_out(client):
 
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     token = page_token(client, "/admin/password")
-    return client.post("/admin/password", data={
-        "csrf_token": token, "current_password": current, "new_password": new,
-        "confirm": new if confirm is None else confirm,
-    })
+    return client.post(
+        "/admin/password",
+        data={
+            "csrf_token": token,
+            "current_password": current,
+            "new_password": new,
+            "confirm": new if confirm is None else confirm,
+        },
+    )
 
 
 # --- the login wall ---------------------------------------------------------------------------
@@ -159,29 +175,46 @@ def test_the_login_form_keeps_the_page_asked_for_and_returns_there_after_sign_in
     page = client.get(login_url).get_data(as_text=True)
     action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page).group(1))
     assert parse_qs(urlsplit(action).query)["next"] == ["/admin/appointments/7"]
-    response = client.post(action, data={"csrf_token": csrf_token_from(page), "email": "desk@example.org",
-                                         "password": PASSWORD})
+    response = client.post(
+        action, data={"csrf_token": csrf_token_from(page), "email": "desk@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/appointments/7"
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/admin/appointments/7", "/admin/appointments/7"),
-    ("/admin/bookings.csv?office=fairfax", "/admin/bookings.csv?office=fairfax"),
-    ("https://evil.example/admin/", "/admin/"),
-    ("//evil.example/admin/", "/admin/"),
-    ("/\\evil.example/admin/", "/admin/"),
-    ("/admin/\\\\evil.example", "/admin/"),
-    ("javascript:alert(1)//admin/", "/admin/"),
-    ("/booking", "/admin/"),
-    ("/admin", "/admin/"),
-], ids=["admin-page", "admin-with-query", "external", "scheme-relative", "backslash", "admin-backslash",
-        "javascript", "public-page", "no-trailing-slash"])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/admin/appointments/7", "/admin/appointments/7"),
+        ("/admin/bookings.csv?office=fairfax", "/admin/bookings.csv?office=fairfax"),
+        ("https://evil.example/admin/", "/admin/"),
+        ("//evil.example/admin/", "/admin/"),
+        ("/\\evil.example/admin/", "/admin/"),
+        ("/admin/\\\\evil.example", "/admin/"),
+        ("javascript:alert(1)//admin/", "/admin/"),
+        ("/booking", "/admin/"),
+        ("/admin", "/admin/"),
+    ],
+    ids=[
+        "admin-page",
+        "admin-with-query",
+        "external",
+        "scheme-relative",
+        "backslash",
+        "admin-backslash",
+        "javascript",
+        "public-page",
+        "no-trailing-slash",
+    ],
+)
 def test_the_next_target_is_honoured_only_for_admin_paths(shared_app, target, expected):
     client = shared_app.test_client()
     token = csrf_token_from(client.get("/admin/login", query_string={"next": target}).get_data(as_text=True))
-    response = client.post("/admin/login", query_string={"next": target},
-                           data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD})
+    response = client.post(
+        "/admin/login",
+        query_string={"next": target},
+        data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == expected
 
@@ -190,8 +223,11 @@ def test_a_next_target_with_a_line_break_goes_to_the_bookings_list(shared_app):
     client = shared_app.test_client()
     target = "/admin/\r\nX-Injected: 1"
     token = csrf_token_from(client.get("/admin/login", query_string={"next": target}).get_data(as_text=True))
-    response = client.post("/admin/login", query_string={"next": target},
-                           data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD})
+    response = client.post(
+        "/admin/login",
+        query_string={"next": target},
+        data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/"
 
@@ -383,13 +419,16 @@ def test_after_a_password_change_the_new_password_works_and_the_old_does_not(app
     assert sign_in(app.test_client(), "desk@example.org", NEW_PASSWORD).status_code == 303
 
 
-@pytest.mark.parametrize("current,new,confirm,message", [
-    ("not my password", NEW_PASSWORD, None, "Your current password is not correct."),
-    (PASSWORD, "too short", None, "Please use at least 12 characters."),
-    (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "The two new passwords differ."),
-], ids=["wrong-current", "short", "mismatch"])
-def test_a_refused_password_change_explains_why_and_changes_nothing(app, admin_client, current, new, confirm,
-                                                                     message):
+@pytest.mark.parametrize(
+    "current,new,confirm,message",
+    [
+        ("not my password", NEW_PASSWORD, None, "Your current password is not correct."),
+        (PASSWORD, "too short", None, "Please use at least 12 characters."),
+        (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "The two new passwords differ."),
+    ],
+    ids=["wrong-current", "short", "mismatch"],
+)
+def test_a_refused_password_change_explains_why_and_changes_nothing(app, admin_client, current, new, confirm, message):
     before = user_row(app, "admin@example.org")
     response = change_password(admin_client, current, new, confirm)
     assert response.status_code == 422
@@ -401,8 +440,9 @@ def test_a_refused_password_change_explains_why_and_changes_nothing(app, admin_c
 
 def test_a_password_change_without_a_csrf_token_is_refused(app, admin_client):
     before = user_row(app, "admin@example.org").password_hash
-    response = admin_client.post("/admin/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = admin_client.post(
+        "/admin/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 400
     assert user_row(app, "admin@example.org").password_hash == before
 
@@ -421,10 +461,9 @@ def test_passwords_are_stored_as_scrypt_hashes_never_in_clear(real_password_hash
 
 
 def test_admin_pages_are_never_cached(make_appointment, admin_client):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    appointment_id = make_appointment(datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-                                      + timedelta(days=2))
+    appointment_id = make_appointment(datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2))
     for path in [p.replace("/appointments/1", f"/appointments/{appointment_id}") for p in ADMIN_PAGES]:
         response = admin_client.get(path)
         assert response.headers["Cache-Control"] == "no-store", path

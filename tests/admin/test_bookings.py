@@ -4,7 +4,7 @@ import csv
 import io
 import re
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -35,20 +35,36 @@ from tests.conftest import PASSWORD, csrf_token_from, sign_in
 NY = ZoneInfo("America/New_York")
 HTMX = {"HX-Request": "true"}
 ROW_LINK = re.compile(r'<td><a href="/admin/appointments/(\d+)">([^<]+)</a></td>')
-CSV_HEADER = ["Reference", "Date and time", "Office", "Clinician", "Visit", "Status", "First name", "Last name",
-              "Phone", "Email", "New patient", "Reason", "Screening"]
+CSV_HEADER = [
+    "Reference",
+    "Date and time",
+    "Office",
+    "Clinician",
+    "Visit",
+    "Status",
+    "First name",
+    "Last name",
+    "Phone",
+    "Email",
+    "New patient",
+    "Reason",
+    "Screening",
+]
 
 
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch):
     """scrypt with cheap parameters, so signing in the test users stays fast (hashing is tested in test_auth)."""
-    monkeypatch.setattr(staff_model, "generate_password_hash",
-                        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"))
+    monkeypatch.setattr(
+        staff_model,
+        "generate_password_hash",
+        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
+    )
 
 
 def soon(days=2, hours=0) -> datetime:
     """A moment on the hour, ``days`` (and ``hours``) from now, in UTC."""
-    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=days, hours=hours)
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=days, hours=hours)
 
 
 def ny_day(moment: datetime) -> date:
@@ -58,7 +74,7 @@ def ny_day(moment: datetime) -> date:
 def office_local(days_ahead, hour, minute=0, today=None) -> datetime:
     """A clinic-time moment ``days_ahead`` days after ``today`` (default: today in New York), as UTC."""
     day = (today or datetime.now(NY).date()) + timedelta(days=days_ahead)
-    return datetime.combine(day, time(hour, minute), tzinfo=NY).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=NY).astimezone(UTC)
 
 
 def listed(response) -> list[str]:
@@ -125,11 +141,21 @@ def add_appointment(starts_at, provider="amira-haddad", office="fairfax", visit=
         "reference": new_reference(),
         "office": db.session.scalars(select(Office).filter_by(slug=office)).one(),
         "provider": db.session.scalars(select(Provider).filter_by(slug=provider)).one(),
-        "visit_type": visit_type, "starts_at": starts_at, "ends_at": starts_at + length,
-        "first_name": first_name, "last_name": "Patient", "date_of_birth": date(1970, 1, 1),
-        "phone": "(571) 555-0100", "email": f"{first_name.lower()}@example.org", "is_new_patient": False,
-        "reason": "back-pain", "consent_to_contact": True, "screening": {}, "screening_outcome": "clear",
-        "manage_token_hash": token_hash(uuid.uuid4().hex), "booking_key": uuid.uuid4().hex,
+        "visit_type": visit_type,
+        "starts_at": starts_at,
+        "ends_at": starts_at + length,
+        "first_name": first_name,
+        "last_name": "Patient",
+        "date_of_birth": date(1970, 1, 1),
+        "phone": "(571) 555-0100",
+        "email": f"{first_name.lower()}@example.org",
+        "is_new_patient": False,
+        "reason": "back-pain",
+        "consent_to_contact": True,
+        "screening": {},
+        "screening_outcome": "clear",
+        "manage_token_hash": token_hash(uuid.uuid4().hex),
+        "booking_key": uuid.uuid4().hex,
     }
     values.update(overrides)
     appointment = Appointment(**values)
@@ -144,8 +170,9 @@ def add_appointment(starts_at, provider="amira-haddad", office="fairfax", visit=
 
 def build_world(path, appointments):
     """An app with the seeded clinic, an admin and a Fairfax desk user signed in, and ``appointments``."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}",
-                     MAIL_SINK_DIR=str(path / "mail"))
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}", MAIL_SINK_DIR=str(path / "mail")
+    )
     with app.app_context():
         db.create_all()
         seed_offices(db.session, app.config["OFFICE_SETTINGS"])
@@ -153,9 +180,14 @@ def build_world(path, appointments):
         seed_scheduling(db.session)
         fairfax = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
         quick = generate_password_hash(PASSWORD, "scrypt:1024:8:1")
-        db.session.add_all([StaffUser(email="admin@example.org", name="Admin", role="admin", password_hash=quick),
-                            StaffUser(email="fairfax.desk@example.org", name="Desk", role="staff",
-                                      offices=[fairfax], password_hash=quick)])
+        db.session.add_all(
+            [
+                StaffUser(email="admin@example.org", name="Admin", role="admin", password_hash=quick),
+                StaffUser(
+                    email="fairfax.desk@example.org", name="Desk", role="staff", offices=[fairfax], password_hash=quick
+                ),
+            ]
+        )
         ids = {key: add_appointment(starts_at, **spec) for key, (starts_at, spec) in appointments.items()}
         db.session.commit()
     admin, staff = app.test_client(), app.test_client()
@@ -171,8 +203,18 @@ def close_world(world):
 
 
 # Upcoming, soonest first (the past one is listed first when the date filter reaches back to it).
-UPCOMING = ["Fay Fairfax", "Laura Lane", "Pat Potomac", "Connie Firmed", "Flo Flagg", "Nora Quinn", "Oscar Reyes",
-            "Late Evening", "Early Morning", "Much Later"]
+UPCOMING = [
+    "Fay Fairfax",
+    "Laura Lane",
+    "Pat Potomac",
+    "Connie Firmed",
+    "Flo Flagg",
+    "Nora Quinn",
+    "Oscar Reyes",
+    "Late Evening",
+    "Early Morning",
+    "Much Later",
+]
 FAIRFAX_UPCOMING = [name for name in UPCOMING if name != "Pat Potomac"]
 
 
@@ -180,23 +222,44 @@ FAIRFAX_UPCOMING = [name for name in UPCOMING if name != "Pat Potomac"]
 def world(tmp_path_factory):
     """One app holding appointments across offices, clinicians, statuses, screenings and days."""
     today = datetime.now(NY).date()
-    world = build_world(tmp_path_factory.mktemp("bookings"), {
-        "past": (soon(-3), {"first_name": "Paula", "last_name": "Past"}),
-        "fairfax": (soon(2), {"first_name": "Fay", "last_name": "Fairfax"}),
-        "lauren": (soon(3), {"provider": "lauren-whitfield", "first_name": "Laura", "last_name": "Lane"}),
-        "potomac": (soon(4), {"provider": "michael-brenner", "office": "potomac", "first_name": "Pat",
-                              "last_name": "Potomac", "phone": "(301) 555-0188"}),
-        "confirmed": (soon(5), {"status": "confirmed", "first_name": "Connie", "last_name": "Firmed"}),
-        "flagged": (soon(6), {"screening_outcome": "flagged", "first_name": "Flo", "last_name": "Flagg"}),
-        "nora": (soon(7), {"first_name": "Nora", "last_name": "Quinn", "reference": "NQXTKPAB",
-                           "email": "Nora.Quinn@example.org", "phone": "(703) 555-0123"}),
-        "oscar": (soon(8), {"first_name": "Oscar", "last_name": "Reyes", "reference": "RWHMZCDE",
-                            "phone": "(301) 555-0199"}),
-        # 10:30 PM in New York is already the next day in UTC: date filters must use clinic days.
-        "late": (office_local(10, 22, 30, today), {"first_name": "Late", "last_name": "Evening"}),
-        "early": (office_local(11, 8, today=today), {"first_name": "Early", "last_name": "Morning"}),
-        "later": (office_local(13, 12, today=today), {"first_name": "Much", "last_name": "Later"}),
-    })
+    world = build_world(
+        tmp_path_factory.mktemp("bookings"),
+        {
+            "past": (soon(-3), {"first_name": "Paula", "last_name": "Past"}),
+            "fairfax": (soon(2), {"first_name": "Fay", "last_name": "Fairfax"}),
+            "lauren": (soon(3), {"provider": "lauren-whitfield", "first_name": "Laura", "last_name": "Lane"}),
+            "potomac": (
+                soon(4),
+                {
+                    "provider": "michael-brenner",
+                    "office": "potomac",
+                    "first_name": "Pat",
+                    "last_name": "Potomac",
+                    "phone": "(301) 555-0188",
+                },
+            ),
+            "confirmed": (soon(5), {"status": "confirmed", "first_name": "Connie", "last_name": "Firmed"}),
+            "flagged": (soon(6), {"screening_outcome": "flagged", "first_name": "Flo", "last_name": "Flagg"}),
+            "nora": (
+                soon(7),
+                {
+                    "first_name": "Nora",
+                    "last_name": "Quinn",
+                    "reference": "NQXTKPAB",
+                    "email": "Nora.Quinn@example.org",
+                    "phone": "(703) 555-0123",
+                },
+            ),
+            "oscar": (
+                soon(8),
+                {"first_name": "Oscar", "last_name": "Reyes", "reference": "RWHMZCDE", "phone": "(301) 555-0199"},
+            ),
+            # 10:30 PM in New York is already the next day in UTC: date filters must use clinic days.
+            "late": (office_local(10, 22, 30, today), {"first_name": "Late", "last_name": "Evening"}),
+            "early": (office_local(11, 8, today=today), {"first_name": "Early", "last_name": "Morning"}),
+            "later": (office_local(13, 12, today=today), {"first_name": "Much", "last_name": "Later"}),
+        },
+    )
     world.today = today
     yield world
     close_world(world)
@@ -206,8 +269,10 @@ def world(tmp_path_factory):
 def thirty(tmp_path_factory):
     """Thirty upcoming Fairfax appointments an hour apart, patients numbered in time order."""
     start = soon(2)
-    world = build_world(tmp_path_factory.mktemp("thirty"), {
-        i: (start + timedelta(hours=i), {"first_name": "Patient", "last_name": f"{i:02d}"}) for i in range(30)})
+    world = build_world(
+        tmp_path_factory.mktemp("thirty"),
+        {i: (start + timedelta(hours=i), {"first_name": "Patient", "last_name": f"{i:02d}"}) for i in range(30)},
+    )
     yield world
     close_world(world)
 
@@ -257,8 +322,11 @@ def test_the_list_filters_by_date_range_in_clinic_time(world):
     assert listed(world.admin.get(f"/admin/?date_from={day[10]}&date_to={day[10]}")) == ["Late Evening"]
     assert listed(world.admin.get(f"/admin/?date_from={day[11]}&date_to={day[11]}")) == ["Early Morning"]
     assert listed(world.admin.get(f"/admin/?date_from={day[11]}")) == ["Early Morning", "Much Later"]
-    assert listed(world.admin.get(f"/admin/?date_to={day[12]}"))[-3:] == ["Oscar Reyes", "Late Evening",
-                                                                          "Early Morning"]
+    assert listed(world.admin.get(f"/admin/?date_to={day[12]}"))[-3:] == [
+        "Oscar Reyes",
+        "Late Evening",
+        "Early Morning",
+    ]
     assert listed(world.admin.get(f"/admin/?date_to={day[12]}"))[0] == "Paula Past"  # no start: no lower bound
 
 
@@ -274,11 +342,37 @@ def test_unreadable_filters_are_ignored_not_errors(world):
     assert listed(response) == UPCOMING
 
 
-@pytest.mark.parametrize("query", [
-    "Nora Quinn", "nora quinn", "quinn", "QUINN", "nqxtkpab", "NQXTKPAB", "nora.quinn@example.org",
-    "NORA.QUINN@EXAMPLE", "7035550123", "703-555-0123", "(703) 555-0123", "+1 703 555 0123",
-], ids=["full-name", "full-name-lower", "last-name", "last-name-upper", "reference-lower", "reference",
-        "email", "email-upper-part", "phone-digits", "phone-dashes", "phone-formatted", "phone-country-code"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Nora Quinn",
+        "nora quinn",
+        "quinn",
+        "QUINN",
+        "nqxtkpab",
+        "NQXTKPAB",
+        "nora.quinn@example.org",
+        "NORA.QUINN@EXAMPLE",
+        "7035550123",
+        "703-555-0123",
+        "(703) 555-0123",
+        "+1 703 555 0123",
+    ],
+    ids=[
+        "full-name",
+        "full-name-lower",
+        "last-name",
+        "last-name-upper",
+        "reference-lower",
+        "reference",
+        "email",
+        "email-upper-part",
+        "phone-digits",
+        "phone-dashes",
+        "phone-formatted",
+        "phone-country-code",
+    ],
+)
 def test_search_finds_the_patient_by_name_reference_email_or_phone(world, query):
     assert listed(world.admin.get("/admin/", query_string={"q": query})) == ["Nora Quinn"]
 
@@ -393,29 +487,58 @@ def test_the_detail_page_for_htmx_is_only_the_fragment(world):
 
 
 def test_the_detail_page_shows_patient_screening_emails_and_history(app, admin_client, make_appointment):
-    record = answers_record({"fever": True, "cough": False, "taste_smell": False, "close_contact": False,
-                             "positive_test": False}, True)
+    record = answers_record(
+        {"fever": True, "cough": False, "taste_smell": False, "close_contact": False, "positive_test": False}, True
+    )
     appointment_id = make_appointment(
-        soon(3), first_name="Nora", last_name="Quinn", date_of_birth=date(1961, 3, 9), phone="(703) 555-0123",
-        email="nora@example.org", is_new_patient=True, insurance="Aetna PPO", notes="Left leg weak since May.",
-        reason="leg-weakness", screening=record, screening_outcome="flagged",
+        soon(3),
+        first_name="Nora",
+        last_name="Quinn",
+        date_of_birth=date(1961, 3, 9),
+        phone="(703) 555-0123",
+        email="nora@example.org",
+        is_new_patient=True,
+        insurance="Aetna PPO",
+        notes="Left leg weak since May.",
+        reason="leg-weakness",
+        screening=record,
+        screening_outcome="flagged",
     )
     other_id = make_appointment(soon(4), first_name="Oscar", last_name="Reyes")
     with app.app_context():
-        for topic, subject in [(f"appointment:{appointment_id}", "Your appointment on Friday"),
-                               (f"appointment:{other_id}", "Somebody else's email")]:
-            db.session.add(OutboxMessage(kind="booking.patient", topic=topic, recipients=["nora@example.org"],
-                                         subject=subject, text_body="Hello"))
+        for topic, subject in [
+            (f"appointment:{appointment_id}", "Your appointment on Friday"),
+            (f"appointment:{other_id}", "Somebody else's email"),
+        ]:
+            db.session.add(
+                OutboxMessage(
+                    kind="booking.patient",
+                    topic=topic,
+                    recipients=["nora@example.org"],
+                    subject=subject,
+                    text_body="Hello",
+                )
+            )
         db.session.commit()
     reference = load(app, appointment_id).reference
     response = admin_client.get(f"/admin/appointments/{appointment_id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    for expected in ["Nora Quinn", reference, "<dd>March 9, 1961</dd>", ">(703) 555-0123</a>",
-                     ">nora@example.org</a>", "<dt>Patient</dt><dd>New</dd>", "<dd>Aetna PPO</dd>",
-                     "Left leg weak since May.", "<dt>Reason</dt><dd>Leg weakness</dd>", "Dr. Amira Haddad",
-                     "<dt>Office</dt><dd>Fairfax, VA</dd>", "Follow-up visit (30 minutes)",
-                     "<dt>Status</dt><dd><strong>Booked</strong></dd>"]:
+    for expected in [
+        "Nora Quinn",
+        reference,
+        "<dd>March 9, 1961</dd>",
+        ">(703) 555-0123</a>",
+        ">nora@example.org</a>",
+        "<dt>Patient</dt><dd>New</dd>",
+        "<dd>Aetna PPO</dd>",
+        "Left leg weak since May.",
+        "<dt>Reason</dt><dd>Leg weakness</dd>",
+        "Dr. Amira Haddad",
+        "<dt>Office</dt><dd>Fairfax, VA</dd>",
+        "Follow-up visit (30 minutes)",
+        "<dt>Status</dt><dd><strong>Booked</strong></dd>",
+    ]:
         assert expected in html, expected
     assert "Screening flagged:" in html and "<strong>Flagged</strong>" in html
     assert '<tr class="is-flagged"><td>Do you have a fever or chills?</td><td>Yes</td></tr>' in html
@@ -430,8 +553,13 @@ def test_the_detail_page_shows_patient_screening_emails_and_history(app, admin_c
 
 
 def test_patient_text_is_escaped_in_the_list_and_on_the_detail_page(admin_client, make_appointment):
-    appointment_id = make_appointment(soon(2), first_name="<img src=x onerror=alert(1)>", last_name="<b>Bold</b>",
-                                      notes="<script>alert('notes')</script>", insurance='"><svg onload=alert(2)>')
+    appointment_id = make_appointment(
+        soon(2),
+        first_name="<img src=x onerror=alert(1)>",
+        last_name="<b>Bold</b>",
+        notes="<script>alert('notes')</script>",
+        insurance='"><svg onload=alert(2)>',
+    )
     for path in ("/admin/", f"/admin/appointments/{appointment_id}"):
         html = admin_client.get(path).get_data(as_text=True)
         assert "<img src=x" not in html and "<b>Bold</b>" not in html, path
@@ -458,12 +586,16 @@ def test_confirm_sets_the_status_and_is_recorded_in_the_history(app, admin_clien
     assert "<dt>Status</dt><dd><strong>Confirmed</strong></dd>" in html
 
 
-@pytest.mark.parametrize("action,status,label", [
-    ("complete", "completed", "Completed"),
-    ("no_show", "no_show", "No-show"),
-])
-def test_marking_completed_or_no_show_sets_the_status_with_an_audit_entry(app, admin_client, make_appointment,
-                                                                          action, status, label):
+@pytest.mark.parametrize(
+    "action,status,label",
+    [
+        ("complete", "completed", "Completed"),
+        ("no_show", "no_show", "No-show"),
+    ],
+)
+def test_marking_completed_or_no_show_sets_the_status_with_an_audit_entry(
+    app, admin_client, make_appointment, action, status, label
+):
     appointment_id = make_appointment(soon(0, hours=-1), status="confirmed")  # began an hour ago
     html = admin_client.get(f"/admin/appointments/{appointment_id}").get_data(as_text=True)
     assert "Mark completed" in html and "Mark no-show" in html
@@ -477,8 +609,9 @@ def test_marking_completed_or_no_show_sets_the_status_with_an_audit_entry(app, a
 
 
 @pytest.mark.parametrize("action", ["complete", "no_show"])
-def test_a_visit_that_has_not_started_cannot_be_marked_completed_or_no_show(app, admin_client, make_appointment,
-                                                                              action):
+def test_a_visit_that_has_not_started_cannot_be_marked_completed_or_no_show(
+    app, admin_client, make_appointment, action
+):
     appointment_id = make_appointment(soon(2), status="confirmed")
     response = post_on(admin_client, appointment_id, action)
     assert response.status_code == 303
@@ -494,7 +627,8 @@ def test_a_percent_sign_in_the_search_is_a_letter_not_a_wildcard(world):
 
 
 def test_cancel_with_a_reason_frees_the_time_emails_office_and_patient_and_is_audited(
-        app, admin_client, make_appointment):
+    app, admin_client, make_appointment
+):
     starts_at = soon(2)
     appointment_id = make_appointment(starts_at, email="nora@example.org", first_name="Nora", last_name="Quinn")
     assert count(app, ProviderTimeBlock, appointment_id=appointment_id) == 2
@@ -507,8 +641,10 @@ def test_cancel_with_a_reason_frees_the_time_emails_office_and_patient_and_is_au
     assert count(app, ProviderTimeBlock, appointment_id=appointment_id) == 0
     make_appointment(starts_at, first_name="Next", last_name="Patient")  # the same time can be booked again
     with app.app_context():
-        emails = {m.kind: m for m in db.session.scalars(
-            select(OutboxMessage).filter_by(topic=f"appointment:{appointment_id}"))}
+        emails = {
+            m.kind: m
+            for m in db.session.scalars(select(OutboxMessage).filter_by(topic=f"appointment:{appointment_id}"))
+        }
         assert set(emails) == {"cancellation.office", "cancellation.patient"}
         assert emails["cancellation.office"].recipients == ["fairfax-frontdesk@example.org"]
         assert emails["cancellation.patient"].recipients == ["nora@example.org"]
@@ -581,8 +717,13 @@ def test_an_empty_note_is_refused_with_422(app, admin_client, make_appointment, 
 
 def test_every_appointment_post_without_a_csrf_token_is_refused_with_400(app, admin_client, make_appointment):
     appointment_id = make_appointment(soon(2))
-    for action, data in [("confirm", {}), ("complete", {}), ("no_show", {}), ("cancel", {"reason": "Ill"}),
-                         ("notes", {"text": "Hi"})]:
+    for action, data in [
+        ("confirm", {}),
+        ("complete", {}),
+        ("no_show", {}),
+        ("cancel", {"reason": "Ill"}),
+        ("notes", {"text": "Hi"}),
+    ]:
         response = admin_client.post(f"/admin/appointments/{appointment_id}/{action}", data=data)
         assert response.status_code == 400, action
         assert "This form has expired" in response.get_data(as_text=True), action
@@ -594,8 +735,9 @@ def test_every_appointment_post_without_a_csrf_token_is_refused_with_400(app, ad
 # --- CSV export -------------------------------------------------------------------------------
 
 
-def test_the_csv_export_has_a_header_and_one_row_per_filtered_appointment_across_pages(app, admin_client,
-                                                                                       make_appointment):
+def test_the_csv_export_has_a_header_and_one_row_per_filtered_appointment_across_pages(
+    app, admin_client, make_appointment
+):
     start = soon(2)
     for i in range(27):
         make_appointment(start + timedelta(hours=i), first_name="Patient", last_name=f"{i:02d}")
@@ -604,8 +746,9 @@ def test_the_csv_export_has_a_header_and_one_row_per_filtered_appointment_across
     response = admin_client.get("/admin/bookings.csv?office=fairfax")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert re.fullmatch(r'attachment; filename="bookings-\d{4}-\d{2}-\d{2}\.csv"',
-                        response.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="bookings-\d{4}-\d{2}-\d{2}\.csv"', response.headers["Content-Disposition"]
+    )
     rows = read_csv(response)
     assert rows[0] == CSV_HEADER
     assert [row[7] for row in rows[1:]] == [f"{i:02d}" for i in range(27)]
@@ -616,23 +759,46 @@ def test_the_csv_export_writes_the_right_values(app, admin_client, make_appointm
     starts_at = office_local(3, 10, 15)
     local = starts_at.astimezone(NY)
     appointment_id = make_appointment(
-        starts_at, provider="lauren-whitfield", visit="new-patient", first_name="Nora", last_name="Quinn",
-        phone="(703) 555-0123", email="nora@example.org", is_new_patient=True, reason="sciatica",
-        screening_outcome="flagged", status="confirmed",
+        starts_at,
+        provider="lauren-whitfield",
+        visit="new-patient",
+        first_name="Nora",
+        last_name="Quinn",
+        phone="(703) 555-0123",
+        email="nora@example.org",
+        is_new_patient=True,
+        reason="sciatica",
+        screening_outcome="flagged",
+        status="confirmed",
     )
     rows = read_csv(admin_client.get("/admin/bookings.csv"))
     assert rows[1] == [
-        load(app, appointment_id).reference, f"{local:%a %b} {local.day}, {local.year} 10:15 AM", "Fairfax, VA",
-        "Lauren Whitfield, PA-C", "New-patient consultation", "Confirmed", "Nora", "Quinn", "(703) 555-0123",
-        "nora@example.org", "yes", "Sciatica or pain down the leg", "flagged",
+        load(app, appointment_id).reference,
+        f"{local:%a %b} {local.day}, {local.year} 10:15 AM",
+        "Fairfax, VA",
+        "Lauren Whitfield, PA-C",
+        "New-patient consultation",
+        "Confirmed",
+        "Nora",
+        "Quinn",
+        "(703) 555-0123",
+        "nora@example.org",
+        "yes",
+        "Sciatica or pain down the leg",
+        "flagged",
     ]
 
 
 def test_the_csv_export_defuses_spreadsheet_formulas_in_patient_text(admin_client, make_appointment):
-    make_appointment(soon(2), first_name='=HYPERLINK("http://evil.example","x")', last_name="+SUM(A1:A9)",
-                     phone="-1+703-555-0123", email="@evil@example.org")
+    make_appointment(
+        soon(2),
+        first_name='=HYPERLINK("http://evil.example","x")',
+        last_name="+SUM(A1:A9)",
+        phone="-1+703-555-0123",
+        email="@evil@example.org",
+    )
     row = read_csv(admin_client.get("/admin/bookings.csv"))[1]
-    assert row[6] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert row[6] == '\'=HYPERLINK("http://evil.example","x")'
     assert row[7] == "'+SUM(A1:A9)"
     assert row[8] == "'-1+703-555-0123"
     assert row[9] == "'@evil@example.org"

@@ -4,7 +4,7 @@ Route tests use Monday 2026-12-07 at Fairfax, where Dr. Amira Haddad and Lauren 
 8–12 and 13–17 (seeded hours); 15:00 UTC that day is 10:00 AM in New York (EST, UTC-5).
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +30,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Closure, Office, Provider
 
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 MONDAY = date(2026, 12, 7)
 TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 10:00 AM EST
 NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM in New York
@@ -55,14 +55,28 @@ def hours(provider, weekday, starts=time(8), ends=time(17)):
 
 def visit(starts_at, provider=HADDAD, status="booked", outcome="clear", minutes=30, id=1, name="Test Patient"):
     """An appointment at OFFICE."""
-    return SimpleNamespace(id=id, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes), status=status,
-                           patient_name=name, screening_outcome=outcome, provider=provider, visit_type=FOLLOW_UP)
+    return SimpleNamespace(
+        id=id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        status=status,
+        patient_name=name,
+        screening_outcome=outcome,
+        provider=provider,
+        visit_type=FOLLOW_UP,
+    )
 
 
 def closure(starts_on, ends_on=None, office_id=None, provider=None, reason=""):
     """A closure of OFFICE (office_id=1) or of a provider."""
-    return SimpleNamespace(office_id=office_id, provider_id=provider.id if provider else None, provider=provider,
-                           starts_on=starts_on, ends_on=ends_on or starts_on, reason=reason)
+    return SimpleNamespace(
+        office_id=office_id,
+        provider_id=provider.id if provider else None,
+        provider=provider,
+        starts_on=starts_on,
+        ends_on=ends_on or starts_on,
+        reason=reason,
+    )
 
 
 def labels(rows):
@@ -73,18 +87,21 @@ def labels(rows):
 # Reading the address
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-12-07", MONDAY),
-    (" 2026-12-07 ", MONDAY),
-    (None, date(2026, 1, 1)),
-    ("", date(2026, 1, 1)),
-    ("yesterday", date(2026, 1, 1)),
-    ("2026-02-30", date(2026, 1, 1)),
-    ("20261207", date(2026, 1, 1)),
-    ("2026-W50-1", date(2026, 1, 1)),
-    ("0001-01-01", date(2026, 1, 1)),
-    ("9999-12-31", date(2026, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-12-07", MONDAY),
+        (" 2026-12-07 ", MONDAY),
+        (None, date(2026, 1, 1)),
+        ("", date(2026, 1, 1)),
+        ("yesterday", date(2026, 1, 1)),
+        ("2026-02-30", date(2026, 1, 1)),
+        ("20261207", date(2026, 1, 1)),
+        ("2026-W50-1", date(2026, 1, 1)),
+        ("0001-01-01", date(2026, 1, 1)),
+        ("9999-12-31", date(2026, 1, 1)),
+    ],
+)
 def test_an_unreadable_or_absurd_date_reads_as_today(value, expected):
     assert read_day(value, today=date(2026, 1, 1)) == expected
 
@@ -96,21 +113,29 @@ def test_the_view_is_day_unless_week_is_asked_for(value, expected):
 
 def test_day_navigation_leads_to_the_day_before_and_after():
     assert navigation(MONDAY, "day", today=date(2026, 11, 27)) == [
-        NavLink("Previous day", date(2026, 12, 6)), NavLink("Today", date(2026, 11, 27)),
-        NavLink("Next day", date(2026, 12, 8))]
+        NavLink("Previous day", date(2026, 12, 6)),
+        NavLink("Today", date(2026, 11, 27)),
+        NavLink("Next day", date(2026, 12, 8)),
+    ]
 
 
 def test_week_navigation_leads_to_the_mondays_of_the_weeks_before_and_after():
     wednesday = date(2026, 12, 9)
     assert navigation(wednesday, "week", today=MONDAY) == [
-        NavLink("Previous week", date(2026, 11, 30)), NavLink("Today", MONDAY), NavLink("Next week", date(2026, 12, 14))]
+        NavLink("Previous week", date(2026, 11, 30)),
+        NavLink("Today", MONDAY),
+        NavLink("Next week", date(2026, 12, 14)),
+    ]
 
 
-@pytest.mark.parametrize("starts, ends, expected", [
-    ((10, 0), (10, 30), "10:00–10:30 AM"),
-    ((11, 45), (12, 15), "11:45 AM–12:15 PM"),
-    ((13, 0), (13, 45), "1:00–1:45 PM"),
-])
+@pytest.mark.parametrize(
+    "starts, ends, expected",
+    [
+        ((10, 0), (10, 30), "10:00–10:30 AM"),
+        ((11, 45), (12, 15), "11:45 AM–12:15 PM"),
+        ((13, 0), (13, 45), "1:00–1:45 PM"),
+    ],
+)
 def test_time_ranges_name_am_or_pm_once_unless_noon_falls_between(starts, ends, expected):
     assert time_range(datetime(2026, 12, 7, *starts, tzinfo=NY), datetime(2026, 12, 7, *ends, tzinfo=NY)) == expected
 
@@ -123,7 +148,7 @@ def test_rows_cover_the_working_hours_on_the_15_minute_grid():
     assert rows[0] == datetime(2026, 12, 7, 8, 0, tzinfo=NY)
     assert rows[-1] == datetime(2026, 12, 7, 16, 45, tzinfo=NY)
     assert len(rows) == 36  # 8:00 … 16:45, the lunch hour included so the grid has no holes
-    assert all(b - a == GRID for a, b in zip(rows, rows[1:]))
+    assert all(b - a == GRID for a, b in zip(rows, rows[1:], strict=False))
 
 
 def test_rows_run_from_the_earliest_start_to_the_latest_end_of_all_shifts():
@@ -133,8 +158,16 @@ def test_rows_run_from_the_earliest_start_to_the_latest_end_of_all_shifts():
 
 def test_a_shift_off_the_grid_is_widened_to_the_grid():
     rows = time_rows(MONDAY, NY, [(time(8, 10), time(9, 50))])
-    assert [r.time() for r in rows] == [time(8, 0), time(8, 15), time(8, 30), time(8, 45), time(9, 0), time(9, 15),
-                                       time(9, 30), time(9, 45)]
+    assert [r.time() for r in rows] == [
+        time(8, 0),
+        time(8, 15),
+        time(8, 30),
+        time(8, 45),
+        time(9, 0),
+        time(9, 15),
+        time(9, 30),
+        time(9, 45),
+    ]
 
 
 def test_an_appointment_outside_the_hours_widens_the_rows_to_include_it():
@@ -156,8 +189,16 @@ def test_rows_on_the_spring_forward_day_are_in_local_time():
 
 def test_the_spring_forward_gap_has_no_rows():
     rows = time_rows(date(2026, 3, 8), NY, [(time(1), time(4))])
-    assert [r.strftime("%H:%M") for r in rows] == ["01:00", "01:15", "01:30", "01:45",
-                                                   "03:00", "03:15", "03:30", "03:45"]
+    assert [r.strftime("%H:%M") for r in rows] == [
+        "01:00",
+        "01:15",
+        "01:30",
+        "01:45",
+        "03:00",
+        "03:15",
+        "03:30",
+        "03:45",
+    ]
 
 
 def test_the_repeated_fall_back_hour_has_one_row_per_wall_time():
@@ -168,9 +209,13 @@ def test_the_repeated_fall_back_hour_has_one_row_per_wall_time():
 
 def test_an_appointment_on_the_spring_forward_day_sits_in_its_local_row():
     spring_forward = date(2026, 3, 8)
-    grid = day_grid(office=OFFICE, day=spring_forward, now=NOW,
-                    appointments=[visit(datetime(2026, 3, 8, 14, 0, tzinfo=UTC))],
-                    working_hours=[hours(HADDAD, spring_forward.weekday())])
+    grid = day_grid(
+        office=OFFICE,
+        day=spring_forward,
+        now=NOW,
+        appointments=[visit(datetime(2026, 3, 8, 14, 0, tzinfo=UTC))],
+        working_hours=[hours(HADDAD, spring_forward.weekday())],
+    )
     (row,) = [row for row in grid.rows if row.cells[0]]
     assert row.label == "10:00 AM"  # 14:00 UTC is 10:00 EDT
     assert row.cells[0][0].time == "10:00–10:30 AM"
@@ -180,15 +225,25 @@ def test_an_appointment_on_the_spring_forward_day_sits_in_its_local_row():
 
 
 def test_day_grid_has_a_column_per_provider_working_that_day_by_name():
-    grid = day_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[],
-                    working_hours=[hours(WHITFIELD, 0), hours(HADDAD, 0), hours(OKAFOR, 1)])
+    grid = day_grid(
+        office=OFFICE,
+        day=MONDAY,
+        now=NOW,
+        appointments=[],
+        working_hours=[hours(WHITFIELD, 0), hours(HADDAD, 0), hours(OKAFOR, 1)],
+    )
     assert [p.name for p in grid.providers] == ["Dr. Amira Haddad, MD", "Lauren Whitfield, PA-C"]
     assert labels(grid.rows)[:2] == ["8:00 AM", "8:15 AM"] and labels(grid.rows)[-1] == "4:45 PM"
 
 
 def test_a_provider_with_an_appointment_on_their_day_off_gets_a_column():
-    grid = day_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[visit(TEN_AM, provider=OKAFOR)],
-                    working_hours=[hours(HADDAD, 0), hours(OKAFOR, 1)])
+    grid = day_grid(
+        office=OFFICE,
+        day=MONDAY,
+        now=NOW,
+        appointments=[visit(TEN_AM, provider=OKAFOR)],
+        working_hours=[hours(HADDAD, 0), hours(OKAFOR, 1)],
+    )
     assert [p.provider_id for p in grid.providers] == [HADDAD.id, OKAFOR.id]
     row = next(row for row in grid.rows if row.label == "10:00 AM")
     assert row.cells[0] == () and row.cells[1][0].appointment_id == 1
@@ -198,31 +253,48 @@ def test_a_provider_who_left_has_no_column_unless_they_still_have_appointments()
     former = SimpleNamespace(id=9, name="Dr. Former", display_name="Dr. Former", active=False)
     grid = day_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[], working_hours=[hours(former, 0)])
     assert grid.providers == () and grid.rows == ()
-    grid = day_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[visit(TEN_AM, provider=former)],
-                    working_hours=[hours(former, 0)])
+    grid = day_grid(
+        office=OFFICE,
+        day=MONDAY,
+        now=NOW,
+        appointments=[visit(TEN_AM, provider=former)],
+        working_hours=[hours(former, 0)],
+    )
     assert [p.name for p in grid.providers] == ["Dr. Former"]
 
 
 def test_day_grid_puts_each_appointment_in_the_row_of_its_start_ready_to_show():
-    grid = day_grid(office=OFFICE, day=MONDAY, now=NOW, working_hours=[hours(HADDAD, 0)], appointments=[
-        visit(TEN_AM, outcome="flagged", status="confirmed", name="Rosa Diaz"),
-        visit(TEN_AM + timedelta(hours=1), status="cancelled", id=2),
-        visit(TEN_AM + timedelta(days=1), id=3),  # Tuesday
-    ])
+    grid = day_grid(
+        office=OFFICE,
+        day=MONDAY,
+        now=NOW,
+        working_hours=[hours(HADDAD, 0)],
+        appointments=[
+            visit(TEN_AM, outcome="flagged", status="confirmed", name="Rosa Diaz"),
+            visit(TEN_AM + timedelta(hours=1), status="cancelled", id=2),
+            visit(TEN_AM + timedelta(days=1), id=3),  # Tuesday
+        ],
+    )
     filled = [(row.label, row.cells[0]) for row in grid.rows if row.cells[0]]
     assert len(filled) == 1
     label, (entry,) = filled[0]
     assert label == "10:00 AM"
     assert (entry.time, entry.patient, entry.visit, entry.status, entry.flagged) == (
-        "10:00–10:30 AM", "Rosa Diaz", "Follow-up visit", "Confirmed", True)
+        "10:00–10:30 AM",
+        "Rosa Diaz",
+        "Follow-up visit",
+        "Confirmed",
+        True,
+    )
 
 
 def test_day_grid_marks_the_current_quarter_hour_only_today():
     now = datetime(2026, 12, 7, 15, 20, tzinfo=UTC)  # 10:20 AM
     today = day_grid(office=OFFICE, day=MONDAY, now=now, appointments=[], working_hours=[hours(HADDAD, 0)])
     assert [row.label for row in today.rows if row.is_now] == ["10:15 AM"]
-    tomorrow = day_grid(office=OFFICE, day=MONDAY + timedelta(days=7), now=now, appointments=[],
-                        working_hours=[hours(HADDAD, 0)])
+    tomorrow = day_grid(
+        office=OFFICE, day=MONDAY + timedelta(days=7), now=now, appointments=[], working_hours=[hours(HADDAD, 0)]
+    )
     assert not any(row.is_now for row in tomorrow.rows)
 
 
@@ -239,12 +311,20 @@ def test_closure_notices_name_the_office_or_the_provider_with_the_reason():
         closure(MONDAY, office_id=OFFICE.id),
     ]
     assert closure_notices(closures, OFFICE, [HADDAD, WHITFIELD], MONDAY, MONDAY) == [
-        "Closed: Snow", "Closed", "Dr. Amira Haddad, MD away: Vacation"]
+        "Closed: Snow",
+        "Closed",
+        "Dr. Amira Haddad, MD away: Vacation",
+    ]
 
 
 def test_week_closure_notices_give_their_dates():
-    notices = closure_notices([closure(date(2026, 12, 10), date(2026, 12, 11), office_id=1, reason="Training")],
-                              OFFICE, [], MONDAY, MONDAY + timedelta(days=6))
+    notices = closure_notices(
+        [closure(date(2026, 12, 10), date(2026, 12, 11), office_id=1, reason="Training")],
+        OFFICE,
+        [],
+        MONDAY,
+        MONDAY + timedelta(days=6),
+    )
     assert notices == ["Closed: Training (Thursday, Dec 10 – Friday, Dec 11)"]
 
 
@@ -254,31 +334,51 @@ def test_week_closure_notices_give_their_dates():
 def test_week_grid_shows_monday_to_friday_and_a_weekend_day_only_when_busy():
     saturday = date(2026, 12, 12)
     quiet = week_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[], working_hours=[hours(HADDAD, 0)])
-    assert [d.label for d in quiet.days] == ["Monday, Dec 7", "Tuesday, Dec 8", "Wednesday, Dec 9",
-                                            "Thursday, Dec 10", "Friday, Dec 11"]
+    assert [d.label for d in quiet.days] == [
+        "Monday, Dec 7",
+        "Tuesday, Dec 8",
+        "Wednesday, Dec 9",
+        "Thursday, Dec 10",
+        "Friday, Dec 11",
+    ]
     assert quiet.days[0].is_today
     with_hours = week_grid(office=OFFICE, day=MONDAY, now=NOW, appointments=[], working_hours=[hours(HADDAD, 5)])
     assert with_hours.days[-1].day == saturday and len(with_hours.days) == 6
-    booked = week_grid(office=OFFICE, day=MONDAY, now=NOW, working_hours=[],
-                       appointments=[visit(datetime(2026, 12, 13, 15, 0, tzinfo=UTC))])
+    booked = week_grid(
+        office=OFFICE,
+        day=MONDAY,
+        now=NOW,
+        working_hours=[],
+        appointments=[visit(datetime(2026, 12, 13, 15, 0, tzinfo=UTC))],
+    )
     assert [d.day.weekday() for d in booked.days] == [0, 1, 2, 3, 4, 6]
 
 
 def test_week_grid_lists_each_providers_appointments_per_day_with_notes():
     grid = week_grid(
-        office=OFFICE, day=date(2026, 12, 10), now=NOW,
+        office=OFFICE,
+        day=date(2026, 12, 10),
+        now=NOW,
         working_hours=[hours(HADDAD, 0), hours(HADDAD, 2), hours(HADDAD, 4), hours(WHITFIELD, 0)],
-        appointments=[visit(TEN_AM + timedelta(hours=2), id=2, name="Second"), visit(TEN_AM, name="First"),
-                      visit(TEN_AM, provider=WHITFIELD, status="cancelled", id=3)],
-        closures=[closure(date(2026, 12, 9), provider=HADDAD, reason="Course"),
-                  closure(date(2026, 12, 11), office_id=OFFICE.id, reason="Inspection")],
+        appointments=[
+            visit(TEN_AM + timedelta(hours=2), id=2, name="Second"),
+            visit(TEN_AM, name="First"),
+            visit(TEN_AM, provider=WHITFIELD, status="cancelled", id=3),
+        ],
+        closures=[
+            closure(date(2026, 12, 9), provider=HADDAD, reason="Course"),
+            closure(date(2026, 12, 11), office_id=OFFICE.id, reason="Inspection"),
+        ],
     )
     haddad, whitfield = grid.rows
     assert haddad.name == "Dr. Amira Haddad, MD"
     assert [e.patient for e in haddad.cells[0].entries] == ["First", "Second"]
     assert [cell.note for cell in haddad.cells] == ["", "Not working", "Away", "Not working", "Office closed"]
     assert whitfield.cells[0].entries == () and whitfield.cells[0].note == "No appointments"
-    assert grid.notices == ("Closed: Inspection (Friday, Dec 11)", "Dr. Amira Haddad, MD away: Course (Wednesday, Dec 9)")
+    assert grid.notices == (
+        "Closed: Inspection (Friday, Dec 11)",
+        "Dr. Amira Haddad, MD away: Course (Wednesday, Dec 9)",
+    )
 
 
 # The page over HTTP
@@ -374,10 +474,15 @@ def frozen_now(monkeypatch):
 
 def add_closure(app, reason, office=None, provider=None, starts_on=MONDAY, ends_on=MONDAY):
     with app.app_context():
-        db.session.add(Closure(
-            office=db.session.scalars(select(Office).filter_by(slug=office)).one() if office else None,
-            provider=db.session.scalars(select(Provider).filter_by(slug=provider)).one() if provider else None,
-            starts_on=starts_on, ends_on=ends_on, reason=reason))
+        db.session.add(
+            Closure(
+                office=db.session.scalars(select(Office).filter_by(slug=office)).one() if office else None,
+                provider=db.session.scalars(select(Provider).filter_by(slug=provider)).one() if provider else None,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                reason=reason,
+            )
+        )
         db.session.commit()
 
 
@@ -403,7 +508,10 @@ def test_day_view_is_an_accessible_table_with_a_caption_and_scoped_headers(admin
     table = CalendarTable(html_of(admin_client.get(DAY_URL)))
     assert table.caption.startswith("Appointments at Fairfax, VA on Monday, December 7, 2026")
     assert [(c["tag"], c["scope"], c["text"]) for c in table.rows[0]] == [
-        ("th", "col", "Time"), ("th", "col", "Dr. Amira Haddad, MD"), ("th", "col", "Lauren Whitfield, PA-C")]
+        ("th", "col", "Time"),
+        ("th", "col", "Dr. Amira Haddad, MD"),
+        ("th", "col", "Lauren Whitfield, PA-C"),
+    ]
     assert [row[0]["scope"] for row in table.rows[1:]] == ["row"] * 36
     assert (table.rows[1][0]["text"], table.rows[-1][0]["text"]) == ("8:00 AM", "4:45 PM")
 
@@ -428,10 +536,18 @@ def test_week_view_shows_the_appointment_under_monday_for_its_clinician(admin_cl
     appointment_id = make_appointment(TEN_AM)
     table = CalendarTable(html_of(admin_client.get("/admin/calendar?office=fairfax&date=2026-12-10&view=week")))
     assert [(c["scope"], " ".join(c["text"].split())) for c in table.rows[0]] == [
-        ("col", "Clinician"), ("col", "Monday, Dec 7"), ("col", "Tuesday, Dec 8"), ("col", "Wednesday, Dec 9"),
-        ("col", "Thursday, Dec 10"), ("col", "Friday, Dec 11")]
+        ("col", "Clinician"),
+        ("col", "Monday, Dec 7"),
+        ("col", "Tuesday, Dec 8"),
+        ("col", "Wednesday, Dec 9"),
+        ("col", "Thursday, Dec 10"),
+        ("col", "Friday, Dec 11"),
+    ]
     assert [(row[0]["scope"], row[0]["text"]) for row in table.rows[1:]] == [
-        ("row", "Dr. Amira Haddad, MD"), ("row", "Dr. Daniel Okafor, MD"), ("row", "Lauren Whitfield, PA-C")]
+        ("row", "Dr. Amira Haddad, MD"),
+        ("row", "Dr. Daniel Okafor, MD"),
+        ("row", "Lauren Whitfield, PA-C"),
+    ]
     (link,) = table.cell("Dr. Amira Haddad, MD", "Monday, Dec 7")["links"]
     assert link["href"] == f"/admin/appointments/{appointment_id}"
     assert table.cell("Dr. Amira Haddad, MD", "Tuesday, Dec 8")["links"] == []
@@ -450,11 +566,14 @@ def test_a_provider_closure_shows_who_is_away(app, admin_client, clinic):
     add_closure(app, "Conference", provider="amira-haddad", starts_on=date(2026, 12, 4), ends_on=date(2026, 12, 8))
     assert "Dr. Amira Haddad, MD away: Conference" in html_of(admin_client.get(DAY_URL))
     assert "Dr. Amira Haddad, MD away: Conference (Friday, Dec 4 – Tuesday, Dec 8)" in html_of(
-        admin_client.get(WEEK_URL))
+        admin_client.get(WEEK_URL)
+    )
 
 
-@pytest.mark.parametrize("url", ["/admin/calendar?office=potomac", "/admin/calendar?office=potomac&view=week",
-                                 "/admin/calendar?office=nowhere"])
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/calendar?office=potomac", "/admin/calendar?office=potomac&view=week", "/admin/calendar?office=nowhere"],
+)
 def test_staff_get_404_for_an_office_they_do_not_work_at(fairfax_staff_client, clinic, url):
     assert fairfax_staff_client.get(url).status_code == 404
 
@@ -498,14 +617,22 @@ def test_htmx_gets_only_the_calendar_and_a_plain_request_the_whole_page(admin_cl
 
 def test_the_switcher_and_links_swap_only_the_calendar_and_focus_its_heading(admin_client, clinic):
     html = html_of(admin_client.get(DAY_URL, headers=HTMX))
-    assert '<h2 id="calendar-heading" tabindex="-1" data-focus-on-swap>Fairfax, VA — Monday, December 7, 2026</h2>' in html
-    form = html[html.index("<form"):html.index(">", html.index("<form"))]
-    for attribute in ('method="get"', 'hx-get="/admin/calendar"', 'hx-include="this"', 'hx-target="#calendar"',
-                      'hx-swap="outerHTML"', 'hx-push-url="true"'):
+    assert (
+        '<h2 id="calendar-heading" tabindex="-1" data-focus-on-swap>Fairfax, VA — Monday, December 7, 2026</h2>' in html
+    )
+    form = html[html.index("<form") : html.index(">", html.index("<form"))]
+    for attribute in (
+        'method="get"',
+        'hx-get="/admin/calendar"',
+        'hx-include="this"',
+        'hx-target="#calendar"',
+        'hx-swap="outerHTML"',
+        'hx-push-url="true"',
+    ):
         assert attribute in form
     for label in ("Previous day", "Today", "Next day"):
         start = html.index(f">{label}</a>")
-        tag = html[html.rindex("<a ", 0, start):start]
+        tag = html[html.rindex("<a ", 0, start) : start]
         assert 'hx-target="#calendar"' in tag and 'hx-swap="outerHTML"' in tag and 'hx-push-url="true"' in tag
         assert 'hx-get="/admin/calendar?' in tag
 
@@ -528,7 +655,10 @@ def test_week_links_lead_to_the_mondays_of_the_previous_and_next_week(admin_clie
 
 def test_appointments_of_other_offices_are_not_on_this_calendar(admin_client, make_appointment):
     other = make_appointment(TEN_AM + timedelta(days=1), office="potomac")  # Tuesday: Haddad is at Potomac
-    for url in ("/admin/calendar?office=fairfax&date=2026-12-08", "/admin/calendar?office=fairfax&date=2026-12-08&view=week"):
+    for url in (
+        "/admin/calendar?office=fairfax&date=2026-12-08",
+        "/admin/calendar?office=fairfax&date=2026-12-08&view=week",
+    ):
         assert f"/admin/appointments/{other}" not in html_of(admin_client.get(url))
     assert f"/admin/appointments/{other}" in html_of(admin_client.get("/admin/calendar?office=potomac&date=2026-12-08"))
 

@@ -1,6 +1,6 @@
 """The back office's questions inbox and email outbox: who sees what, state changes, retrying email."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +18,17 @@ HTMX = {"HX-Request": "true"}
 def ask(client, office="fairfax", message="My left leg feels weak.\nCan I be seen this week?", name="Dana Whitfield"):
     """Send a question through the real public form; return its id."""
     token = csrf_token_from(client.get("/ask").get_data(as_text=True))
-    response = client.post("/ask", data={"csrf_token": token, "name": name, "email": "dana@example.org",
-                                         "phone": "703-555-0123", "office": office, "message": message})
+    response = client.post(
+        "/ask",
+        data={
+            "csrf_token": token,
+            "name": name,
+            "email": "dana@example.org",
+            "phone": "703-555-0123",
+            "office": office,
+            "message": message,
+        },
+    )
     assert response.status_code == 303
     with client.application.app_context():
         return db.session.scalars(select(PatientQuestion).order_by(PatientQuestion.id.desc())).first().id
@@ -44,9 +53,17 @@ def audit_actions(app):
 def add_email(app, topic="", status=OutboxStatus.FAILED, subject="Your appointment", **values):
     """An outbox row as the sender leaves it (failed by default); return its id."""
     with app.app_context():
-        row = OutboxMessage(kind="booking.patient", topic=topic, recipients=["patient@example.org"], subject=subject,
-                            text_body="Body", status=status, attempts=values.pop("attempts", 8),
-                            last_error=values.pop("last_error", "SMTPRecipientsRefused"), **values)
+        row = OutboxMessage(
+            kind="booking.patient",
+            topic=topic,
+            recipients=["patient@example.org"],
+            subject=subject,
+            text_body="Body",
+            status=status,
+            attempts=values.pop("attempts", 8),
+            last_error=values.pop("last_error", "SMTPRecipientsRefused"),
+            **values,
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
@@ -109,12 +126,14 @@ def test_a_question_to_potomac_is_hidden_from_fairfax_staff(client, admin_client
     assert "Lee Potomac" not in html and "(0 new)" in html and "0 questions" in html
     assert fairfax_staff_client.get(f"/admin/questions/{question_id}").status_code == 404
     token = csrf_token_from(fairfax_staff_client.get("/admin/questions").get_data(as_text=True))
-    assert fairfax_staff_client.post(f"/admin/questions/{question_id}/answered",
-                                     data={"csrf_token": token}).status_code == 404
+    assert (
+        fairfax_staff_client.post(f"/admin/questions/{question_id}/answered", data={"csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_a_question_shows_every_detail_with_the_message_escaped(app, client, admin_client):
-    question_id = ask(client, message="Pain is < 5 most days.\nWorse at night & \"sharp\"?")
+    question_id = ask(client, message='Pain is < 5 most days.\nWorse at night & "sharp"?')
     html = admin_client.get(f"/admin/questions/{question_id}").get_data(as_text=True)
     assert '<a href="mailto:dana@example.org">dana@example.org</a>' in html
     assert "(703) 555-0123" in html and "Fairfax, VA" in html
@@ -177,9 +196,15 @@ def test_the_list_filters_by_state_and_hides_answered_by_default(app, client, ad
 def test_the_question_list_pages_by_25_and_answers_htmx_with_the_table_only(app, admin_client, offices):
     with app.app_context():
         for number in range(30):
-            db.session.add(PatientQuestion(office_id=offices["fairfax"].id, name=f"Patient {number:02d}",
-                                           email="p@example.org", message="Hi",
-                                           created_at=utcnow() - timedelta(minutes=60 - number)))
+            db.session.add(
+                PatientQuestion(
+                    office_id=offices["fairfax"].id,
+                    name=f"Patient {number:02d}",
+                    email="p@example.org",
+                    message="Hi",
+                    created_at=utcnow() - timedelta(minutes=60 - number),
+                )
+            )
         db.session.commit()
     first = admin_client.get("/admin/questions").get_data(as_text=True)
     assert "30 questions — page 1 of 2" in first and "Patient 29" in first and "Patient 04" not in first
@@ -201,8 +226,7 @@ def test_a_failed_email_is_listed_as_failed_with_its_error(app, client, admin_cl
 
 
 def test_sent_emails_are_listed_only_when_asked_for(app, admin_client):
-    sent_id = add_email(app, status=OutboxStatus.SENT, subject="Already delivered", last_error=None,
-                        sent_at=utcnow())
+    sent_id = add_email(app, status=OutboxStatus.SENT, subject="Already delivered", last_error=None, sent_at=utcnow())
     add_email(app, subject="Stuck one")
     default = admin_client.get("/admin/outbox").get_data(as_text=True)
     assert "Stuck one" in default and "Already delivered" not in default
@@ -214,7 +238,7 @@ def test_sent_emails_are_listed_only_when_asked_for(app, admin_client):
 
 
 def test_an_email_about_an_appointment_links_to_it(app, admin_client, make_appointment):
-    appointment_id = make_appointment(datetime(2031, 3, 4, 15, tzinfo=timezone.utc))
+    appointment_id = make_appointment(datetime(2031, 3, 4, 15, tzinfo=UTC))
     add_email(app, topic=f"appointment:{appointment_id}")
     html = admin_client.get("/admin/outbox").get_data(as_text=True)
     assert f'<a href="/admin/appointments/{appointment_id}">' in html
@@ -267,8 +291,9 @@ def test_retrying_a_pending_email_skips_its_wait_and_keeps_its_attempts(app, cli
 
 
 def test_retry_sends_only_that_email_not_the_whole_backlog(app, admin_client, smtp_server):
-    earlier = add_email(app, status=OutboxStatus.PENDING, attempts=0, last_error=None,
-                        next_attempt_at=utcnow() - timedelta(hours=1))
+    earlier = add_email(
+        app, status=OutboxStatus.PENDING, attempts=0, last_error=None, next_attempt_at=utcnow() - timedelta(hours=1)
+    )
     failed = add_email(app)  # attempts 8 of 8
     post(admin_client, f"/admin/outbox/{failed}/retry")
     assert email(app, failed).status == OutboxStatus.SENT
@@ -305,10 +330,11 @@ def test_a_sent_email_cannot_be_retried(app, admin_client):
     assert [a for a, _ in audit_actions(app)] == []
 
 
-def test_staff_see_only_their_offices_emails_and_cannot_retry_others(app, client, fairfax_staff_client,
-                                                                       admin_client, make_appointment):
-    fairfax_visit = make_appointment(datetime(2031, 3, 4, 15, tzinfo=timezone.utc), office="fairfax")
-    potomac_visit = make_appointment(datetime(2031, 3, 4, 16, tzinfo=timezone.utc), office="potomac")
+def test_staff_see_only_their_offices_emails_and_cannot_retry_others(
+    app, client, fairfax_staff_client, admin_client, make_appointment
+):
+    fairfax_visit = make_appointment(datetime(2031, 3, 4, 15, tzinfo=UTC), office="fairfax")
+    potomac_visit = make_appointment(datetime(2031, 3, 4, 16, tzinfo=UTC), office="potomac")
     ask(client, "fairfax")
     ask(client, "potomac")
     fail_every_email(app)  # the two question emails fail
@@ -323,14 +349,16 @@ def test_staff_see_only_their_offices_emails_and_cannot_retry_others(app, client
     assert "5 failed</strong>" in admin_client.get("/admin/outbox").get_data(as_text=True)
     with app.app_context():
         potomac_question_email = db.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.subject.like("%Potomac, MD%"))).one()
+            select(OutboxMessage.id).where(OutboxMessage.subject.like("%Potomac, MD%"))
+        ).one()
     for row_id in (potomac_email, system_email, potomac_question_email):
         assert post(fairfax_staff_client, f"/admin/outbox/{row_id}/retry").status_code == 404
         assert email(app, row_id).status == OutboxStatus.FAILED
 
 
-@pytest.mark.parametrize("url", ["/admin/questions/{question}/answered", "/admin/questions/{question}/unread",
-                                 "/admin/outbox/{email}/retry"])
+@pytest.mark.parametrize(
+    "url", ["/admin/questions/{question}/answered", "/admin/questions/{question}/unread", "/admin/outbox/{email}/retry"]
+)
 def test_buttons_need_the_csrf_token(app, client, admin_client, url):
     question_id = ask(client)
     email_id = only_email_id(app)
@@ -343,8 +371,7 @@ def test_buttons_need_the_csrf_token(app, client, admin_client, url):
 @pytest.mark.postgres
 def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path):
     from clinic_app import create_app
-    from clinic_app.admin.inbox import (failed_email_count, outbox_message_for, outbox_page, questions_page,
-                                        retry_email)
+    from clinic_app.admin.inbox import failed_email_count, outbox_message_for, outbox_page, questions_page, retry_email
     from clinic_app.models import Office, StaffUser
     from clinic_app.seed import seed_offices
 
@@ -355,13 +382,24 @@ def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path)
         offices = {o.slug: o for o in db.session.scalars(select(Office))}
         staff = StaffUser(email="desk@example.org", role="staff", password_hash="x", offices=[offices["fairfax"]])
         db.session.add(staff)
-        questions = {slug: PatientQuestion(office=office, name=slug, email="p@example.org", message="Hi")
-                     for slug, office in offices.items()}
+        questions = {
+            slug: PatientQuestion(office=office, name=slug, email="p@example.org", message="Hi")
+            for slug, office in offices.items()
+        }
         db.session.add_all(questions.values())
         db.session.flush()
-        rows = {slug: OutboxMessage(kind="question.office", topic=f"question:{q.id}", recipients=["d@example.org"],
-                                    subject=slug, text_body="Body", status=OutboxStatus.FAILED, attempts=8)
-                for slug, q in questions.items()}
+        rows = {
+            slug: OutboxMessage(
+                kind="question.office",
+                topic=f"question:{q.id}",
+                recipients=["d@example.org"],
+                subject=slug,
+                text_body="Body",
+                status=OutboxStatus.FAILED,
+                attempts=8,
+            )
+            for slug, q in questions.items()
+        }
         db.session.add_all(rows.values())
         db.session.commit()
         assert [m.subject for m in outbox_page(db.session, staff, "").items] == ["fairfax"]

@@ -7,7 +7,7 @@ Lauren Whitfield at Fairfax Monday to Thursday; Dr. Michael Brenner at Potomac o
 8:00 AM – 12:00 PM and 1:00 PM – 5:00 PM.
 """
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from clinic_app.extensions import db
 from clinic_app.models import AuditEntry, Closure, Office, Provider, VisitType, WorkingHours
 from tests.conftest import csrf_token_from
 
-NOW = datetime(2026, 11, 16, 13, 0, tzinfo=timezone.utc)  # Monday, 08:00 in New York
+NOW = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)  # Monday, 08:00 in New York
 TODAY = date(2026, 11, 16)
 NEXT_MONDAY = date(2026, 11, 23)
 THANKSGIVING = date(2026, 11, 26)
@@ -71,10 +71,23 @@ def post_form(client, url, data, headers=None, token_from=None):
     return client.post(url, data={"csrf_token": token, **data}, headers=headers or {})
 
 
-def add_closure(client, ids, office="fairfax", provider="", starts_on="2026-11-26", ends_on="2026-11-27",
-                reason="Thanksgiving", headers=None):
-    data = {"office": ids[office] if office else "", "provider": ids[provider] if provider else "",
-            "starts_on": starts_on, "ends_on": ends_on, "reason": reason}
+def add_closure(
+    client,
+    ids,
+    office="fairfax",
+    provider="",
+    starts_on="2026-11-26",
+    ends_on="2026-11-27",
+    reason="Thanksgiving",
+    headers=None,
+):
+    data = {
+        "office": ids[office] if office else "",
+        "provider": ids[provider] if provider else "",
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "reason": reason,
+    }
     return post_form(client, "/admin/closures", data, headers)
 
 
@@ -97,8 +110,15 @@ def offered(app, day, office="fairfax", provider=None):
         office = db.session.scalars(select(Office).filter_by(slug=office)).one()
         visit = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
         provider_id = db.session.scalars(select(Provider.id).filter_by(slug=provider)).one() if provider else None
-        slots = slots_by_day(db.session, office=office, visit_type=visit, provider_id=provider_id,
-                             days=[day], now=NOW, rules=BookingRules())[day]
+        slots = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit,
+            provider_id=provider_id,
+            days=[day],
+            now=NOW,
+            rules=BookingRules(),
+        )[day]
         return [slot.starts_at.astimezone(office.tz).strftime("%H:%M") for slot in slots]
 
 
@@ -106,7 +126,9 @@ def saved_hours(app, provider, office):
     """{weekday: ["08:00-12:00", ...]} of a provider's saved hours at an office."""
     with app.app_context():
         rows = db.session.scalars(
-            select(WorkingHours).join(Provider).join(Office, WorkingHours.office_id == Office.id)
+            select(WorkingHours)
+            .join(Provider)
+            .join(Office, WorkingHours.office_id == Office.id)
             .where(Provider.slug == provider, Office.slug == office)
             .order_by(WorkingHours.weekday, WorkingHours.starts)
         )
@@ -171,8 +193,17 @@ def test_adding_a_closure_flashes_lists_it_and_stores_it(app, admin, ids):
     html = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "Closed: Fairfax, VA from Thursday, November 26 to Friday, November 27 (Thanksgiving)." in html
     assert "Thanksgiving</td>" in html and "Thursday, November 26</td>" in html
-    assert count(app, Closure, Closure.office_id == ids["fairfax"], Closure.provider_id.is_(None),
-                 Closure.starts_on == THANKSGIVING, Closure.ends_on == date(2026, 11, 27)) == 1
+    assert (
+        count(
+            app,
+            Closure,
+            Closure.office_id == ids["fairfax"],
+            Closure.provider_id.is_(None),
+            Closure.starts_on == THANKSGIVING,
+            Closure.ends_on == date(2026, 11, 27),
+        )
+        == 1
+    )
 
 
 def test_adding_a_closure_writes_an_audit_entry(app, admin, ids):
@@ -190,8 +221,12 @@ def test_a_clinician_only_closure_is_listed_as_every_office(admin, ids):
 
 
 def test_past_closures_are_not_listed(app, admin, ids):
-    make_closure(app, office=ids["fairfax"], starts_on=date(2026, 7, 3), ends_on=date(2026, 7, 3), reason="Independence Day")
-    make_closure(app, office=ids["fairfax"], starts_on=date(2026, 11, 13), ends_on=date(2026, 11, 16), reason="Flooding")
+    make_closure(
+        app, office=ids["fairfax"], starts_on=date(2026, 7, 3), ends_on=date(2026, 7, 3), reason="Independence Day"
+    )
+    make_closure(
+        app, office=ids["fairfax"], starts_on=date(2026, 11, 13), ends_on=date(2026, 11, 16), reason="Flooding"
+    )
     html = admin.get("/admin/closures").get_data(as_text=True)
     assert "Independence Day" not in html
     assert "Flooding" in html  # still current: its last day is today
@@ -201,7 +236,11 @@ def test_past_closures_are_not_listed(app, admin, ids):
     "fields, field, message",
     [
         ({"office": "", "provider": ""}, "office", "Please choose an office, a clinician, or both."),
-        ({"starts_on": "2026-11-27", "ends_on": "2026-11-26"}, "ends_on", "The last day must be on or after the first day."),
+        (
+            {"starts_on": "2026-11-27", "ends_on": "2026-11-26"},
+            "ends_on",
+            "The last day must be on or after the first day.",
+        ),
         ({"starts_on": "2026-11-09", "ends_on": "2026-11-13"}, "ends_on", "This closure is entirely in the past."),
         ({"starts_on": "2026-11-26", "ends_on": "2027-11-27"}, "ends_on", "A closure may last at most 366 days."),
         ({"provider": "michael-brenner"}, "provider", "Dr. Michael Brenner, DO does not work at Fairfax, VA."),
@@ -210,8 +249,17 @@ def test_past_closures_are_not_listed(app, admin, ids):
         ({"starts_on": "26/11/2026"}, "starts_on", "Please enter a date like 2026-11-26."),
         ({"ends_on": ""}, "ends_on", "Please give the last day."),
     ],
-    ids=["no-office-or-provider", "last-before-first", "in-the-past", "over-366-days", "provider-elsewhere",
-         "no-reason", "markup-in-reason", "unreadable-date", "no-last-day"],
+    ids=[
+        "no-office-or-provider",
+        "last-before-first",
+        "in-the-past",
+        "over-366-days",
+        "provider-elsewhere",
+        "no-reason",
+        "markup-in-reason",
+        "unreadable-date",
+        "no-last-day",
+    ],
 )
 def test_an_invalid_closure_is_refused_with_422_and_nothing_stored(app, admin, ids, fields, field, message):
     response = add_closure(admin, ids, **fields)
@@ -272,8 +320,11 @@ def test_staff_cannot_add_a_closure_for_another_offices_clinician(app, staff_cli
 
 
 def test_an_unknown_office_id_is_refused(app, admin, ids):
-    response = post_form(admin, "/admin/closures", {"office": "9999", "provider": "", "starts_on": "2026-11-26",
-                                                     "ends_on": "2026-11-26", "reason": "Holiday"})
+    response = post_form(
+        admin,
+        "/admin/closures",
+        {"office": "9999", "provider": "", "starts_on": "2026-11-26", "ends_on": "2026-11-26", "reason": "Holiday"},
+    )
     assert response.status_code == 422
     assert count(app, Closure) == 0
 
@@ -323,14 +374,21 @@ def test_a_closure_takes_slots_away_at_once_and_removing_it_brings_them_back(app
 
 
 def test_a_clinician_closure_takes_only_that_clinicians_slots(app, admin, ids):
-    add_closure(admin, ids, office="", provider="lauren-whitfield",
-                starts_on=NEXT_MONDAY.isoformat(), ends_on=NEXT_MONDAY.isoformat(), reason="Vacation")
+    add_closure(
+        admin,
+        ids,
+        office="",
+        provider="lauren-whitfield",
+        starts_on=NEXT_MONDAY.isoformat(),
+        ends_on=NEXT_MONDAY.isoformat(),
+        reason="Vacation",
+    )
     assert offered(app, NEXT_MONDAY, provider="lauren-whitfield") == []
     assert "09:00" in offered(app, NEXT_MONDAY, provider="amira-haddad")
 
 
 def test_the_notice_counts_booked_appointments_in_the_closure(app, admin, ids, make_appointment):
-    est = lambda day, hour: datetime(2026, 11, day, hour + 5, 0, tzinfo=timezone.utc)  # noqa: E731
+    est = lambda day, hour: datetime(2026, 11, day, hour + 5, 0, tzinfo=UTC)  # noqa: E731
     make_appointment(est(27, 10))  # Fairfax, Friday: counted
     make_appointment(est(27, 11), provider="lauren-whitfield")  # counted
     make_appointment(est(27, 13), status="cancelled")  # cancelled: not counted
@@ -339,7 +397,7 @@ def test_the_notice_counts_booked_appointments_in_the_closure(app, admin, ids, m
     response = add_closure(admin, ids)
     html = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 booked appointments fall in this closure" in html
-    assert ('href="/admin/?date_from=2026-11-26&amp;date_to=2026-11-27&amp;office=fairfax"' in html)
+    assert 'href="/admin/?date_from=2026-11-26&amp;date_to=2026-11-27&amp;office=fairfax"' in html
     assert "not cancelled automatically" in html
 
 
@@ -352,7 +410,7 @@ def test_the_notice_is_absent_when_nothing_is_booked(admin, ids):
 def test_a_closure_does_not_cancel_the_appointments_in_it(app, admin, ids, make_appointment):
     from clinic_app.models import Appointment
 
-    appointment_id = make_appointment(datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))
+    appointment_id = make_appointment(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
     add_closure(admin, ids)
     with app.app_context():
         assert db.session.get(Appointment, appointment_id).status == "booked"
@@ -427,11 +485,11 @@ def test_a_day_can_be_cleared(app, admin, ids):
 def test_new_hours_do_not_change_booked_appointments(app, admin, ids, make_appointment):
     from clinic_app.models import Appointment
 
-    appointment_id = make_appointment(datetime(2026, 11, 23, 19, 0, tzinfo=timezone.utc), provider="lauren-whitfield")
+    appointment_id = make_appointment(datetime(2026, 11, 23, 19, 0, tzinfo=UTC), provider="lauren-whitfield")
     post_hours(admin, ids["lauren-whitfield"], hours_data(ids["fairfax"], seeded_week([1, 2, 3])))
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
-        assert appointment.status == "booked" and appointment.starts_at == datetime(2026, 11, 23, 19, 0, tzinfo=timezone.utc)
+        assert appointment.status == "booked" and appointment.starts_at == datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
 
 HOURS_ERRORS = [
@@ -448,9 +506,22 @@ HOURS_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("change, field, message", HOURS_ERRORS,
-                         ids=["end-before-start", "empty-period", "periods-overlap", "off-grid", "seconds",
-                              "too-early", "too-late", "no-end", "no-start", "unreadable"])
+@pytest.mark.parametrize(
+    "change, field, message",
+    HOURS_ERRORS,
+    ids=[
+        "end-before-start",
+        "empty-period",
+        "periods-overlap",
+        "off-grid",
+        "seconds",
+        "too-early",
+        "too-late",
+        "no-end",
+        "no-start",
+        "unreadable",
+    ],
+)
 def test_invalid_hours_are_refused_with_422_and_nothing_changes(app, admin, ids, change, field, message):
     fairfax = ids["fairfax"]
     response = post_hours(admin, ids["lauren-whitfield"], hours_data(fairfax, seeded_week([1, 2, 3]) | change))
@@ -482,7 +553,9 @@ def test_hours_overlapping_another_office_are_refused(app, staff_client, ids):
 
 def test_hours_at_two_edited_offices_may_not_overlap(app, admin, ids):
     fairfax, potomac = ids["fairfax"], ids["potomac"]
-    data = hours_data(fairfax, seeded_week([0, 2, 4])) | hours_data(potomac, seeded_week([1, 3]) | {4: [("11:00", "12:30")]})
+    data = hours_data(fairfax, seeded_week([0, 2, 4])) | hours_data(
+        potomac, seeded_week([1, 3]) | {4: [("11:00", "12:30")]}
+    )
     response = post_hours(admin, ids["amira-haddad"], data)
     assert response.status_code == 422
     assert "already works at Fairfax, VA then (Friday, 8:00 AM – 12:00 PM)." in response.get_data(as_text=True)
@@ -490,14 +563,17 @@ def test_hours_at_two_edited_offices_may_not_overlap(app, admin, ids):
 
 def test_back_to_back_periods_at_two_offices_are_fine(app, admin, ids):
     fairfax, potomac = ids["fairfax"], ids["potomac"]
-    data = hours_data(fairfax, seeded_week([0, 2, 4])) | hours_data(potomac, seeded_week([1, 3]) | {4: [("17:00", "19:00")]})
+    data = hours_data(fairfax, seeded_week([0, 2, 4])) | hours_data(
+        potomac, seeded_week([1, 3]) | {4: [("17:00", "19:00")]}
+    )
     assert post_hours(admin, ids["amira-haddad"], data).status_code == 303
     assert saved_hours(app, "amira-haddad", "potomac")[4] == ["17:00-19:00"]
 
 
 def test_invalid_hours_with_htmx_return_only_the_form(admin, ids):
-    response = post_hours(admin, ids["lauren-whitfield"], hours_data(ids["fairfax"], {0: [("12:00", "08:00")]}),
-                          headers=HTMX)
+    response = post_hours(
+        admin, ids["lauren-whitfield"], hours_data(ids["fairfax"], {0: [("12:00", "08:00")]}), headers=HTMX
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert html.lstrip().startswith('<section id="provider-hours"') and "<html" not in html
@@ -511,8 +587,8 @@ def test_saved_hours_with_htmx_redirect_the_whole_page(admin, ids):
 
 def test_staff_edit_only_their_offices_hours(app, staff_client, ids):
     html = staff_client.get(f"/admin/providers/{ids['amira-haddad']}/hours").get_data(as_text=True)
-    assert f'hours_{ids["fairfax"]}_0_1_start' in html
-    assert f'hours_{ids["potomac"]}_' not in html
+    assert f"hours_{ids['fairfax']}_0_1_start" in html
+    assert f"hours_{ids['potomac']}_" not in html
     assert "Also at Potomac, MD" in html
 
     data = hours_data(ids["fairfax"], seeded_week([0, 2])) | hours_data(ids["potomac"], {})  # Potomac: ignored
@@ -523,7 +599,7 @@ def test_staff_edit_only_their_offices_hours(app, staff_client, ids):
 
 def test_an_admin_edits_hours_at_every_office(admin, ids):
     html = admin.get(f"/admin/providers/{ids['amira-haddad']}/hours").get_data(as_text=True)
-    assert f'hours_{ids["fairfax"]}_0_1_start' in html and f'hours_{ids["potomac"]}_1_1_start' in html
+    assert f"hours_{ids['fairfax']}_0_1_start" in html and f"hours_{ids['potomac']}_1_1_start" in html
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -570,15 +646,23 @@ def test_remove_closure_refuses_a_closure_of_another_office(app, clinic, make_us
 
 
 def test_add_closure_reports_every_problem_at_once(app, clinic, make_user, ids):
-    from clinic_app.admin.schedule import ScheduleError, add_closure as add
+    from clinic_app.admin.schedule import ScheduleError
+    from clinic_app.admin.schedule import add_closure as add
     from clinic_app.models import StaffUser
 
     user_id = make_user("desk@example.org", "staff", ["fairfax"])
     with app.app_context():
         with pytest.raises(ScheduleError) as refused:
-            add(db.session, db.session.get(StaffUser, user_id), office_id=ids["potomac"],
-                provider_id=ids["michael-brenner"], starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 1),
-                reason="x", today=TODAY)
+            add(
+                db.session,
+                db.session.get(StaffUser, user_id),
+                office_id=ids["potomac"],
+                provider_id=ids["michael-brenner"],
+                starts_on=date(2026, 11, 2),
+                ends_on=date(2026, 11, 1),
+                reason="x",
+                today=TODAY,
+            )
     assert set(refused.value.problems) == {"office", "provider", "ends_on"}
     assert count(app, Closure) == 0
 
@@ -601,9 +685,17 @@ def test_staff_see_but_cannot_remove_a_closure_reaching_another_office(app, staf
 
 
 def test_a_closure_years_ahead_is_refused_as_a_typo(app, admin, ids):
-    response = post_form(admin, "/admin/closures", {"office": str(ids["fairfax"]), "provider": "",
-                                                     "starts_on": "9999-12-31", "ends_on": "9999-12-31",
-                                                     "reason": "Typo"})
+    response = post_form(
+        admin,
+        "/admin/closures",
+        {
+            "office": str(ids["fairfax"]),
+            "provider": "",
+            "starts_on": "9999-12-31",
+            "ends_on": "9999-12-31",
+            "reason": "Typo",
+        },
+    )
     assert response.status_code == 422
     assert "Please check the year" in response.get_data(as_text=True)
     assert admin.get("/admin/closures").status_code == 200

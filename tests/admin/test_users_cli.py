@@ -15,8 +15,11 @@ GOOD_PASSWORD = "a long enough passphrase"
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch):
     """scrypt with cheap parameters, so the suite stays fast (the method and the checks are unchanged)."""
-    monkeypatch.setattr(staff_model, "generate_password_hash",
-                        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"))
+    monkeypatch.setattr(
+        staff_model,
+        "generate_password_hash",
+        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
+    )
 
 
 def users(runner, *args, password=GOOD_PASSWORD, **kwargs):
@@ -60,8 +63,18 @@ def test_users_create_makes_staff_for_an_office(app, runner, offices):
 
 
 def test_users_create_gives_staff_several_offices(app, runner, offices):
-    result = users(runner, "create", "--email", "float@example.org", "--role", "staff",
-                   "--office", "potomac", "--office", "fairfax")
+    result = users(
+        runner,
+        "create",
+        "--email",
+        "float@example.org",
+        "--role",
+        "staff",
+        "--office",
+        "potomac",
+        "--office",
+        "fairfax",
+    )
     assert result.exit_code == 0, result.output
     assert sorted(stored_user(app, "float@example.org").office_slugs) == ["fairfax", "potomac"]
 
@@ -74,8 +87,18 @@ def test_users_create_refuses_staff_without_an_office(app, runner, offices):
 
 
 def test_users_create_refuses_an_unknown_office(app, runner, offices):
-    result = users(runner, "create", "--email", "desk@example.org", "--role", "staff",
-                   "--office", "fairfax", "--office", "richmond")
+    result = users(
+        runner,
+        "create",
+        "--email",
+        "desk@example.org",
+        "--role",
+        "staff",
+        "--office",
+        "fairfax",
+        "--office",
+        "richmond",
+    )
     assert result.exit_code == 2
     assert "unknown office; use fairfax, potomac" in result.output
     assert user_count(app) == 0
@@ -104,16 +127,25 @@ def test_users_create_refuses_a_short_password(app, runner, offices):
 
 
 def test_users_create_prompts_for_the_password_twice_when_not_in_the_environment(app, runner, offices):
-    result = users(runner, "create", "--email", "desk@example.org", "--role", "admin", password="",
-                   input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n")
+    result = users(
+        runner,
+        "create",
+        "--email",
+        "desk@example.org",
+        "--role",
+        "admin",
+        password="",
+        input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert GOOD_PASSWORD not in result.output  # hidden input
     assert stored_user(app, "desk@example.org").check_password(GOOD_PASSWORD)
 
 
 def test_a_user_created_on_the_command_line_can_sign_in(app, runner, offices):
-    assert users(runner, "create", "--email", "desk@example.org", "--role", "staff",
-                 "--office", "fairfax").exit_code == 0
+    assert (
+        users(runner, "create", "--email", "desk@example.org", "--role", "staff", "--office", "fairfax").exit_code == 0
+    )
     client = app.test_client()
     response = sign_in(client, "desk@example.org", GOOD_PASSWORD)
     assert response.status_code == 303 and response.headers["Location"] == "/admin/"

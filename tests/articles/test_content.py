@@ -30,9 +30,22 @@ def test_leg_weakness_covers_what_patients_need(articles):
     text = article.html.lower()
     for symptom in ["cramps", "numbness", "tingling", "buckl", "balance", "foot drop", "paralysis"]:
         assert symptom in text, symptom
-    for cause in ["sciatica", "statin", "corticosteroid", "stenosis", "herniated disc", "myopathy",
-                  "neuropathy", "als", "myasthenia gravis", "multiple sclerosis", "toxin",
-                  "meniscus", "thyroid", "infection"]:
+    for cause in [
+        "sciatica",
+        "statin",
+        "corticosteroid",
+        "stenosis",
+        "herniated disc",
+        "myopathy",
+        "neuropathy",
+        "als",
+        "myasthenia gravis",
+        "multiple sclerosis",
+        "toxin",
+        "meniscus",
+        "thyroid",
+        "infection",
+    ]:
         assert cause in text, cause
     for test in ["mri", "x-ray", "myelogram", "ct", "blood test"]:
         assert test in text, test
@@ -74,8 +87,14 @@ def test_related_articles_share_a_tag_and_exclude_the_article(articles):
 
 def write_article(tmp_path: Path, **overrides):
     meta = {
-        "title": "Test", "slug": "test-article", "summary": "S", "published": "2026-01-01",
-        "author": "A", "tags": "[spine]", "reason": "sciatica", "red_flags": "Call 911.",
+        "title": "Test",
+        "slug": "test-article",
+        "summary": "S",
+        "published": "2026-01-01",
+        "author": "A",
+        "tags": "[spine]",
+        "reason": "sciatica",
+        "red_flags": "Call 911.",
     }
     meta.update(overrides)
     lines = ["---"] + [f"{k}: {v}" for k, v in meta.items() if v is not None]

@@ -12,7 +12,7 @@ def test_article_page_shows_everything_a_reader_needs(client, offices):
     response = client.get(LEG_WEAKNESS)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<h1 id=\"article-title\"" in html and "Leg Weakness: Symptoms, Causes, Treatment" in html
+    assert '<h1 id="article-title"' in html and "Leg Weakness: Symptoms, Causes, Treatment" in html
     assert '<time datetime="2026-03-10">March 10, 2026</time>' in html
     assert "Clinical team" in html  # author
     assert 'aria-labelledby="toc-heading"' in html and 'href="#what-leg-weakness-can-feel-like"' in html
@@ -63,7 +63,7 @@ def test_tag_filter_narrows_the_list(client, offices, htmx):
     response = client.get("/articles/?tag=neck", headers=headers)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert ('<html' in html) is not htmx
+    assert ("<html" in html) is not htmx
     slugs = re.findall(r'<h3><a href="/articles/([^"]+)">', html)
     assert slugs and "leg-weakness-symptoms-causes-treatment" not in slugs
     assert 'href="/articles/?tag=neck"' in html and 'aria-current="true">Neck' in html

@@ -41,8 +41,12 @@ def stored(app):
 
 def test_form_has_every_field_labelled(client, offices):
     html = client.get("/ask").get_data(as_text=True)
-    for field_id, label in [("name", "Your name"), ("email", "Email address"), ("phone", "Phone (optional)"),
-                            ("message", "Your question or appointment request")]:
+    for field_id, label in [
+        ("name", "Your name"),
+        ("email", "Email address"),
+        ("phone", "Phone (optional)"),
+        ("message", "Your question or appointment request"),
+    ]:
         assert f'<label for="{field_id}">{label}</label>' in html
     assert "<legend>Which office?</legend>" in html
     assert 'name="csrf_token"' in html

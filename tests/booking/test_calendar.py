@@ -1,7 +1,7 @@
 """The calendar invitation: built, then read back with icalendar as a calendar app would."""
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,13 +10,13 @@ from icalendar import Calendar
 from clinic_app.booking.calendar import CalendarEvent, build_calendar
 
 NEW_YORK = ZoneInfo("America/New_York")
-STAMP = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)
+STAMP = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 EVENT = CalendarEvent(
     uid="appointment-7K3M9QXA@clinic.example",
     sequence=0,
-    start=datetime(2026, 12, 3, 14, 0, tzinfo=timezone.utc),
-    end=datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc),
+    start=datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+    end=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
     timezone="America/New_York",
     summary="New-patient consultation — Spine & Nerve Clinic",
     location="Spine & Nerve Clinic, 4001 Fair Ridge Dr, Suite 202, Fairfax, VA 22033",
@@ -61,8 +61,8 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence():
     rescheduled = dataclasses.replace(
         EVENT,
         sequence=1,
-        start=datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc),
-        end=datetime(2026, 12, 4, 16, 0, tzinfo=timezone.utc),
+        start=datetime(2026, 12, 4, 15, 0, tzinfo=UTC),
+        end=datetime(2026, 12, 4, 16, 0, tzinfo=UTC),
     )
     _, first = parse(build_calendar(EVENT, "REQUEST", STAMP))
     _, second = parse(build_calendar(rescheduled, "REQUEST", STAMP + timedelta(days=1)))
@@ -74,8 +74,8 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence():
 @pytest.mark.parametrize(
     "start,local_hour,tzname",
     [
-        (datetime(2026, 12, 3, 14, 0, tzinfo=timezone.utc), 9, "EST"),
-        (datetime(2026, 7, 1, 13, 0, tzinfo=timezone.utc), 9, "EDT"),
+        (datetime(2026, 12, 3, 14, 0, tzinfo=UTC), 9, "EST"),
+        (datetime(2026, 7, 1, 13, 0, tzinfo=UTC), 9, "EDT"),
     ],
 )
 def test_start_and_end_are_written_in_the_office_zone(start, local_hour, tzname):
@@ -108,8 +108,8 @@ def test_the_office_vtimezone_is_included():
 @pytest.mark.parametrize(
     "start",
     [
-        datetime(2026, 12, 3, 14, 0, tzinfo=timezone.utc),
-        datetime(2026, 7, 1, 13, 0, tzinfo=timezone.utc),
+        datetime(2026, 12, 3, 14, 0, tzinfo=UTC),
+        datetime(2026, 7, 1, 13, 0, tzinfo=UTC),
     ],
 )
 def test_the_vtimezone_alone_gives_the_right_offsets(start):

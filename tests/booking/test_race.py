@@ -1,7 +1,7 @@
 """No double booking, whatever the concurrency: 20 patients confirm the same slot at once."""
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, BookingDraft, Office, Provider, ProviderTimeBlock, VisitType
 from tests.conftest import seed_clinic
 
-NOW = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Monday 8:00 AM in Fairfax
+NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM in Fairfax
 PATIENTS = 20
 
 
@@ -26,21 +26,40 @@ def ready_drafts(app, count, same_draft=False):
         visit = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
         provider = db.session.scalars(select(Provider).filter_by(slug="amira-haddad")).one()
         day = NOW.astimezone(office.tz).date()
-        slot = slots_by_day(db.session, office=office, visit_type=visit, provider_id=provider.id,
-                            days=[day], now=NOW, rules=service.BookingRules())[day][0]
+        slot = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit,
+            provider_id=provider.id,
+            days=[day],
+            now=NOW,
+            rules=service.BookingRules(),
+        )[day][0]
         ids = []
         for number in range(1 if same_draft else count):
             draft, _ = service.start_draft(db.session, NOW)
-            service.save_visit(db.session, draft, office=office, visit_type=visit, reason="sciatica",
-                               provider=provider, now=NOW)
+            service.save_visit(
+                db.session, draft, office=office, visit_type=visit, reason="sciatica", provider=provider, now=NOW
+            )
             service.save_time(db.session, draft, slot=slot, now=NOW)
-            service.save_screening(db.session, draft, answers={q.key: False for q in CURRENT.questions},
-                                   acknowledged=True, now=NOW)
-            service.save_details(db.session, draft, now=NOW, details={
-                "first_name": f"Patient{number}", "last_name": "Race", "date_of_birth": "1970-01-01",
-                "phone": "(703) 555-0123", "email": f"p{number}@example.org", "patient_status": "new",
-                "insurance": "", "notes": "",
-            })
+            service.save_screening(
+                db.session, draft, answers={q.key: False for q in CURRENT.questions}, acknowledged=True, now=NOW
+            )
+            service.save_details(
+                db.session,
+                draft,
+                now=NOW,
+                details={
+                    "first_name": f"Patient{number}",
+                    "last_name": "Race",
+                    "date_of_birth": "1970-01-01",
+                    "phone": "(703) 555-0123",
+                    "email": f"p{number}@example.org",
+                    "patient_status": "new",
+                    "insurance": "",
+                    "notes": "",
+                },
+            )
             assert service.first_incomplete_step(db.session, draft, NOW) == "review"
             ids.append(draft.id)
         db.engine.dispose()
@@ -69,7 +88,7 @@ def confirm_all(url, draft_ids):
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(apps, draft_ids)]
+    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(apps, draft_ids, strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -94,8 +113,11 @@ def check_one_winner(url):
     assert kinds.count("error") == 0, outcomes
     assert kinds.count("booked") == 1
     assert kinds.count("taken") == PATIENTS - 1
-    assert all(detail == "That time was just taken — here are the times still open."
-               for kind, detail in outcomes if kind == "taken")
+    assert all(
+        detail == "That time was just taken — here are the times still open."
+        for kind, detail in outcomes
+        if kind == "taken"
+    )
     assert counts(url) == (1, 4)  # one 45-minute visit + 15-minute pause = four blocks
 
 

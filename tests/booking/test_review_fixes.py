@@ -1,6 +1,6 @@
 """Edge cases found in review: private pages never cached, a stale confirmation, a race, no office address."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -29,20 +29,31 @@ def test_the_confirmation_with_its_private_link_expires_after_half_an_hour(clien
 
 
 def test_an_appointment_cancelled_meanwhile_cannot_be_rescheduled(app, clinic, make_appointment):
-    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
     appointment_id = make_appointment(start)
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
         office, visit = appointment.office, appointment.visit_type
         day = days_with_slots(db.session, office=office, visit_type=visit, provider_id=None, now=utcnow())[-1]
-        slot = slots_by_day(db.session, office=office, visit_type=visit, provider_id=None, days=[day],
-                            now=utcnow(), rules=BookingRules())[day][0]
+        slot = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit,
+            provider_id=None,
+            days=[day],
+            now=utcnow(),
+            rules=BookingRules(),
+        )[day][0]
         service.cancel_appointment(db.session, appointment, now=utcnow())
         with pytest.raises(service.BookingError, match="cancelled"):
-            service.reschedule_appointment(db.session, appointment, slot=slot,
-                                           answers={k: False for k in ("fever", "cough", "taste_smell",
-                                                                        "close_contact", "positive_test")},
-                                           acknowledged=True, now=utcnow())
+            service.reschedule_appointment(
+                db.session,
+                appointment,
+                slot=slot,
+                answers={k: False for k in ("fever", "cough", "taste_smell", "close_contact", "positive_test")},
+                acknowledged=True,
+                now=utcnow(),
+            )
         assert db.session.get(Appointment, appointment_id).blocks == []
 
 

@@ -9,7 +9,7 @@ Mondays). Each step is tried as a plain page and as an htmx request where both e
 import base64
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +25,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, OutboxMessage, Provider, ProviderTimeBlock
 from tests.conftest import csrf_token_from
 
-UTC = timezone.utc
+UTC = UTC
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday, 08:00 in New York
 HTMX = {"HX-Request": "true"}
@@ -63,7 +63,8 @@ LATER_SLOT = "2026-12-09T13:00Z|1"
 
 SLOT_INPUT = re.compile(r'<input type="radio" name="slot" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
 DAY_INPUT = re.compile(
-    r'<input (checked )?id="day-\d+" name="day" type="radio" value="([0-9-]+)">\s*([^<]+?)\s*</label>')
+    r'<input (checked )?id="day-\d+" name="day" type="radio" value="([0-9-]+)">\s*([^<]+?)\s*</label>'
+)
 MANAGE_LINK = re.compile(r'href="http://localhost/booking/([A-Za-z0-9_-]+)"')
 
 
@@ -620,7 +621,10 @@ def test_confirming_books_one_appointment_in_utc_and_queues_two_emails(app, clie
     assert appointment["ends_at"] == datetime(2026, 12, 7, 15, 45, tzinfo=UTC)
     assert appointment["screening_outcome"] == "clear"
     assert (appointment["first_name"], appointment["email"], appointment["phone"]) == (
-        "Marisol", "marisol.okonkwo@example.org", "(703) 555-0123")
+        "Marisol",
+        "marisol.okonkwo@example.org",
+        "(703) 555-0123",
+    )
     # 45 minutes plus the 15-minute pause hold four quarter-hour blocks.
     assert appointment["blocks"] == [datetime(2026, 12, 7, 15, m, tzinfo=UTC) for m in (0, 15, 30, 45)]
     with app.app_context():  # what the database holds is the UTC wall time, not New York's
@@ -940,12 +944,14 @@ def test_reschedule_moves_the_visit_frees_the_old_time_and_queues_emails(app, cl
 def test_reschedule_with_a_yes_answer_does_not_move_and_asks_to_call(app, client, clinic, frozen_now):
     token, _ = book(client, slot=LATER_SLOT)
     before = the_appointment(app)
-    response = post(client, f"/booking/{token}/reschedule",
-                    {"slot": THURSDAY_SLOT_LAUREN, **ALL_NO, "fever": "yes"})
+    response = post(client, f"/booking/{token}/reschedule", {"slot": THURSDAY_SLOT_LAUREN, **ALL_NO, "fever": "yes"})
     assert redirects_to(response, f"/booking/{token}")
     after = the_appointment(app)
     assert (after["starts_at"], after["sequence"], after["blocks"]) == (
-        before["starts_at"], before["sequence"], before["blocks"])
+        before["starts_at"],
+        before["sequence"],
+        before["blocks"],
+    )
     assert len(outbox(app)) == 2
     html = html_of(client.get(f"/booking/{token}"))
     assert "we cannot move your visit online" in html
@@ -967,8 +973,10 @@ def test_reschedule_is_refused_for_a_time_not_offered_missing_answers_or_no_csrf
         assert response.status_code == 422, what
         assert "That time is not available. Please choose one of the times shown." in html_of(response), what
     move = {"slot": "2026-12-10T15:00Z|3", **ALL_NO}  # Thursday 10:00 with Lauren Whitfield: free
-    for missing, message in [("cough", "Please answer yes or no."),
-                             ("acknowledged", "Please confirm that you have read the safety policy.")]:
+    for missing, message in [
+        ("cough", "Please answer yes or no."),
+        ("acknowledged", "Please confirm that you have read the safety policy."),
+    ]:
         response = post(client, f"/booking/{token}/reschedule", {**move, missing: None})
         html = html_of(response)
         assert response.status_code == 422 and message in html, missing
@@ -996,11 +1004,28 @@ def test_the_request_log_holds_no_personal_details_or_manage_token(client, clini
     post(client, f"/booking/{token}/cancel", {"reason": "Feeling better"})
 
     lines = [r.getMessage() for r in caplog.records if r.name == "clinic_app.requests"]
-    for expected in ("POST /book/details 422", "POST /book/details 303", "GET /book/time 200",
-                     "GET /booking/<token> 200", "GET /booking/<token>/calendar.ics 200",
-                     "GET /booking/<token>/reschedule 200", "POST /booking/<token>/cancel 303"):
+    for expected in (
+        "POST /book/details 422",
+        "POST /book/details 303",
+        "GET /book/time 200",
+        "GET /booking/<token> 200",
+        "GET /booking/<token>/calendar.ics 200",
+        "GET /booking/<token>/reschedule 200",
+        "POST /booking/<token>/cancel 303",
+    ):
         assert any(line.startswith(expected + " ") for line in lines), expected
     everything = caplog.text
-    for secret in (DETAILS["first_name"], DETAILS["last_name"], DETAILS["email"], "marisol",
-                   DETAILS["phone"], "555-0123", "5550123", token, "Feeling better", "1962", "day="):
+    for secret in (
+        DETAILS["first_name"],
+        DETAILS["last_name"],
+        DETAILS["email"],
+        "marisol",
+        DETAILS["phone"],
+        "555-0123",
+        "5550123",
+        token,
+        "Feeling better",
+        "1962",
+        "day=",
+    ):
         assert secret not in everything, secret

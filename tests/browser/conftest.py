@@ -11,6 +11,7 @@ from clinic_app.extensions import db
 from clinic_app.seed import seed_offices
 from tests.conftest import TIMEOUT_MS
 
+
 @pytest.fixture
 def live_server(tmp_path):
     """The app with the testing config, fresh seeded SQLite data, served on a free local port."""
@@ -97,9 +98,9 @@ def watch_requests_and_errors(page) -> tuple[list, list]:
     page.on("request", lambda request: requests.append(request.url))
     page.on(
         "console",
-        lambda message: errors.append(f"{message.text} [{message.location.get('url')}]")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            errors.append(f"{message.text} [{message.location.get('url')}]") if message.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda error: errors.append(str(error)))
     return requests, errors

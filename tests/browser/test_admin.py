@@ -1,6 +1,6 @@
 """The back office in a real browser: sign in, filter with htmx (kept in the URL), act with CSRF."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,6 @@ from clinic_app.booking.slots import time_blocks
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, StaffUser, VisitType
 from clinic_app.seed import seed_scheduling
-
 from tests.browser.conftest import marker_survived, set_marker
 
 pytestmark = pytest.mark.browser
@@ -25,19 +24,36 @@ def back_office(live_server):
         admin = StaffUser(email="admin@example.org", name="Ada Admin", role="admin")
         admin.set_password(PASSWORD)
         db.session.add(admin)
-        start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
         visit = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
-        for number, (first, last, provider) in enumerate([("Nora", "Quinn", "amira-haddad"),
-                                                          ("Omar", "Vance", "lauren-whitfield")]):
+        for number, (first, last, provider) in enumerate(
+            [("Nora", "Quinn", "amira-haddad"), ("Omar", "Vance", "lauren-whitfield")]
+        ):
             doctor = db.session.scalars(select(Provider).filter_by(slug=provider)).one()
             appointment = Appointment(
-                reference=f"TEST000{number + 2}", office=db.session.scalars(select(Office).filter_by(slug="fairfax")).one(),
-                provider=doctor, visit_type=visit, starts_at=start, ends_at=start + timedelta(minutes=30),
-                first_name=first, last_name=last, date_of_birth=datetime(1970, 1, 1).date(), phone="(703) 555-0123",
-                email=f"{first.lower()}@example.org", is_new_patient=False, reason="back-pain", consent_to_contact=True,
-                screening={}, screening_outcome="clear", manage_token_hash=token_hash(first), booking_key=first)
-            appointment.blocks = [ProviderTimeBlock(provider_id=doctor.id, starts_at=b)
-                                  for b in time_blocks(start, timedelta(minutes=30), timedelta(0))]
+                reference=f"TEST000{number + 2}",
+                office=db.session.scalars(select(Office).filter_by(slug="fairfax")).one(),
+                provider=doctor,
+                visit_type=visit,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=30),
+                first_name=first,
+                last_name=last,
+                date_of_birth=datetime(1970, 1, 1).date(),
+                phone="(703) 555-0123",
+                email=f"{first.lower()}@example.org",
+                is_new_patient=False,
+                reason="back-pain",
+                consent_to_contact=True,
+                screening={},
+                screening_outcome="clear",
+                manage_token_hash=token_hash(first),
+                booking_key=first,
+            )
+            appointment.blocks = [
+                ProviderTimeBlock(provider_id=doctor.id, starts_at=b)
+                for b in time_blocks(start, timedelta(minutes=30), timedelta(0))
+            ]
             db.session.add(appointment)
         db.session.commit()
     return live_server

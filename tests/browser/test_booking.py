@@ -21,7 +21,6 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, VisitType
 from clinic_app.seed import seed_scheduling
 from clinic_app.timeutil import utcnow
-
 from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser
@@ -344,20 +343,32 @@ def book_through_service(live_server) -> str:
         office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
         visit_type = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
         draft, _ = service.start_draft(db.session, now)
-        service.save_visit(db.session, draft, office=office, visit_type=visit_type, reason="leg-weakness",
-                           provider=None, now=now)
+        service.save_visit(
+            db.session, draft, office=office, visit_type=visit_type, reason="leg-weakness", provider=None, now=now
+        )
         days = days_with_slots(db.session, office=office, visit_type=visit_type, provider_id=None, now=now, rules=rules)
         later = now + timedelta(hours=app.config["BOOKING_CHANGE_CUTOFF_HOURS"] + 24)
-        by_day = slots_by_day(db.session, office=office, visit_type=visit_type, provider_id=None, days=days,
-                              now=now, rules=rules)
+        by_day = slots_by_day(
+            db.session, office=office, visit_type=visit_type, provider_id=None, days=days, now=now, rules=rules
+        )
         slot = next(s for day in days for s in by_day[day] if s.starts_at > later)
         service.save_time(db.session, draft, slot=slot, now=now)
         service.save_screening(db.session, draft, answers={key: False for key in QUESTIONS}, acknowledged=True, now=now)
-        service.save_details(db.session, draft, now=now, details={
-            "first_name": PATIENT["first"], "last_name": PATIENT["last"], "date_of_birth": "1970-05-17",
-            "phone": "(703) 555-0123", "email": PATIENT["email"], "patient_status": "new",
-            "insurance": "", "notes": "",
-        })
+        service.save_details(
+            db.session,
+            draft,
+            now=now,
+            details={
+                "first_name": PATIENT["first"],
+                "last_name": PATIENT["last"],
+                "date_of_birth": "1970-05-17",
+                "phone": "(703) 555-0123",
+                "email": PATIENT["email"],
+                "patient_status": "new",
+                "insurance": "",
+                "notes": "",
+            },
+        )
         booked = service.confirm_booking(db.session, draft, now, rules=rules)
         assert booked.manage_token
         return f"{live_server.url}/booking/{booked.manage_token}"

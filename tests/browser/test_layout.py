@@ -4,8 +4,14 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/articles/", "/articles/leg-weakness-symptoms-causes-treatment", "/office-update",
-         "/locations/fairfax", "/ask"]
+PAGES = [
+    "/",
+    "/articles/",
+    "/articles/leg-weakness-symptoms-causes-treatment",
+    "/office-update",
+    "/locations/fairfax",
+    "/ask",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -28,4 +34,3 @@ def test_the_first_tab_reaches_the_skip_link_which_moves_to_the_content(page, li
     assert outline != "none"  # focus is visible
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage, PatientQuestion
-
 from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser

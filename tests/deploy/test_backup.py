@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -33,7 +33,7 @@ RESTORE_CHECK = REPO / "deploy" / "restore-check"
 DUMP_NAME = re.compile(r"clinic-\d{8}-\d{6}\.dump")
 SIZE = re.compile(r"\(\d+(\.\d+)?[KMGT]?i?B\)")
 PASSWORD = "nightly-backup-secret-7f3a"  # ignored by the test server (trust), never to be printed
-FIRST_VISIT = datetime(2031, 3, 3, 15, tzinfo=timezone.utc)  # a Monday, 10:00 in Fairfax
+FIRST_VISIT = datetime(2031, 3, 3, 15, tzinfo=UTC)  # a Monday, 10:00 in Fairfax
 DAY = 86400
 LOCAL_SOCKET = Path("/var/run/postgresql/.s.PGSQL.5432")
 
@@ -85,15 +85,19 @@ def flask_command(database_url, *args):
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         env={**os.environ, "DATABASE_URL": database_url, "CLINIC_ENV": "development"},
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
 
 
 def run_script(script, *args, **env):
     """Run a deploy script with extra environment variables; the finished process, with its ``pid``."""
-    with subprocess.Popen([str(script), *args], env={**os.environ, **env}, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        [str(script), *args], env={**os.environ, **env}, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
         try:
             stdout, stderr = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
@@ -106,8 +110,7 @@ def run_script(script, *args, **env):
 
 def run_backup(backup_dir, database_url, keep_days=14):
     """deploy/backup, as the nightly timer runs it."""
-    return run_script(BACKUP, BACKUP_DIR=str(backup_dir), DATABASE_URL=database_url,
-                      BACKUP_KEEP_DAYS=str(keep_days))
+    return run_script(BACKUP, BACKUP_DIR=str(backup_dir), DATABASE_URL=database_url, BACKUP_KEEP_DAYS=str(keep_days))
 
 
 def run_restore_check(backup_dir, server_url, *dump):
@@ -138,11 +141,23 @@ def add_question_and_emails(app, emails):
     """One patient question to the Fairfax office and ``emails`` queued emails."""
     with app.app_context():
         fairfax = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
-        db.session.add(PatientQuestion(office=fairfax, name="Rosa Parkes", email="rosa@example.org",
-                                       message="Do you see patients on Saturdays?"))
+        db.session.add(
+            PatientQuestion(
+                office=fairfax,
+                name="Rosa Parkes",
+                email="rosa@example.org",
+                message="Do you see patients on Saturdays?",
+            )
+        )
         for n in range(emails):
-            db.session.add(OutboxMessage(kind="question.office", recipients=["desk@example.org"],
-                                         subject=f"Website question #{n}", text_body="Saturdays?"))
+            db.session.add(
+                OutboxMessage(
+                    kind="question.office",
+                    recipients=["desk@example.org"],
+                    subject=f"Website question #{n}",
+                    text_body="Saturdays?",
+                )
+            )
         db.session.commit()
 
 
@@ -198,9 +213,7 @@ def test_nightly_backup_is_a_private_dump_that_restores_with_every_appointment(
     check = run_restore_check(backup_dir, restore_server)
 
     assert check.returncode == 0, check.stderr
-    assert check.stdout.strip() == (
-        f"restore-check: {name} restored: 3 appointments, 1 patient question, 2 emails"
-    )
+    assert check.stdout.strip() == (f"restore-check: {name} restored: 3 appointments, 1 patient question, 2 emails")
     assert not scratch_database_left(restore_server, check)
 
 
@@ -268,8 +281,9 @@ def test_a_failed_backup_writes_no_dump_and_deletes_no_older_one(postgres_server
 
 @pytest.mark.parametrize("scheme", ["postgresql+psycopg", "postgresql", "postgres"])
 def test_backup_accepts_the_database_url_as_the_app_or_a_host_writes_it(postgres_url, backup_dir, scheme):
-    database_url = make_url(postgres_url).render_as_string(hide_password=False).replace(
-        "postgresql+psycopg://", f"{scheme}://", 1)
+    database_url = (
+        make_url(postgres_url).render_as_string(hide_password=False).replace("postgresql+psycopg://", f"{scheme}://", 1)
+    )
 
     backup = run_backup(backup_dir, database_url)
 
@@ -295,9 +309,7 @@ def test_restore_check_fails_on_a_damaged_dump_and_leaves_no_scratch_database(re
     assert not scratch_database_left(restore_server, check)
 
 
-def test_restore_check_fails_on_a_dump_of_a_database_without_appointments(
-    postgres_url, restore_server, backup_dir
-):
+def test_restore_check_fails_on_a_dump_of_a_database_without_appointments(postgres_url, restore_server, backup_dir):
     assert run_backup(backup_dir, postgres_url).returncode == 0  # an empty database, not the clinic's
 
     check = run_restore_check(backup_dir, restore_server)

@@ -7,8 +7,14 @@ from tests.production.stack import DEPLOY
 
 
 def run(env_file, *args):
-    return subprocess.run([str(DEPLOY / "flask"), *args], cwd="/", capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "CLINIC_ENV_FILE": str(env_file)})
+    return subprocess.run(
+        [str(DEPLOY / "flask"), *args],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "CLINIC_ENV_FILE": str(env_file)},
+    )
 
 
 def test_values_with_spaces_and_symbols_reach_the_app_as_written(tmp_path):

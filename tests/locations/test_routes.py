@@ -19,8 +19,8 @@ def test_office_page_shows_address_phone_hours_directions_and_booking(client, of
     html = client.get("/locations/potomac").get_data(as_text=True)
     assert "7811 Montrose Rd, Suite 220<br>Potomac, MD 20854" in html
     assert 'href="tel:+13015550187">(301) 555-0187</a>' in html
-    assert "<th scope=\"row\">Monday – Friday</th><td>8:00 AM – 5:00 PM</td>" in html
-    assert "<th scope=\"row\">Saturday – Sunday</th><td>Closed</td>" in html
+    assert '<th scope="row">Monday – Friday</th><td>8:00 AM – 5:00 PM</td>' in html
+    assert '<th scope="row">Saturday – Sunday</th><td>Closed</td>' in html
     assert "https://www.google.com/maps/dir/?api=1&amp;destination=7811+Montrose+Rd" in html
     assert 'href="/book/?location=potomac">Book at this office</a>' in html
 
@@ -30,7 +30,7 @@ def test_office_page_hours_come_from_the_database(app, client, offices):
         db.session.add(OpeningHours(office_id=offices["fairfax"].id, weekday=5, opens=time(9), closes=time(12)))
         db.session.commit()
     html = client.get("/locations/fairfax").get_data(as_text=True)
-    assert "<th scope=\"row\">Saturday</th><td>9:00 AM – 12:00 PM</td>" in html
+    assert '<th scope="row">Saturday</th><td>9:00 AM – 12:00 PM</td>' in html
 
 
 def test_office_page_carries_medical_clinic_data(client, offices):
@@ -65,8 +65,12 @@ def test_weekly_hours_group_days_and_split_shifts():
             self.weekday, self.opens, self.closes = weekday, opens, closes
 
     rows = weekly_hours(
-        [Interval(0, time(8), time(12)), Interval(0, time(13), time(17)), Interval(1, time(8), time(17)),
-         Interval(2, time(8), time(17))]
+        [
+            Interval(0, time(8), time(12)),
+            Interval(0, time(13), time(17)),
+            Interval(1, time(8), time(17)),
+            Interval(2, time(8), time(17)),
+        ]
     )
     assert rows == [
         {"days": "Monday", "hours": "8:00 AM – 12:00 PM, 1:00 PM – 5:00 PM"},

@@ -1,7 +1,7 @@
 """Booking emails through a real SMTP server: content, privacy, calendar files, outages, reminders."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -14,8 +14,8 @@ from clinic_app.models import Appointment, OutboxMessage
 from clinic_app.notify.outbox import send_pending
 from tests.conftest import csrf_token_from, free_port
 
-NOW = datetime(2026, 12, 7, 13, 0, tzinfo=timezone.utc)  # Monday 8:00 AM Eastern
-TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM Eastern
+TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -36,9 +36,20 @@ def book(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="s
     assert post("/book/time", slot=slot).status_code == 303
     answers = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
     assert post("/book/screening", acknowledged="y", **answers).status_code == 303
-    assert post("/book/details", first_name="Rosa", last_name="Parkes", date_of_birth="1961-02-03",
-                phone="703 555 0188", email="rosa@example.org", patient_status="new", notes=notes,
-                consent="y").status_code == 303
+    assert (
+        post(
+            "/book/details",
+            first_name="Rosa",
+            last_name="Parkes",
+            date_of_birth="1961-02-03",
+            phone="703 555 0188",
+            email="rosa@example.org",
+            patient_status="new",
+            notes=notes,
+            consent="y",
+        ).status_code
+        == 303
+    )
     response = post("/book/review")
     assert response.status_code == 303
     response.close()
@@ -48,8 +59,12 @@ def book(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="s
 def parts(received):
     message = received["message"]
     # A long subject may be folded onto the next header line (RFC 5322); readers drop the fold.
-    return (str(message["Subject"]).strip(), message.get_body(("plain",)).get_content(),
-            message.get_body(("html",)).get_content(), list(message.iter_attachments()))
+    return (
+        str(message["Subject"]).strip(),
+        message.get_body(("plain",)).get_content(),
+        message.get_body(("html",)).get_content(),
+        list(message.iter_attachments()),
+    )
 
 
 def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clinic, smtp_server, frozen):
@@ -58,9 +73,18 @@ def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clini
         assert send_pending(now=NOW).sent == 2
     by_recipient = {tuple(m["to"]): m for m in smtp_server.messages}
     office_subject, office_text, office_html, office_files = parts(by_recipient[("fairfax-frontdesk@example.org",)])
-    assert re.fullmatch(r"New booking: Monday, December 7, 2026 10:00 AM EST - Fairfax, VA - [A-Z0-9]{8}", office_subject)
-    for expected in ["Rosa Parkes", "(703) 555-0188", "rosa@example.org", "New-patient consultation",
-                     "Sciatica or pain down the leg", "SECRET-NOTE", "all answers no"]:
+    assert re.fullmatch(
+        r"New booking: Monday, December 7, 2026 10:00 AM EST - Fairfax, VA - [A-Z0-9]{8}", office_subject
+    )
+    for expected in [
+        "Rosa Parkes",
+        "(703) 555-0188",
+        "rosa@example.org",
+        "New-patient consultation",
+        "Sciatica or pain down the leg",
+        "SECRET-NOTE",
+        "all answers no",
+    ]:
         assert expected in office_text
     assert "Rosa Parkes" in office_html and office_files == []
     appointment_id = re.search(r"http://localhost/admin/appointments/(\d+)", office_text).group(1)
@@ -108,8 +132,9 @@ def test_cancelling_updates_the_same_calendar_entry(app, clinic, make_appointmen
     appointment_id = make_appointment(TEN_AM, token="manage-token")
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
-        cancel_appointment(db.session, appointment, now=NOW, reason="Feeling better",
-                           notify=notifications.queue_cancellation_emails)
+        cancel_appointment(
+            db.session, appointment, now=NOW, reason="Feeling better", notify=notifications.queue_cancellation_emails
+        )
         send_pending(now=NOW)
         reference = appointment.reference
     patient = next(m for m in smtp_server.messages if m["to"] == ["patient@example.org"])
@@ -123,9 +148,10 @@ def test_cancelling_updates_the_same_calendar_entry(app, clinic, make_appointmen
     assert "Feeling better" in parts(office)[1]
 
 
-def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(app, runner, clinic, make_appointment,
-                                                                         smtp_server, monkeypatch):
-    tomorrow = datetime.now(timezone.utc).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
+def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(
+    app, runner, clinic, make_appointment, smtp_server, monkeypatch
+):
+    tomorrow = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
     later = tomorrow + timedelta(days=3)
     appointment_id = make_appointment(tomorrow)
     make_appointment(later, provider="lauren-whitfield")  # too far ahead for a reminder yet
@@ -140,13 +166,18 @@ def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(app, run
     form = client.get(link).get_data(as_text=True)
     assert "Health questions before your visit" in form
     answers = {key: "no" for key in ("cough", "taste_smell", "close_contact", "positive_test")}
-    response = client.post(link, data={"csrf_token": csrf_token_from(form), "fever": "yes", "acknowledged": "y", **answers})
+    response = client.post(
+        link, data={"csrf_token": csrf_token_from(form), "fever": "yes", "acknowledged": "y", **answers}
+    )
     assert "Please do not come in for now" in response.get_data(as_text=True)
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
         assert appointment.screening_outcome == "flagged"
         assert appointment.screening["rescreenings"][0]["answers"][0] == {
-            "key": "fever", "question": "Do you have a fever or chills?", "answer": True}
+            "key": "fever",
+            "question": "Do you have a fever or chills?",
+            "answer": True,
+        }
         send_pending()
     flagged = [m for m in smtp_server.messages if m["to"] == ["fairfax-frontdesk@example.org"]]
     assert len(flagged) == 1
@@ -156,7 +187,7 @@ def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(app, run
 
 
 def test_a_video_visit_reminder_has_no_health_questions(app, runner, clinic, make_appointment, smtp_server):
-    soon = datetime.now(timezone.utc).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
+    soon = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
     make_appointment(soon, visit="video-consultation")
     runner.invoke(args=["outbox", "send"])
     [reminder] = smtp_server.messages
@@ -165,6 +196,6 @@ def test_a_video_visit_reminder_has_no_health_questions(app, runner, clinic, mak
 
 
 def test_a_cancelled_visit_gets_no_reminder(app, runner, clinic, make_appointment, smtp_server):
-    soon = datetime.now(timezone.utc).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
+    soon = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
     make_appointment(soon, status="cancelled")
     assert "reminders queued 0" in runner.invoke(args=["outbox", "send"]).output

@@ -125,8 +125,12 @@ def test_the_development_sink_writes_readable_eml_files(app, tmp_path):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("subject", "Hello\r\nBcc: victim@example.org"), ("recipients", ("a@example.org\nb@example.org",)),
-     ("reply_to", "x@example.org\r\nBcc: y@example.org"), ("recipients", ())],
+    [
+        ("subject", "Hello\r\nBcc: victim@example.org"),
+        ("recipients", ("a@example.org\nb@example.org",)),
+        ("reply_to", "x@example.org\r\nBcc: y@example.org"),
+        ("recipients", ()),
+    ],
 )
 def test_no_email_with_a_line_break_in_a_header_or_without_recipient_is_queued(app, field, value):
     values = {"kind": "k", "recipients": ("a@example.org",), "subject": "s", "text": "t", field: value}
@@ -145,8 +149,14 @@ def test_flask_outbox_send_delivers_and_reports(app, runner, smtp_server):
 def run_senders(url, smtp_port, sink_dir, senders=4):
     """Several senders at once, each with its own app and connection, like separate processes."""
     apps = [
-        create_app("testing", SQLALCHEMY_DATABASE_URI=url, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1",
-                   MAIL_PORT=smtp_port, MAIL_SINK_DIR=sink_dir)
+        create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=url,
+            MAIL_BACKEND="smtp",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=smtp_port,
+            MAIL_SINK_DIR=sink_dir,
+        )
         for _ in range(senders)
     ]
     start = threading.Barrier(senders)

@@ -21,8 +21,12 @@ def app_with_questions(url, count):
     with app.app_context():
         db.create_all()
         for number in range(count):
-            enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
-                                      subject=f"Question {number}", text="Body"))
+            enqueue(
+                db.session,
+                Email(
+                    kind="question.office", recipients=("desk@example.org",), subject=f"Question {number}", text="Body"
+                ),
+            )
         db.session.commit()
         db.engine.dispose()
     return app
@@ -32,15 +36,29 @@ def test_the_worker_delivers_queued_email_and_stops_cleanly_on_sigterm(tmp_path)
     url, sink = f"sqlite:///{tmp_path / 'worker.sqlite3'}", tmp_path / "mail"
     app = app_with_questions(url, 3)
 
-    env = {**os.environ, "CLINIC_ENV": "development", "DATABASE_URL": url, "MAIL_SINK_DIR": str(sink),
-           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "CLINIC_ENV": "development",
+        "DATABASE_URL": url,
+        "MAIL_SINK_DIR": str(sink),
+        "FLASK_APP": "wsgi",
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 3), "the worker did not deliver"
         with app.app_context():  # a new email while it runs is picked up on the next round
-            enqueue(db.session, Email(kind="question.office", recipients=("desk@example.org",),
-                                      subject="Question 3", text="Body"))
+            enqueue(
+                db.session,
+                Email(kind="question.office", recipients=("desk@example.org",), subject="Question 3", text="Body"),
+            )
             db.session.commit()
             db.engine.dispose()
         assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 4)
@@ -80,10 +98,24 @@ def test_on_sigterm_the_worker_finishes_the_email_in_hand_and_leaves_the_rest_qu
     controller.start()
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
     app = app_with_questions(url, 3)
-    env = {**os.environ, "CLINIC_ENV": "development", "DATABASE_URL": url, "MAIL_BACKEND": "smtp",
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(port), "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "CLINIC_ENV": "development",
+        "DATABASE_URL": url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "FLASK_APP": "wsgi",
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert wait_for(lambda: handler.started == 1), "the first email never reached the server"
         stopped_at = time.monotonic()

@@ -22,8 +22,17 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import TIMEOUT_MS, need_service, wait_for
 from tests.production.stack import (
-    DEPLOY, Process, TcpLink, answers, free_port, make_certificate, nginx_binary, nginx_main_config,
-    read_env_file, render_site, exec_start,
+    DEPLOY,
+    Process,
+    TcpLink,
+    answers,
+    exec_start,
+    free_port,
+    make_certificate,
+    nginx_binary,
+    nginx_main_config,
+    read_env_file,
+    render_site,
 )
 
 ADMIN_EMAIL = "admin@clinic.test"
@@ -44,8 +53,9 @@ class MailRelay:
 
 def deploy_flask(env, *args):
     """``deploy/flask ...`` as the administrator runs it on the server (docs/deploy.md)."""
-    result = subprocess.run([str(DEPLOY / "flask"), *args], cwd="/", env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [str(DEPLOY / "flask"), *args], cwd="/", env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -100,14 +110,23 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         DATABASE_URL=database_url,
         RATELIMIT_STORAGE_URI=redis_url,
         PUBLIC_BASE_URL=base_url,
-        MAIL_SERVER="localhost", MAIL_PORT=str(relay_port), MAIL_USERNAME="", MAIL_PASSWORD="",
+        MAIL_SERVER="localhost",
+        MAIL_PORT=str(relay_port),
+        MAIL_USERNAME="",
+        MAIL_PASSWORD="",
         GUNICORN_WORKERS="2",
         OUTBOX_POLL_SECONDS="0.5",
     )
     base_env = {key: value for key, value in os.environ.items() if not key.startswith(("CLINIC_", "FLASK_"))}
     # HOME as under systemd's ProtectSystem=strict: nothing may be written there.
-    env = {**base_env, **settings, "SSL_CERT_FILE": str(cert), "PYTHONUNBUFFERED": "1", "HOME": "/proc/clinic-home",
-           "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"}
+    env = {
+        **base_env,
+        **settings,
+        "SSL_CERT_FILE": str(cert),
+        "PYTHONUNBUFFERED": "1",
+        "HOME": "/proc/clinic-home",
+        "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}",
+    }
 
     env_file = folder / "clinic.env"
     env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
@@ -116,8 +135,17 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
     # Install as docs/deploy.md says: migrate, seed, first admin, static files for nginx.
     deploy_flask(admin_env, "db", "upgrade")
     deploy_flask(admin_env, "seed")
-    deploy_flask({**admin_env, "CLINIC_USER_PASSWORD": ADMIN_PASSWORD}, "users", "create", "--email", ADMIN_EMAIL,
-                 "--name", "Pat Admin", "--role", "admin")
+    deploy_flask(
+        {**admin_env, "CLINIC_USER_PASSWORD": ADMIN_PASSWORD},
+        "users",
+        "create",
+        "--email",
+        ADMIN_EMAIL,
+        "--name",
+        "Pat Admin",
+        "--role",
+        "admin",
+    )
     deploy_flask(admin_env, "assets", "build", str(folder / "var-lib-clinic" / "assets"))
 
     # Instance B reaches Redis through a link the tests can cut.
@@ -138,11 +166,20 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         instances.append(instance)
     workers = [started(f"outbox-{n}", exec_start(outbox_unit), env) for n in (1, 2)]
     for instance in instances:
-        assert wait_for(lambda: answers(f"http://127.0.0.1:{instance.port}/healthz"), 60), instance.output()
+        health = f"http://127.0.0.1:{instance.port}/healthz"
+        assert wait_for(lambda url=health: answers(url), 60), instance.output()
 
     site = folder / "clinic.conf"
-    site.write_text(render_site(https_port=https_port, http_port=http_port, app_ports=app_ports, cert=cert, key=key,
-                                state=folder / "var-lib-clinic"))
+    site.write_text(
+        render_site(
+            https_port=https_port,
+            http_port=http_port,
+            app_ports=app_ports,
+            cert=cert,
+            key=key,
+            state=folder / "var-lib-clinic",
+        )
+    )
     main_config = nginx_main_config(folder, site)
     nginx_argv = [nginx_binary(), "-p", str(folder), "-e", str(folder / "nginx-error.log"), "-c", str(main_config)]
     checked = subprocess.run([*nginx_argv, "-t"], capture_output=True, text=True)
@@ -151,9 +188,18 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
     https_context = ssl.create_default_context(cafile=str(cert))
     assert wait_for(lambda: _https_answers(base_url + "/healthz", https_context), 20), nginx.output()
     return SimpleNamespace(
-        url=base_url, http_url=f"http://localhost:{http_port}", database_url=database_url, relay=relay,
-        instances=instances, workers=workers, nginx=nginx, nginx_argv=nginx_argv, redis_link=redis_link,
-        https_context=https_context, folder=folder, env=env,
+        url=base_url,
+        http_url=f"http://localhost:{http_port}",
+        database_url=database_url,
+        relay=relay,
+        instances=instances,
+        workers=workers,
+        nginx=nginx,
+        nginx_argv=nginx_argv,
+        redis_link=redis_link,
+        https_context=https_context,
+        folder=folder,
+        env=env,
     )
 
 

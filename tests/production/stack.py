@@ -34,9 +34,26 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for localhost (nginx's and the mail relay's), made with openssl."""
     cert, key = folder / "localhost.pem", folder / "localhost.key"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -66,8 +83,9 @@ def render_site(*, https_port, http_port, app_ports, cert, key, state) -> str:
     site = (DEPLOY / "nginx" / "clinic.conf").read_text()
     site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)  # loopback IPv4 only here
     site = site.replace("listen 443 ", f"listen 127.0.0.1:{https_port} ").replace(
-        "listen 80;", f"listen 127.0.0.1:{http_port};")
-    for installed, here in zip(("127.0.0.1:8001", "127.0.0.1:8002"), app_ports):
+        "listen 80;", f"listen 127.0.0.1:{http_port};"
+    )
+    for installed, here in zip(("127.0.0.1:8001", "127.0.0.1:8002"), app_ports, strict=False):
         site = site.replace(installed, f"127.0.0.1:{here}")
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/fullchain.pem", str(cert))
     site = site.replace(f"/etc/letsencrypt/live/{SITE_NAME}/privkey.pem", str(key))
@@ -85,8 +103,8 @@ def nginx_main_config(folder: Path, site: Path) -> Path:
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read this checkout's static/
     config = folder / "nginx.conf"
     config.write_text(f"""{user}worker_processes 1;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'nginx-error.log'} warn;
+pid {folder / "nginx.pid"};
+error_log {folder / "nginx-error.log"} warn;
 events {{ worker_connections 256; }}
 http {{
     sendfile on;
@@ -95,11 +113,11 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     gzip on;
-    client_body_temp_path {temp['body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
     include {site};
 }}
 """)
@@ -117,8 +135,9 @@ class Process:
         self.name, self.argv = name, argv
         self.log = log_dir / f"{name}.log"
         self._file = open(self.log, "ab")
-        self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=self._file, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=self._file, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -7,8 +7,8 @@ Redis while patients go on booking. At the end every email has reached the relay
 """
 
 import gzip
-import shutil
 import re
+import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -20,8 +20,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_booking import (
-    PATIENT, answer_screening, book_with_htmx, choose_first_time, choose_visit, day_label_of, day_radios,
-    expect_confirmation, expect_step, fill_details, slots_heading,
+    PATIENT,
+    answer_screening,
+    book_with_htmx,
+    choose_first_time,
+    choose_visit,
+    day_label_of,
+    day_radios,
+    expect_confirmation,
+    expect_step,
+    fill_details,
+    slots_heading,
 )
 from tests.conftest import need_service, wait_for
 from tests.production.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -66,7 +75,8 @@ def relay_messages_to(stack, address):
 
 def wait_for_mail(stack, address, count, seconds=20):
     assert wait_for(lambda: len(relay_messages_to(stack, address)) >= count, seconds), (
-        f"{address} got {len(relay_messages_to(stack, address))} of {count} emails")
+        f"{address} got {len(relay_messages_to(stack, address))} of {count} emails"
+    )
     return relay_messages_to(stack, address)
 
 
@@ -156,8 +166,9 @@ def test_healthz_answers_this_host_only(production):
 
     assert fetch(production, "/healthz")[0] == 200  # from 127.0.0.1: monitoring on this host
     port = int(production.url.rsplit(":", 1)[1])
-    other = http.client.HTTPSConnection("127.0.0.1", port, context=production.https_context,
-                                        source_address=("127.0.0.2", 0), timeout=10)
+    other = http.client.HTTPSConnection(
+        "127.0.0.1", port, context=production.https_context, source_address=("127.0.0.2", 0), timeout=10
+    )
     other.request("GET", "/healthz")
     assert other.getresponse().status == 403  # anyone else: no peek at the outbox or Redis
     other.close()
@@ -174,7 +185,7 @@ def test_fingerprinted_static_files_come_from_nginx_compressed_and_cached_for_a_
         assert headers["Strict-Transport-Security"]
         if asset.endswith((".css", ".js")):
             assert headers["Content-Encoding"] == "gzip"
-            local = (ROOT / "static" / re.sub(r"\.[0-9a-f]{12}(\.[a-z]+)$", r"\1", asset.removeprefix("/static/")))
+            local = ROOT / "static" / re.sub(r"\.[0-9a-f]{12}(\.[a-z]+)$", r"\1", asset.removeprefix("/static/"))
             assert gzip.decompress(body) == local.read_bytes()
     before = sum(instance.output().count("GET /static/") for instance in production.instances)
     assert before == 0  # nginx served them; no instance saw a static request
@@ -235,8 +246,7 @@ def test_a_patient_books_without_javascript(production, new_browser_context):
     assert len(appointments(production)) == 2
 
 
-def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_instances(
-        production, new_browser_context):
+def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_instances(production, new_browser_context):
     pages = []
     for number in range(8):
         page = new_browser_context().new_page()
@@ -252,12 +262,14 @@ def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_ins
     moment = pages[0].evaluate("Date.now()") + 2000
     for page in pages:
         page.get_by_role("button", name="Confirm appointment").evaluate(
-            "(button, moment) => setTimeout(() => button.click(), moment - Date.now())", moment)
+            "(button, moment) => setTimeout(() => button.click(), moment - Date.now())", moment
+        )
     outcomes = []
     for page in pages:
         page.wait_for_function(
             "document.querySelector('h1') && (document.querySelector('h1').textContent.includes('booked')"
-            " || document.body.textContent.includes('just taken'))")
+            " || document.body.textContent.includes('just taken'))"
+        )
         outcomes.append("booked" if "You’re booked" in page.locator("h1").inner_text() else "taken")
     assert Counter(outcomes) == {"booked": 1, "taken": 7}
     for page in pages:
@@ -265,8 +277,10 @@ def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_ins
             expect(page.locator("#step-heading")).to_have_text("Choose a date and time")
     racers = [row for row in appointments(production) if row[2].startswith("racer")]
     assert len(racers) == 1
-    confirms = [posts_served(instance, "/book/review") - before
-                for instance, before in zip(production.instances, confirms_before)]
+    confirms = [
+        posts_served(instance, "/book/review") - before
+        for instance, before in zip(production.instances, confirms_before, strict=False)
+    ]
     assert sum(confirms) == 8 and min(confirms) >= 1, confirms  # both instances took part
 
 
@@ -310,7 +324,9 @@ def test_failed_sign_ins_are_limited_across_both_instances(production, new_brows
     page.get_by_label("Password").fill(ADMIN_PASSWORD)  # even the right password waits now
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Too many failed sign-ins", exact=False).first).to_be_visible()
-    served = [posts_served(instance, "/admin/login") - b for instance, b in zip(production.instances, before)]
+    served = [
+        posts_served(instance, "/admin/login") - b for instance, b in zip(production.instances, before, strict=False)
+    ]
     assert sum(served) == 6 and min(served) >= 1, served  # counted in Redis, whichever instance answered
 
 
@@ -351,12 +367,13 @@ def test_every_email_reached_the_relay_exactly_once(production):
 
 
 def test_no_log_holds_patients_data_or_an_error(production):
-    logs = {path.name: path.read_text(errors="replace")
-            for path in [*(production.folder / "logs").glob("*.log"), *production.folder.rglob("*error.log")]}
+    logs = {
+        path.name: path.read_text(errors="replace")
+        for path in [*(production.folder / "logs").glob("*.log"), *production.folder.rglob("*error.log")]
+    }
     assert set(logs) >= {"web-a.log", "web-b.log", "outbox-1.log", "outbox-2.log", "nginx-error.log"}
     patients = [PATIENT["last"], PATIENT["email"], "racer", "no.redis", "no.script", "1970-05-17", "555-0123"]
     for name, text in logs.items():
         assert not [word for word in patients if word in text], name
         assert not re.search(r"/booking/(?!<token>)[A-Za-z0-9_-]{20,}", text), name  # no manage-link token
         assert "[ERROR]" not in text and "ERROR in" not in text and "Traceback" not in text, name
-

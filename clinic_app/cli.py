@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from . import clock
 from .assets import build_assets
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
@@ -19,7 +20,6 @@ from .notify.outbox import send_pending
 from .notify.worker import run_worker, stop_on_signals
 from .retention import RetentionPolicy, purge
 from .seed import seed_offices, seed_scheduling
-from .timeutil import utcnow
 
 
 @click.command("seed")
@@ -40,7 +40,7 @@ def seed_command():
 def queue_reminders():
     """Queue the reminders that are due now."""
     lead = timedelta(hours=current_app.config["REMINDER_LEAD_HOURS"])
-    return queue_due_reminders(db.session, utcnow(), lead, queue_reminder_email)
+    return queue_due_reminders(db.session, clock.now(), lead, queue_reminder_email)
 
 
 def release_database():
@@ -131,7 +131,7 @@ def retention_group():
 def retention_purge_command():
     """Delete expired booking drafts and clear what old sent emails said (daily timer)."""
     policy = RetentionPolicy(email_body_days=current_app.config["EMAIL_BODY_RETENTION_DAYS"])
-    click.echo(str(purge(db.session, utcnow(), policy)))
+    click.echo(str(purge(db.session, clock.now(), policy)))
 
 
 @click.group("users")

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 
-def clock(moment) -> str:
+def time_of_day(moment) -> str:
     """10:00 AM, for a time or a datetime already in office time."""
     hour = moment.hour % 12 or 12
     return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
@@ -17,4 +17,4 @@ def long_date(value: date) -> str:
 def office_time(moment: datetime, office) -> str:
     """A UTC moment in the office's zone: Friday, November 27, 2026 at 5:53 PM EST."""
     local = moment.astimezone(office.tz)
-    return f"{local:%A, %B} {local.day}, {local.year} at {clock(local)} {local:%Z}"
+    return f"{local:%A, %B} {local.day}, {local.year} at {time_of_day(local)} {local:%Z}"

@@ -13,6 +13,7 @@ from flask import has_app_context
 from jinja2 import FileSystemBytecodeCache
 from sqlalchemy.engine import make_url
 
+import clinic_app.clock
 from clinic_app import create_app
 from clinic_app.extensions import db as _db
 from clinic_app.models import Office, OpeningHours
@@ -41,6 +42,19 @@ def wait_for(condition, seconds=20, interval=0.1):
             return True
         time.sleep(interval)
     return False
+
+
+def set_clock(monkeypatch, moment):
+    """Freeze the one clock (``clinic_app.clock``) at ``moment`` for every app and module."""
+    monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """A stoppable clock: ``frozen_clock["now"] = moment`` sets what every app reads as now."""
+    moment = {"now": clinic_app.clock.system_time()}
+    monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment["now"])
+    return moment
 
 
 def seed_clinic(app):

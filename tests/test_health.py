@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 from clinic_app import create_app
+from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage
 from clinic_app.notify.outbox import Email, enqueue
-from clinic_app.timeutil import utcnow
 from tests.conftest import free_port
 
 EMPTY_OUTBOX = {"waiting": 0, "oldest_waiting_seconds": None, "failed": 0, "stuck": False}
@@ -17,7 +17,7 @@ def queue_email(app, age=timedelta(0), status="pending"):
         row = enqueue(
             db.session, Email(kind="question.office", recipients=("desk@example.org",), subject="Question", text="Body")
         )
-        row.created_at = utcnow() - age
+        row.created_at = system_time() - age
         row.status = status
         db.session.commit()
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from clinic_app import create_app, retention
 from clinic_app.booking.notifications import queue_booking_emails
+from clinic_app.clock import system_time
 from clinic_app.extensions import db as _db
 from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
 from clinic_app.notify.outbox import Attachment, Email, enqueue, send_pending
 from clinic_app.retention import CLEARED_SUBJECT, PurgeReport, RetentionPolicy, purge
-from clinic_app.timeutil import utcnow
 
 POLICY = RetentionPolicy()  # 30 days
 DAY = timedelta(days=1)
@@ -89,7 +89,7 @@ def history(session, row_id):
 
 
 def test_expired_drafts_are_deleted_and_live_ones_kept(db):
-    now = utcnow()
+    now = system_time()
     expired = add_draft(db.session, now - timedelta(minutes=1))
     at_the_limit = add_draft(db.session, now)
     live = add_draft(db.session, now + timedelta(hours=1))
@@ -107,7 +107,7 @@ def test_expired_drafts_are_deleted_and_live_ones_kept(db):
 
 def test_an_old_sent_email_loses_its_content_but_keeps_its_row(db):
     email_id = queue(db.session)
-    sent_at = utcnow()
+    sent_at = system_time()
     assert deliver(sent_at) == 1
     before = history(db.session, email_id)
     assert before[3] == OutboxStatus.SENT and before[5] == sent_at
@@ -129,7 +129,7 @@ def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, m
         session = _db.session
         queue_booking_emails(session.get(Appointment, appointment_id), "manage-token")  # the real emails, with .ics
         session.commit()
-        sent_at = utcnow()
+        sent_at = system_time()
         assert deliver(sent_at) == 2
         emails = session.scalars(select(OutboxMessage).filter_by(topic=f"appointment:{appointment_id}")).all()
         assert any(row.attachments for row in emails) and all(row.text_body for row in emails)
@@ -153,7 +153,7 @@ def test_the_back_office_still_shows_cleared_booking_emails(app, admin_client, m
 
 
 def test_only_sent_emails_older_than_the_limit_are_cleared(db):
-    now = utcnow()
+    now = system_time()
     ids = {
         name: queue(db.session, subject=name)
         for name in ("old", "just over", "at the limit", "recent", "pending", "sending", "failed")
@@ -180,15 +180,15 @@ def test_only_sent_emails_older_than_the_limit_are_cleared(db):
 
 def test_a_pending_email_is_still_delivered_in_full_after_a_purge(app, db, tmp_path):
     email_id = queue(db.session)
-    purge(db.session, utcnow() + 365 * DAY, POLICY)
-    assert deliver(utcnow()) == 1
+    purge(db.session, system_time() + 365 * DAY, POLICY)
+    assert deliver(system_time()) == 1
     [eml] = (tmp_path / "mail").glob("*.eml")
     assert "my left leg gives way on stairs" in eml.read_text()
     assert content(db.session, email_id)[0] == TEXT
 
 
 def test_a_second_purge_counts_nothing(db):
-    now = utcnow()
+    now = system_time()
     full = queue(db.session, subject="full")
     text_only = queue(db.session, subject="text only", html=None, attachments=())
     no_text = queue(db.session, subject="html only", text="", attachments=())
@@ -209,7 +209,7 @@ def test_a_second_purge_counts_nothing(db):
 
 
 def test_an_email_with_only_a_subject_left_loses_it_and_is_counted_once(db):
-    now = utcnow()
+    now = system_time()
     empty = queue(db.session, subject="SCREENING FLAGGED — Rosa P.", text="", html=None, attachments=())
     set_state(db.session, empty, OutboxStatus.SENT, now - 40 * DAY)
     assert purge(db.session, now, POLICY).email_bodies_cleared == 1
@@ -218,7 +218,7 @@ def test_an_email_with_only_a_subject_left_loses_it_and_is_counted_once(db):
 
 
 def test_the_policy_sets_the_limit(db):
-    now = utcnow()
+    now = system_time()
     email_id = queue(db.session)
     set_state(db.session, email_id, OutboxStatus.SENT, now - 8 * DAY)
     assert purge(db.session, now, POLICY).email_bodies_cleared == 0
@@ -240,7 +240,7 @@ def test_the_policy_is_frozen_and_refuses_nonsense():
 
 
 def test_a_failure_midway_changes_nothing(db, monkeypatch):
-    now = utcnow()
+    now = system_time()
     draft_id = add_draft(db.session, now - DAY)
     email_id = queue(db.session)
     set_state(db.session, email_id, OutboxStatus.SENT, now - 40 * DAY)
@@ -257,7 +257,7 @@ def test_a_failure_midway_changes_nothing(db, monkeypatch):
 
 
 def test_purge_commits_its_work(db):
-    now = utcnow()
+    now = system_time()
     add_draft(db.session, now - DAY)
     email_id = queue(db.session)
     set_state(db.session, email_id, OutboxStatus.SENT, now - 40 * DAY)
@@ -291,17 +291,17 @@ def test_the_purge_works_on_postgresql(postgres_url, tmp_path):
         with pg_app.app_context():
             _db.create_all()
             session = _db.session
-            now = utcnow()
+            now = system_time()
             expired = add_draft(session, now - DAY)
             live = add_draft(session, now + DAY)
             old = queue(session, subject="old")
             text_only = queue(session, subject="text only", html=None, attachments=())
             attachment_only = queue(session, subject="attachment only", text="", html=None)
-            assert deliver(utcnow()) == 3  # delivered now...
+            assert deliver(system_time()) == 3  # delivered now...
             for row_id in (old, text_only, attachment_only):
                 set_state(session, row_id, OutboxStatus.SENT, now - 40 * DAY)  # ...as if 40 days ago
             recent = queue(session, subject="recent")
-            assert deliver(utcnow()) == 1
+            assert deliver(system_time()) == 1
             pending = queue(session, subject="pending")
             failed = queue(session, subject="failed")
             set_state(session, failed, OutboxStatus.FAILED)
@@ -325,7 +325,7 @@ def test_the_purge_works_on_postgresql(postgres_url, tmp_path):
 
 
 def test_flask_retention_purge_runs_the_purge_and_says_what_it_did(app, runner, db):
-    expired = add_draft(db.session, utcnow() - timedelta(minutes=5))
+    expired = add_draft(db.session, system_time() - timedelta(minutes=5))
     db.session.commit()
     result = runner.invoke(args=["retention", "purge"])
     assert result.exit_code == 0, result.output

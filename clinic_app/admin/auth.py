@@ -5,11 +5,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..extensions import db, limiter, login_manager
 from ..htmx import hx_redirect, is_htmx
 from ..models import StaffUser
 from ..security import private_page
-from ..timeutil import utcnow
 from . import bp
 from .forms import LoginForm, PasswordForm
 
@@ -76,7 +76,7 @@ def login():
             check_password_hash(DUMMY_HASH, form.password.data)
         elif user.active and user.check_password(form.password.data):
             session.clear()  # a fresh session: nothing from before sign-in carries over
-            user.last_login_at = utcnow()
+            user.last_login_at = clock.now()
             db.session.commit()
             login_user(user)
             return redirect(safe_admin_next(request.args.get("next")), 303)

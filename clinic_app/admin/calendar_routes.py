@@ -8,10 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..extensions import db
 from ..htmx import render
 from ..models import Appointment, Closure, WorkingHours
-from ..timeutil import utcnow
 from . import bp
 from .calendar_view import (
     caption,
@@ -88,7 +88,7 @@ def calendar():
     if office is None:
         abort(404)  # an office this user may not see is answered like one that does not exist
 
-    now = utcnow()
+    now = clock.now()
     today = office_today(now, office)
     day = read_day(request.args.get("date"), today)
     view = read_view(request.args.get("view"))

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ..formatting import clock
+from ..formatting import time_of_day
 from ..models.appointment import AppointmentStatus
 
 GRID = timedelta(minutes=15)  # one row of the day view; every appointment starts on this grid
@@ -189,7 +189,7 @@ def navigation(day: date, view: str, today: date) -> list[NavLink]:
 
 def time_range(starts: datetime, ends: datetime) -> str:
     """10:00–10:30 AM, or 11:45 AM–12:15 PM when noon falls between (both in office time)."""
-    first, last = clock(starts), clock(ends)
+    first, last = time_of_day(starts), time_of_day(ends)
     if first[-2:] == last[-2:]:
         return f"{first[:-3]}–{last}"
     return f"{first}–{last}"
@@ -377,7 +377,7 @@ def day_grid(*, office, day: date, now: datetime, appointments, working_hours, c
     rows = tuple(
         TimeRow(
             starts_at=row,
-            label=clock(row),
+            label=time_of_day(row),
             cells=tuple(tuple(by_row.get((row.replace(tzinfo=None), index), ())) for index in range(len(providers))),
             is_now=row.replace(tzinfo=None) == now_wall,
         )

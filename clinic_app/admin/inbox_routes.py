@@ -5,11 +5,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
+from .. import clock
 from ..extensions import db
 from ..htmx import render
 from ..models import OutboxMessage, OutboxStatus, QuestionStatus
 from ..notify.outbox import send_pending
-from ..timeutil import utcnow
 from . import bp
 from .forms import ActionForm
 from .inbox import (
@@ -226,7 +226,7 @@ def retry_outbox_message(message_id):
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            retry_email(db.session, current_user, message, utcnow(), current_app.config["OUTBOX_MAX_ATTEMPTS"])
+            retry_email(db.session, current_user, message, clock.now(), current_app.config["OUTBOX_MAX_ATTEMPTS"])
         except RetryRefused as refused:
             flash(str(refused), "error")
         else:

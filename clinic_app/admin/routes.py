@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from .. import clock
 from ..booking.presenters import appointment_summary
 from ..extensions import db
 from ..htmx import render
 from ..models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ..reasons import reason_label
-from ..timeutil import utcnow
 from . import bp
 from .actions import ActionRefused, add_note, allowed_actions, audit, change_status
 from .forms import ActionForm, BookingFilterForm, NoteForm, ReasonForm
@@ -93,7 +93,7 @@ def bookings():
     """Upcoming bookings; filters and search update the list (htmx) and stay in the URL."""
     form = filter_form()
     filters = read_filters(form)
-    page = bookings_page(db.session, current_user, filters, utcnow())
+    page = bookings_page(db.session, current_user, filters, clock.now())
     return render(
         "admin/bookings.html",
         "admin/_bookings_table.html",
@@ -108,7 +108,7 @@ def bookings():
 def export_bookings():
     """The filtered list as CSV (every page); the export itself goes in the audit log."""
     filters = read_filters(filter_form())
-    appointments = list(db.session.scalars(bookings_query(db.session, current_user, filters, utcnow())))
+    appointments = list(db.session.scalars(bookings_query(db.session, current_user, filters, clock.now())))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -174,8 +174,10 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "summary": appointment_summary(appointment),
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
-        "actions": [(name, ACTION_LABELS[name]) for name in allowed_actions(appointment, utcnow()) if name != "cancel"],
-        "can_cancel": "cancel" in allowed_actions(appointment, utcnow()),
+        "actions": [
+            (name, ACTION_LABELS[name]) for name in allowed_actions(appointment, clock.now()) if name != "cancel"
+        ],
+        "can_cancel": "cancel" in allowed_actions(appointment, clock.now()),
         "history": history,
         "emails": emails,
         "notes": notes,
@@ -205,7 +207,7 @@ def appointment_action(appointment_id, action):
     appointment = visible_or_404(appointment_id)
     if ActionForm().validate_on_submit():
         try:
-            change_status(db.session, current_user, appointment, action, utcnow())
+            change_status(db.session, current_user, appointment, action, clock.now())
             flash(f"{ACTION_LABELS[action]}: done.", "info")
         except ActionRefused as refused:
             flash(str(refused), "error")
@@ -219,7 +221,7 @@ def cancel_appointment(appointment_id):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            change_status(db.session, current_user, appointment, "cancel", utcnow(), reason=form.reason.data)
+            change_status(db.session, current_user, appointment, "cancel", clock.now(), reason=form.reason.data)
             flash("The appointment is cancelled and the patient has been emailed.", "info")
         except ActionRefused as refused:
             flash(str(refused), "error")
@@ -235,7 +237,7 @@ def add_appointment_note(appointment_id):
     appointment = visible_or_404(appointment_id)
     form = NoteForm()
     if form.validate_on_submit():
-        add_note(db.session, current_user, appointment, form.text.data, utcnow())
+        add_note(db.session, current_user, appointment, form.text.data, clock.now())
         flash("Note added.", "info")
         return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
     return render(

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 
-from ..formatting import clock
+from ..formatting import time_of_day
 from ..models import Appointment, AppointmentStatus, Closure, Office, Provider, WorkingHours
 from ..models.office import WEEKDAY_NAMES
 from .actions import audit
@@ -218,7 +218,7 @@ def hours_by_office(provider) -> dict[int, dict[int, list[tuple[time, time]]]]:
 
 def interval_label(starts: time, ends: time) -> str:
     """8:00 AM – 12:00 PM."""
-    return f"{clock(starts)} – {clock(ends)}"
+    return f"{time_of_day(starts)} – {time_of_day(ends)}"
 
 
 def _on_grid(moment: time) -> bool:

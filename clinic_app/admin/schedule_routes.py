@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .. import clock
 from ..extensions import db
 from ..htmx import hx_redirect, render
 from ..models import Provider
 from ..models.office import WEEKDAY_NAMES
-from ..timeutil import utcnow
 from . import bp
 from .forms import ActionForm
 from .queries import CLINIC_TZ, visible_offices, visible_providers
@@ -32,7 +32,7 @@ from .schedule_forms import ClosureForm, chosen_id, hours_form, hours_from, hour
 
 def clinic_today() -> date:
     """Today's date at the offices (both keep New York time)."""
-    return utcnow().astimezone(CLINIC_TZ).date()
+    return clock.now().astimezone(CLINIC_TZ).date()
 
 
 def day_label(day: date, today: date) -> str:

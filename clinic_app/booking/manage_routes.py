@@ -2,10 +2,10 @@
 
 from flask import abort, flash, make_response, redirect, request, url_for
 
+from .. import clock
 from ..extensions import db, limiter
 from ..htmx import render
 from ..security import private_page
-from ..timeutil import utcnow
 from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
 from .calendar import build_calendar
@@ -26,7 +26,7 @@ MANAGE_LIMIT = "60 per hour"
 
 def appointment_or_404(token):
     """The appointment behind the link; a wrong or expired link is a plain 404."""
-    appointment = service.find_by_manage_token(db.session, token, utcnow())
+    appointment = service.find_by_manage_token(db.session, token, clock.now())
     if appointment is None:
         abort(404)
     return appointment
@@ -44,7 +44,7 @@ def manage(token):
             appointment=appointment,
             summary=appointment_summary(appointment),
             token=token,
-            can_change=service.can_change(appointment, utcnow(), manage_cutoff()),
+            can_change=service.can_change(appointment, clock.now(), manage_cutoff()),
             cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
             cancel_form=CancelForm(),
         )
@@ -57,7 +57,7 @@ def cancel(token):
     """Cancel the appointment; its time is free for others at once."""
     appointment = appointment_or_404(token)
     form = CancelForm()
-    if not service.can_change(appointment, utcnow(), manage_cutoff()):
+    if not service.can_change(appointment, clock.now(), manage_cutoff()):
         flash(
             f"Online changes close {int(manage_cutoff().total_seconds() // 3600)} hours before the visit. "
             f"Please call the {appointment.office.name} office at {appointment.office.phone}.",
@@ -79,14 +79,14 @@ def cancel(token):
             )
         )
     service.cancel_appointment(
-        db.session, appointment, now=utcnow(), reason=form.reason.data or "", notify=queue_cancellation_emails
+        db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=queue_cancellation_emails
     )
     flash("Your appointment is cancelled. We have emailed you a confirmation.", "info")
     return redirect(url_for("booking.manage", token=token), 303)
 
 
 def reschedule_context(appointment, token, day=None, form=None, screening_form=None):
-    now, rules = utcnow(), booking_rules()
+    now, rules = clock.now(), booking_rules()
     days = days_with_slots(
         db.session, office=appointment.office, visit_type=appointment.visit_type, provider_id=None, now=now, rules=rules
     )
@@ -125,7 +125,7 @@ def reschedule_context(appointment, token, day=None, form=None, screening_form=N
 def reschedule(token):
     """Choose a new day and time and answer the screening again; one click moves the visit."""
     appointment = appointment_or_404(token)
-    now = utcnow()
+    now = clock.now()
     if not service.can_change(appointment, now, manage_cutoff()):
         return redirect(url_for("booking.manage", token=token), 303)
     form, screening_form = TimeStepForm(), ScreeningStepForm()
@@ -197,7 +197,7 @@ def calendar_file(token):
     """The appointment as a calendar file ("Add to calendar")."""
     appointment = appointment_or_404(token)
     event = calendar_event(appointment, public_url("booking.manage", token=token))
-    response = make_response(build_calendar(event, "PUBLISH", utcnow()))
+    response = make_response(build_calendar(event, "PUBLISH", clock.now()))
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
     return private_page(response)
@@ -216,7 +216,7 @@ def rescreen(token):
             appointment,
             answers=form.answers(),
             acknowledged=form.acknowledged.data,
-            now=utcnow(),
+            now=clock.now(),
             notify=queue_screening_flag_email,
         )
     return private_page(

@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from .. import clock
 from ..extensions import db
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
 from ..reasons import reason_label
-from ..timeutil import utcnow
 from .calendar import CalendarEvent, build_calendar
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
 
@@ -47,7 +47,7 @@ def calendar_event(appointment, manage_url=None) -> CalendarEvent:
 
 def calendar_attachment(appointment, method, manage_url=None) -> Attachment:
     """The .ics file for an email."""
-    data = build_calendar(calendar_event(appointment, manage_url), method, utcnow())
+    data = build_calendar(calendar_event(appointment, manage_url), method, clock.now())
     return Attachment(f"appointment-{appointment.reference}.ics", f"text/calendar; method={method}", data)
 
 

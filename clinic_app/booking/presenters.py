@@ -4,7 +4,7 @@ from datetime import date
 
 from flask import current_app, has_request_context, url_for
 
-from ..formatting import clock, long_date
+from ..formatting import long_date, time_of_day
 from ..locations.hours import directions_url
 from ..reasons import reason_label
 
@@ -32,14 +32,14 @@ def day_label(day: date) -> str:
 
 def slot_label(slot, office, show_provider=False) -> str:
     """9:00 AM (office time), with the clinician when the patient chose "first available"."""
-    label = clock(slot.starts_at.astimezone(office.tz))
+    label = time_of_day(slot.starts_at.astimezone(office.tz))
     return f"{label} with {slot.provider.display_name}" if show_provider else label
 
 
 def when(starts_at, office) -> dict:
     """Date and time of a visit as the patient lives it, in the office's time zone."""
     local = starts_at.astimezone(office.tz)
-    return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{clock(local)} {local:%Z}"}
+    return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{time_of_day(local)} {local:%Z}"}
 
 
 def draft_summary(view) -> list[dict]:

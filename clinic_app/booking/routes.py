@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
+from .. import clock
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
 from ..models import Appointment, Office, Provider, VisitType
 from ..reasons import VISIT_REASONS
 from ..security import private_page
-from ..timeutil import utcnow
 from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
 from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
@@ -42,9 +42,9 @@ def guard(draft, step):
         return go_to("visit") if step != "visit" else None
     if draft.appointment_id is not None:  # already booked: a replay shows the confirmation
         return redirect(url_for("booking.confirmed"), 303) if step == "review" else go_to("visit")
-    first = service.step_allowed(db.session, draft, step, utcnow(), booking_rules())
+    first = service.step_allowed(db.session, draft, step, clock.now(), booking_rules())
     if first == "time" and (draft.data or {}).get("time"):
-        service.release_taken_time(db.session, draft, utcnow())  # someone else booked it meanwhile
+        service.release_taken_time(db.session, draft, clock.now())  # someone else booked it meanwhile
     return go_to(first) if first else None
 
 
@@ -108,9 +108,9 @@ def start():
                 visit_type=visit_type,
                 reason=form.reason.data,
                 provider=provider,
-                now=utcnow(),
+                now=clock.now(),
             )
-            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+            return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
     return show_step("visit", status=422 if form.errors else 200, form=form)
 
 
@@ -119,7 +119,7 @@ def start():
 
 def time_context(draft, view, chosen_day=None, after=None):
     """Days with free slots and, for the chosen day, its slots, ready for the template."""
-    now, rules = utcnow(), booking_rules()
+    now, rules = clock.now(), booking_rules()
     provider_id = view.provider.id if view.provider else None
     earliest = after if after else None
     days = days_with_slots(
@@ -194,15 +194,15 @@ def time():
                 provider_id=view.provider.id if view.provider else None,
                 starts_at=starts_at,
                 chosen_provider_id=provider_id,
-                now=utcnow(),
+                now=clock.now(),
                 rules=booking_rules(),
             )
             chosen_day = starts_at.astimezone(view.office.tz).date()
         if slot is None:
             form.slot.errors.append("That time is not available. Please choose one of the times shown.")
         else:
-            service.save_time(db.session, draft, slot=slot, now=utcnow())
-            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+            service.save_time(db.session, draft, slot=slot, now=clock.now())
+            return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
     taken = (draft.data or {}).get("time_taken")
     if taken and request.method == "GET":
         form.slot.errors = ["That time was just taken — here are the times still open."]  # not validated yet
@@ -239,7 +239,7 @@ def screening():
     if redirect_to:
         return redirect_to
     view = service.resolve(db.session, draft)
-    now = utcnow()
+    now = clock.now()
     if not view.in_person:
         if request.method == "POST" and ConfirmForm().validate_on_submit():
             service.skip_screening(db.session, draft, now)
@@ -278,7 +278,7 @@ def switch_to_video():
         return go_to("visit")
     if (service.resolve(db.session, draft).screening or {}).get("outcome") != "flagged":
         return go_to("screening")  # only offered after a "yes"; otherwise choose video at step 1
-    if service.switch_to_telehealth(db.session, draft, utcnow()):
+    if service.switch_to_telehealth(db.session, draft, clock.now()):
         flash("Your visit is now a video consultation. Please choose a time.", "info")
         return go_to("time")
     flash("Video visits are not available at this office. Please call us.", "error")
@@ -304,8 +304,8 @@ def details():
             getattr(form, name).data = value
         form.consent.data = True
     if form.validate_on_submit():
-        service.save_details(db.session, draft, details=form.details(), now=utcnow())
-        return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+        service.save_details(db.session, draft, details=form.details(), now=clock.now())
+        return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
     return show_step("details", status=422 if form.errors else 200, form=form)
 
 
@@ -324,18 +324,18 @@ def review():
     if form.validate_on_submit():
         try:
             booked = service.confirm_booking(
-                db.session, draft, utcnow(), notify=queue_booking_emails, rules=booking_rules()
+                db.session, draft, clock.now(), notify=queue_booking_emails, rules=booking_rules()
             )
         except service.SlotTaken:
             return go_to("time")  # the time step explains that the time was just taken
         except service.BookingError as error:
             flash(str(error), "error")
-            return go_to(service.first_incomplete_step(db.session, draft, utcnow(), booking_rules()))
+            return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
         if booked.manage_token:
             session[CONFIRMED_KEY] = {
                 "appointment": booked.appointment.id,
                 "token": booked.manage_token,
-                "at": utcnow().timestamp(),
+                "at": clock.now().timestamp(),
             }
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
@@ -346,7 +346,7 @@ def review():
 def confirmed():
     """The confirmation: reference, time, office, what to bring, calendar file and manage link."""
     held = session.get(CONFIRMED_KEY) or {}
-    if utcnow().timestamp() - held.get("at", 0) > CONFIRMATION_SHOWN_SECONDS:
+    if clock.now().timestamp() - held.get("at", 0) > CONFIRMATION_SHOWN_SECONDS:
         # On a shared computer the next person must not find the private link here.
         session.pop(CONFIRMED_KEY, None)
         held = {}
@@ -369,5 +369,5 @@ def restart():
     """Start the booking again from step 1."""
     draft = current_draft()
     if draft is not None and ConfirmForm().validate_on_submit():
-        service.restart(db.session, draft, utcnow())
+        service.restart(db.session, draft, clock.now())
     return go_to("visit")

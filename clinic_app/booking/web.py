@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from flask import current_app, flash, redirect, session, url_for
 
+from .. import clock
 from ..extensions import db
-from ..timeutil import utcnow
 from . import service
 from .slots import BookingRules
 
@@ -37,7 +37,7 @@ def manage_cutoff() -> timedelta:
 
 def current_draft(create=False):
     """This browser's booking in progress; a new one when ``create`` and there is none (or it is booked)."""
-    now = utcnow()
+    now = clock.now()
     draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
     if draft is None and session.pop(DRAFT_KEY, None):
         flash("For your privacy, a booking left unfinished for two hours is cleared. Please start again.", "info")

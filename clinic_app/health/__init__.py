@@ -12,9 +12,9 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import clock
 from ..extensions import db, limiter
 from ..models import OutboxMessage, OutboxStatus
-from ..timeutil import utcnow
 
 bp = Blueprint("health", __name__)
 
@@ -87,7 +87,7 @@ def healthz():
         return jsonify(status="error", db="error", redis=redis_state()), 503
     redis = redis_state()
     try:
-        outbox = outbox_health(db.session, utcnow(), current_app.config["OUTBOX_STUCK_AFTER_SECONDS"])
+        outbox = outbox_health(db.session, clock.now(), current_app.config["OUTBOX_STUCK_AFTER_SECONDS"])
         outbox_ok, outbox_detail = not outbox.stuck, outbox.as_json()
     except SQLAlchemyError as error:  # e.g. a database not migrated yet
         current_app.logger.warning("Health check: outbox unreadable (%s)", type(error).__name__)

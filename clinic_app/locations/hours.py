@@ -2,7 +2,7 @@
 
 from urllib.parse import quote_plus
 
-from ..formatting import clock
+from ..formatting import time_of_day
 from ..models.office import WEEKDAY_NAMES
 
 
@@ -17,7 +17,7 @@ def weekly_hours(opening_hours) -> list[dict]:
     rows = []
     for day in range(7):
         intervals = sorted(by_day[day])
-        text = ", ".join(f"{clock(o)} – {clock(c)}" for o, c in intervals) or "Closed"
+        text = ", ".join(f"{time_of_day(o)} – {time_of_day(c)}" for o, c in intervals) or "Closed"
         if rows and rows[-1]["hours"] == text:
             rows[-1]["last"] = day
         else:

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
-from ..timeutil import utcnow
 from .office import Office
 from .scheduling import Provider, VisitType
 from .types import UTCDateTime
@@ -71,8 +71,8 @@ class Appointment(db.Model):
 
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
     office: Mapped[Office] = relationship()
     provider: Mapped[Provider] = relationship()
@@ -120,8 +120,8 @@ class BookingDraft(db.Model):
     booking_key: Mapped[str] = mapped_column(String(64), unique=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     appointment: Mapped[Appointment | None] = relationship()

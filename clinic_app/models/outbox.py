@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import clock
 from ..extensions import db
-from ..timeutil import utcnow
 from .types import UTCDateTime
 
 
@@ -37,10 +37,10 @@ class OutboxMessage(db.Model):
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __repr__(self):

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import clock
 from ..extensions import db
-from ..timeutil import utcnow
 from .office import Office
 from .types import UTCDateTime
 
@@ -31,7 +31,7 @@ class PatientQuestion(db.Model):
     phone: Mapped[str] = mapped_column(String(30), default="")
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=QuestionStatus.NEW)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     office: Mapped[Office] = relationship()
 

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..extensions import db
-from ..timeutil import utcnow
 from .office import Office
 from .types import UTCDateTime
 
@@ -41,7 +41,7 @@ class StaffUser(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raised on logout and password change: every session signed with an older value ends.
     session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     offices: Mapped[list[Office]] = relationship(secondary=staff_office, order_by="Office.name")
@@ -86,7 +86,7 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     # {"field": [before, after]} for changes; other details for exports and notes.
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
 
     user: Mapped[StaffUser | None] = relationship()
 
@@ -103,6 +103,6 @@ class AppointmentNote(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     user: Mapped[StaffUser | None] = relationship()

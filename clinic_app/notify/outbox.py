@@ -17,9 +17,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from .. import clock
 from ..extensions import db
 from ..models import OutboxMessage, OutboxStatus
-from ..timeutil import utcnow
 from .delivery import deliver
 
 logger = logging.getLogger("clinic_app.notify")
@@ -90,7 +90,7 @@ def enqueue(session, email: Email) -> OutboxMessage:
         ],
         status=OutboxStatus.PENDING,
         attempts=0,
-        next_attempt_at=utcnow(),
+        next_attempt_at=clock.now(),
     )
     session.add(row)
     return row
@@ -190,7 +190,7 @@ def send_pending(limit: int = 100, now=None, only_id=None, should_stop=lambda: F
     for _ in range(limit):
         if should_stop():
             break
-        moment = now or utcnow()
+        moment = now or clock.now()
         row = claim_next(session, moment, only_id)
         if row is None:
             break

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-import clinic_app.admin.calendar_routes
 from clinic_app.admin.calendar_view import (
     GRID,
     NavLink,
@@ -28,6 +27,7 @@ from clinic_app.admin.calendar_view import (
 )
 from clinic_app.extensions import db
 from clinic_app.models import Closure, Office, Provider
+from tests.conftest import set_clock
 
 NY = ZoneInfo("America/New_York")
 UTC = UTC
@@ -468,7 +468,7 @@ class Links(HTMLParser):
 @pytest.fixture
 def frozen_now(monkeypatch):
     """The calendar's clock stopped at Monday 2026-12-07 08:00 in New York."""
-    monkeypatch.setattr(clinic_app.admin.calendar_routes, "utcnow", lambda: NOW)
+    set_clock(monkeypatch, NOW)
     return NOW
 
 
@@ -599,7 +599,7 @@ def test_an_unreadable_date_shows_today(admin_client, clinic, frozen_now):
 
 def test_today_is_the_offices_date_not_utcs(admin_client, clinic, monkeypatch):
     late_sunday = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # still Sunday 10 PM in New York
-    monkeypatch.setattr(clinic_app.admin.calendar_routes, "utcnow", lambda: late_sunday)
+    set_clock(monkeypatch, late_sunday)
     assert "Fairfax, VA — Sunday, December 6, 2026" in html_of(admin_client.get("/admin/calendar"))
 
 

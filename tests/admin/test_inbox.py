@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from clinic_app.admin.presenters import local_time
+from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import AuditEntry, OutboxMessage, OutboxStatus, PatientQuestion
 from clinic_app.notify.outbox import send_pending
-from clinic_app.timeutil import utcnow
 from tests.conftest import csrf_token_from, free_port
 
 HTMX = {"HX-Request": "true"}
@@ -202,7 +202,7 @@ def test_the_question_list_pages_by_25_and_answers_htmx_with_the_table_only(app,
                     name=f"Patient {number:02d}",
                     email="p@example.org",
                     message="Hi",
-                    created_at=utcnow() - timedelta(minutes=60 - number),
+                    created_at=system_time() - timedelta(minutes=60 - number),
                 )
             )
         db.session.commit()
@@ -226,7 +226,9 @@ def test_a_failed_email_is_listed_as_failed_with_its_error(app, client, admin_cl
 
 
 def test_sent_emails_are_listed_only_when_asked_for(app, admin_client):
-    sent_id = add_email(app, status=OutboxStatus.SENT, subject="Already delivered", last_error=None, sent_at=utcnow())
+    sent_id = add_email(
+        app, status=OutboxStatus.SENT, subject="Already delivered", last_error=None, sent_at=system_time()
+    )
     add_email(app, subject="Stuck one")
     default = admin_client.get("/admin/outbox").get_data(as_text=True)
     assert "Stuck one" in default and "Already delivered" not in default
@@ -292,7 +294,11 @@ def test_retrying_a_pending_email_skips_its_wait_and_keeps_its_attempts(app, cli
 
 def test_retry_sends_only_that_email_not_the_whole_backlog(app, admin_client, smtp_server):
     earlier = add_email(
-        app, status=OutboxStatus.PENDING, attempts=0, last_error=None, next_attempt_at=utcnow() - timedelta(hours=1)
+        app,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        last_error=None,
+        next_attempt_at=system_time() - timedelta(hours=1),
     )
     failed = add_email(app)  # attempts 8 of 8
     post(admin_client, f"/admin/outbox/{failed}/retry")
@@ -316,13 +322,13 @@ def test_retry_never_overrides_a_sender_that_just_claimed_the_email(app, make_us
         with db.engine.begin() as other:  # ... while a sender claims it on another connection
             other.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(status="sending"))
         with pytest.raises(RetryRefused):
-            retry_email(db.session, db.session.get(StaffUser, user_id), message, utcnow(), max_attempts=8)
+            retry_email(db.session, db.session.get(StaffUser, user_id), message, system_time(), max_attempts=8)
     assert email(app, row_id).status == OutboxStatus.SENDING
     assert audit_actions(app) == []
 
 
 def test_a_sent_email_cannot_be_retried(app, admin_client):
-    row_id = add_email(app, status=OutboxStatus.SENT, last_error=None, sent_at=utcnow())
+    row_id = add_email(app, status=OutboxStatus.SENT, last_error=None, sent_at=system_time())
     response = post(admin_client, f"/admin/outbox/{row_id}/retry")
     assert response.status_code == 303
     assert "This email was already sent." in admin_client.get("/admin/outbox").get_data(as_text=True)
@@ -406,7 +412,7 @@ def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path)
         assert failed_email_count(db.session, staff) == 1
         assert [q.name for q in questions_page(db.session, staff, "all").items] == ["fairfax"]
         assert outbox_message_for(db.session, staff, rows["potomac"].id) is None
-        retry_email(db.session, staff, rows["fairfax"], utcnow(), max_attempts=8)
+        retry_email(db.session, staff, rows["fairfax"], system_time(), max_attempts=8)
         retried = db.session.get(OutboxMessage, rows["fairfax"].id, populate_existing=True)
         assert (retried.status, retried.attempts) == (OutboxStatus.PENDING, 7)
         db.session.remove()

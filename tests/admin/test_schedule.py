@@ -12,12 +12,11 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import func, select
 
-import clinic_app.admin.schedule_routes
 from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.slots import BookingRules
 from clinic_app.extensions import db
 from clinic_app.models import AuditEntry, Closure, Office, Provider, VisitType, WorkingHours
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, set_clock
 
 NOW = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)  # Monday, 08:00 in New York
 TODAY = date(2026, 11, 16)
@@ -30,7 +29,7 @@ WEEK = range(7)
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
     """The back office's clock reads NOW."""
-    monkeypatch.setattr(clinic_app.admin.schedule_routes, "utcnow", lambda: NOW)
+    set_clock(monkeypatch, NOW)
     return NOW
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from clinic_app.booking import service
 from clinic_app.booking.availability import days_with_slots, slots_by_day
 from clinic_app.booking.slots import BookingRules
+from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, OutboxMessage
-from clinic_app.timeutil import utcnow
 from tests.notify.test_booking_emails import NOW, book, frozen  # noqa: F401  (fixture)
 
 
@@ -34,17 +34,17 @@ def test_an_appointment_cancelled_meanwhile_cannot_be_rescheduled(app, clinic, m
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
         office, visit = appointment.office, appointment.visit_type
-        day = days_with_slots(db.session, office=office, visit_type=visit, provider_id=None, now=utcnow())[-1]
+        day = days_with_slots(db.session, office=office, visit_type=visit, provider_id=None, now=system_time())[-1]
         slot = slots_by_day(
             db.session,
             office=office,
             visit_type=visit,
             provider_id=None,
             days=[day],
-            now=utcnow(),
+            now=system_time(),
             rules=BookingRules(),
         )[day][0]
-        service.cancel_appointment(db.session, appointment, now=utcnow())
+        service.cancel_appointment(db.session, appointment, now=system_time())
         with pytest.raises(service.BookingError, match="cancelled"):
             service.reschedule_appointment(
                 db.session,
@@ -52,7 +52,7 @@ def test_an_appointment_cancelled_meanwhile_cannot_be_rescheduled(app, clinic, m
                 slot=slot,
                 answers={k: False for k in ("fever", "cough", "taste_smell", "close_contact", "positive_test")},
                 acknowledged=True,
-                now=utcnow(),
+                now=system_time(),
             )
         assert db.session.get(Appointment, appointment_id).blocks == []
 

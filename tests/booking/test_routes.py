@@ -16,14 +16,10 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select, text
 
-import clinic_app.booking.manage_routes
-import clinic_app.booking.notifications
-import clinic_app.booking.routes
-import clinic_app.booking.web
 from clinic_app.booking.service import REFERENCE_ALPHABET
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, OutboxMessage, Provider, ProviderTimeBlock
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, set_clock
 
 UTC = UTC
 NEW_YORK = ZoneInfo("America/New_York")
@@ -31,13 +27,6 @@ NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday, 08:00 in New York
 HTMX = {"HX-Request": "true"}
 PAGE_OR_HTMX = pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 
-# Every module that reads the clock imports ``utcnow`` by name, so each copy is patched.
-CLOCK_READERS = (
-    clinic_app.booking.routes,
-    clinic_app.booking.manage_routes,
-    clinic_app.booking.web,
-    clinic_app.booking.notifications,
-)
 
 VISIT = {"office": "fairfax", "visit_type": "new-patient", "reason": "leg-weakness", "provider": "any"}
 QUESTIONS = ("fever", "cough", "taste_smell", "close_contact", "positive_test")
@@ -69,12 +58,6 @@ MANAGE_LINK = re.compile(r'href="http://localhost/booking/([A-Za-z0-9_-]+)"')
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def set_clock(monkeypatch, moment):
-    """Make every booking module see ``moment`` as now."""
-    for module in CLOCK_READERS:
-        monkeypatch.setattr(module, "utcnow", lambda: moment)
 
 
 @pytest.fixture

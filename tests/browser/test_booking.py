@@ -17,10 +17,10 @@ from clinic_app.booking import service
 from clinic_app.booking.availability import days_with_slots, slots_by_day
 from clinic_app.booking.service import REFERENCE_ALPHABET
 from clinic_app.booking.web import booking_rules
+from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, VisitType
 from clinic_app.seed import seed_scheduling
-from clinic_app.timeutil import utcnow
 from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser
@@ -339,7 +339,7 @@ def book_through_service(live_server) -> str:
     changed online); returns its manage link."""
     app = live_server.app
     with app.app_context():
-        now, rules = utcnow(), booking_rules()
+        now, rules = system_time(), booking_rules()
         office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
         visit_type = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
         draft, _ = service.start_draft(db.session, now)

@@ -7,7 +7,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from clinic_app.booking import manage_routes, notifications, routes, web
+import clinic_app.clock
+from clinic_app.booking import notifications
 from clinic_app.booking.service import cancel_appointment
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, OutboxMessage
@@ -22,8 +23,7 @@ TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 def frozen(monkeypatch):
     """Freeze the clock the booking views read."""
     moment = {"now": NOW}
-    for module in (routes, manage_routes, web, notifications):
-        monkeypatch.setattr(module, "utcnow", lambda: moment["now"])
+    monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment["now"])
     return moment
 
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from clinic_app import create_app
+from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage, OutboxStatus
 from clinic_app.notify.outbox import Attachment, Email, enqueue, retry_delay, send_pending
-from clinic_app.timeutil import utcnow
 from tests.conftest import free_port
 
 
@@ -72,13 +72,13 @@ def test_the_mail_server_being_down_delays_the_email_and_never_loses_it(app, smt
     waiting = row(app, row_id)
     assert waiting.status == OutboxStatus.PENDING and waiting.attempts == 1
     assert waiting.last_error == "ConnectionRefusedError"
-    assert waiting.next_attempt_at > utcnow()
+    assert waiting.next_attempt_at > system_time()
 
     app.extensions["mail"].port = up_port  # the server comes back
     with app.app_context():
         assert send_pending().sent == 0  # not due yet: backoff is respected
-        assert send_pending(now=utcnow() + timedelta(minutes=2)).sent == 1
-        assert send_pending(now=utcnow() + timedelta(days=1)).sent == 0
+        assert send_pending(now=system_time() + timedelta(minutes=2)).sent == 1
+        assert send_pending(now=system_time() + timedelta(days=1)).sent == 0
     assert len(smtp_server.messages) == 1
     assert row(app, row_id).status == OutboxStatus.SENT
 
@@ -87,7 +87,7 @@ def test_after_the_last_attempt_the_email_is_marked_failed_for_staff(app):
     app.config.update(MAIL_BACKEND="smtp", OUTBOX_MAX_ATTEMPTS=3)
     app.extensions["mail"].server, app.extensions["mail"].port = "127.0.0.1", free_port()
     [row_id] = queue(app)
-    moment = utcnow()
+    moment = system_time()
     with app.app_context():
         for _ in range(3):
             send_pending(now=moment)
@@ -105,10 +105,10 @@ def test_a_sender_that_died_mid_send_does_not_strand_the_email(app, smtp_server)
     [row_id] = queue(app)
     with app.app_context():
         stuck = db.session.get(OutboxMessage, row_id)
-        stuck.status, stuck.claimed_at, stuck.attempts = OutboxStatus.SENDING, utcnow(), 1
+        stuck.status, stuck.claimed_at, stuck.attempts = OutboxStatus.SENDING, system_time(), 1
         db.session.commit()
         assert send_pending().sent == 0  # another sender may still be working on it
-        assert send_pending(now=utcnow() + timedelta(minutes=11)).sent == 1
+        assert send_pending(now=system_time() + timedelta(minutes=11)).sent == 1
     assert len(smtp_server.messages) == 1
 
 

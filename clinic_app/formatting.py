@@ -18,3 +18,10 @@ def office_time(moment: datetime, office) -> str:
     """A UTC moment in the office's zone: Friday, November 27, 2026 at 5:53 PM EST."""
     local = moment.astimezone(office.tz)
     return f"{local:%A, %B} {local.day}, {local.year} at {time_of_day(local)} {local:%Z}"
+
+
+def local_time(moment, office) -> str:
+    """Mon Dec 7, 2026 10:00 AM (office time), for tables and exports."""
+    local = moment.astimezone(office.tz)
+    hour = local.hour % 12 or 12
+    return f"{local:%a %b} {local.day}, {local.year} {hour}:{local:%M} {local:%p}"

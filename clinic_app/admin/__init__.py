@@ -1,7 +1,10 @@
-"""The back office: staff and admins sign in, see and manage bookings."""
+"""The back office: staff and admins sign in, see and manage bookings.
+
+One blueprint; each feature is a package with its routes, forms and service (its transactions).
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import auth, calendar_routes, inbox_routes, routes, schedule_routes  # noqa: E402,F401
+from . import auth, bookings, calendar, inbox, schedule  # noqa: E402,F401

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from clinic_app.admin.calendar_view import (
+from clinic_app.admin.calendar.view import (
     GRID,
     NavLink,
     closure_notices,

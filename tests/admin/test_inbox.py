@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from clinic_app.admin.presenters import local_time
 from clinic_app.clock import system_time
 from clinic_app.extensions import db
+from clinic_app.formatting import local_time
 from clinic_app.models import AuditEntry, OutboxMessage, OutboxStatus, PatientQuestion
 from clinic_app.notify.outbox import send_pending
 from tests.conftest import csrf_token_from, free_port
@@ -310,7 +310,7 @@ def test_retry_sends_only_that_email_not_the_whole_backlog(app, admin_client, sm
 def test_retry_never_overrides_a_sender_that_just_claimed_the_email(app, make_user):
     from sqlalchemy import update
 
-    from clinic_app.admin.inbox import RetryRefused, retry_email
+    from clinic_app.admin.inbox.service import RetryRefused, retry_email
     from clinic_app.models import StaffUser
 
     user_id = make_user("admin@example.org", "admin")
@@ -377,7 +377,13 @@ def test_buttons_need_the_csrf_token(app, client, admin_client, url):
 @pytest.mark.postgres
 def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path):
     from clinic_app import create_app
-    from clinic_app.admin.inbox import failed_email_count, outbox_message_for, outbox_page, questions_page, retry_email
+    from clinic_app.admin.inbox.service import (
+        failed_email_count,
+        outbox_message_for,
+        outbox_page,
+        questions_page,
+        retry_email,
+    )
     from clinic_app.models import Office, StaffUser
     from clinic_app.seed import seed_offices
 

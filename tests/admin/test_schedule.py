@@ -621,7 +621,7 @@ def test_hours_of_an_unknown_clinician_are_404(admin):
 
 
 def test_set_working_hours_refuses_an_office_the_user_does_not_manage(app, clinic, make_user, ids):
-    from clinic_app.admin.schedule import NotVisible, set_working_hours
+    from clinic_app.admin.schedule.service import NotVisible, set_working_hours
     from clinic_app.models import StaffUser
 
     user_id = make_user("desk@example.org", "staff", ["fairfax"])
@@ -633,7 +633,7 @@ def test_set_working_hours_refuses_an_office_the_user_does_not_manage(app, clini
 
 
 def test_remove_closure_refuses_a_closure_of_another_office(app, clinic, make_user, ids):
-    from clinic_app.admin.schedule import NotVisible, remove_closure
+    from clinic_app.admin.schedule.service import NotVisible, remove_closure
     from clinic_app.models import StaffUser
 
     user_id = make_user("desk@example.org", "staff", ["fairfax"])
@@ -645,8 +645,8 @@ def test_remove_closure_refuses_a_closure_of_another_office(app, clinic, make_us
 
 
 def test_add_closure_reports_every_problem_at_once(app, clinic, make_user, ids):
-    from clinic_app.admin.schedule import ScheduleError
-    from clinic_app.admin.schedule import add_closure as add
+    from clinic_app.admin.schedule.service import ScheduleError
+    from clinic_app.admin.schedule.service import add_closure as add
     from clinic_app.models import StaffUser
 
     user_id = make_user("desk@example.org", "staff", ["fairfax"])

@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..models.office import WEEKDAY_NAMES
-from ..validators import PlainText, strip
-from .schedule import PERIODS_PER_DAY, HoursKey
+from ...models.office import WEEKDAY_NAMES
+from ...validators import PlainText, strip
+from .service import PERIODS_PER_DAY, HoursKey
 
 PERIOD_NAMES = ("first", "second")
 DATE_MESSAGE = "Please enter a date like 2026-11-26."

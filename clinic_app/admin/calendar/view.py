@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ..formatting import time_of_day
-from ..models.appointment import AppointmentStatus
+from ...formatting import time_of_day
+from ...models.appointment import AppointmentStatus
 
 GRID = timedelta(minutes=15)  # one row of the day view; every appointment starts on this grid
 VIEWS = ("day", "week")

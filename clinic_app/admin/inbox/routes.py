@@ -5,14 +5,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
-from .. import clock
-from ..extensions import db
-from ..htmx import render
-from ..models import OutboxMessage, OutboxStatus, QuestionStatus
-from ..notify.outbox import send_pending
-from . import bp
-from .forms import ActionForm
-from .inbox import (
+from ... import clock
+from ...extensions import db
+from ...formatting import local_time
+from ...htmx import render
+from ...models import OutboxMessage, OutboxStatus, QuestionStatus
+from ...notify.outbox import send_pending
+from .. import bp
+from ..auth.forms import ActionForm
+from ..bookings.queries import CLINIC_TZ
+from .service import (
     RETRYABLE,
     RetryRefused,
     failed_email_count,
@@ -25,8 +27,6 @@ from .inbox import (
     retry_email,
     set_question_status,
 )
-from .presenters import local_time
-from .queries import CLINIC_TZ
 
 QUESTION_STATE_LABELS = {QuestionStatus.NEW: "New", QuestionStatus.READ: "Read", QuestionStatus.ANSWERED: "Answered"}
 EMAIL_STATUS_LABELS = {
@@ -131,8 +131,8 @@ def questions():
         for q in page.items
     ]
     return render(
-        "admin/questions.html",
-        "admin/_questions_table.html",
+        "admin/inbox/questions.html",
+        "admin/inbox/_questions_table.html",
         form=form,
         state=state,
         page=page,
@@ -148,7 +148,7 @@ def question(question_id):
     if question.status == QuestionStatus.NEW:
         set_question_status(db.session, current_user, question, QuestionStatus.READ)
     return render_template(
-        "admin/question.html",
+        "admin/inbox/question.html",
         question=question,
         received=local_time(question.created_at, question.office),
         status_label=QUESTION_STATE_LABELS[question.status],
@@ -208,8 +208,8 @@ def outbox():
     form.status.data = status
     page = outbox_page(db.session, current_user, status, page_number())
     return render(
-        "admin/outbox.html",
-        "admin/_outbox_table.html",
+        "admin/inbox/outbox.html",
+        "admin/inbox/_outbox_table.html",
         form=form,
         status_filter=status,
         page=page,

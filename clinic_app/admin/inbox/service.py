@@ -9,9 +9,9 @@ import math
 
 from sqlalchemy import String, cast, func, literal, select, update
 
-from ..models import Appointment, OutboxMessage, OutboxStatus, PatientQuestion, QuestionStatus
-from .actions import audit
-from .queries import PER_PAGE, Page, visible_office_ids
+from ...models import Appointment, OutboxMessage, OutboxStatus, PatientQuestion, QuestionStatus
+from ..auth.access import audit, visible_office_ids
+from ..bookings.queries import PER_PAGE, Page
 
 # The inbox's state filter: "" (the default) is everything not yet answered.
 QUESTION_STATES = {

@@ -4,40 +4,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
-    PasswordField,
     SearchField,
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..validators import PlainText, strip
-
-
-class LoginForm(FlaskForm):
-    """Email and password."""
-
-    email = EmailField("Email", filters=[strip], validators=[DataRequired("Please enter your email."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Please enter your password."), Length(max=200)])
-
-
-class PasswordForm(FlaskForm):
-    """Change one's own password."""
-
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Please enter your current password.")]
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Please choose a new password."),
-            Length(min=12, max=200, message="Please use at least 12 characters."),
-        ],
-    )
-    confirm = PasswordField(
-        "New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")]
-    )
+from ...validators import PlainText, strip
 
 
 class BookingFilterForm(FlaskForm):
@@ -86,7 +59,3 @@ class NoteForm(FlaskForm):
             PlainText(),
         ],
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state (its CSRF token is all it carries)."""

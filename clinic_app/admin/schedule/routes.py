@@ -6,15 +6,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from .. import clock
-from ..extensions import db
-from ..htmx import hx_redirect, render
-from ..models import Provider
-from ..models.office import WEEKDAY_NAMES
-from . import bp
-from .forms import ActionForm
-from .queries import CLINIC_TZ, visible_offices, visible_providers
-from .schedule import (
+from ... import clock
+from ...extensions import db
+from ...htmx import hx_redirect, render
+from ...models import Provider
+from ...models.office import WEEKDAY_NAMES
+from .. import bp
+from ..auth.access import visible_offices, visible_providers
+from ..auth.forms import ActionForm
+from ..bookings.queries import CLINIC_TZ
+from .forms import ClosureForm, chosen_id, hours_form, hours_from, hours_grid, show_hours_problems
+from .service import (
     ScheduleError,
     add_closure,
     booked_in_closure,
@@ -27,7 +29,6 @@ from .schedule import (
     remove_closure,
     set_working_hours,
 )
-from .schedule_forms import ClosureForm, chosen_id, hours_form, hours_from, hours_grid, show_hours_problems
 
 
 def clinic_today() -> date:
@@ -111,8 +112,8 @@ def closures_page(form, status=200, notice=None):
     """The closures page (or, for htmx, the form fragment) with the list as it is now."""
     today = clinic_today()
     return render(
-        "admin/closures.html",
-        "admin/_closure_form.html",
+        "admin/schedule/closures.html",
+        "admin/schedule/_closure_form.html",
         status=status,
         form=form,
         notice=notice,
@@ -199,7 +200,7 @@ def providers():
                 ],
             }
         )
-    return render_template("admin/providers.html", rows=rows, weekdays=WEEKDAY_NAMES)
+    return render_template("admin/schedule/providers.html", rows=rows, weekdays=WEEKDAY_NAMES)
 
 
 def provider_or_404(provider_id):
@@ -219,8 +220,8 @@ def hours_page(provider, offices, form, status=200):
         if office not in offices
     ]
     return render(
-        "admin/provider_hours.html",
-        "admin/_provider_hours_form.html",
+        "admin/schedule/provider_hours.html",
+        "admin/schedule/_provider_hours_form.html",
         status=status,
         provider=provider,
         form=form,

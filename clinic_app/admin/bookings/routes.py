@@ -9,17 +9,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from .. import clock
-from ..booking.presenters import appointment_summary
-from ..extensions import db
-from ..htmx import render
-from ..models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
-from ..reasons import reason_label
-from . import bp
-from .actions import ActionRefused, add_note, allowed_actions, audit, change_status
-from .forms import ActionForm, BookingFilterForm, NoteForm, ReasonForm
-from .presenters import local_time
-from .queries import BookingFilters, appointment_for, bookings_page, bookings_query, visible_offices, visible_providers
+from ... import clock
+from ...booking.presenters import appointment_summary
+from ...extensions import db
+from ...formatting import local_time
+from ...htmx import render
+from ...models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
+from ...reasons import reason_label
+from .. import bp
+from ..auth.access import audit, visible_offices, visible_providers
+from ..auth.forms import ActionForm
+from .forms import BookingFilterForm, NoteForm, ReasonForm
+from .queries import BookingFilters, appointment_for, bookings_page, bookings_query
+from .service import ActionRefused, add_note, allowed_actions, change_status
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
 ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
@@ -95,8 +97,8 @@ def bookings():
     filters = read_filters(form)
     page = bookings_page(db.session, current_user, filters, clock.now())
     return render(
-        "admin/bookings.html",
-        "admin/_bookings_table.html",
+        "admin/bookings/bookings.html",
+        "admin/bookings/_bookings_table.html",
         form=form,
         filters=filters,
         page=page,
@@ -198,7 +200,11 @@ def visible_or_404(appointment_id):
 @bp.get("/appointments/<int(max=2147483647):appointment_id>")
 def appointment(appointment_id):
     """One appointment: patient, reason, notes, screening, emails, history, and actions."""
-    return render("admin/appointment.html", "admin/_appointment.html", **detail_context(visible_or_404(appointment_id)))
+    return render(
+        "admin/bookings/appointment.html",
+        "admin/bookings/_appointment.html",
+        **detail_context(visible_or_404(appointment_id)),
+    )
 
 
 @bp.post("/appointments/<int(max=2147483647):appointment_id>/<any(confirm, complete, no_show):action>")
@@ -227,7 +233,10 @@ def cancel_appointment(appointment_id):
             flash(str(refused), "error")
         return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
     return render(
-        "admin/appointment.html", "admin/_appointment.html", status=422, **detail_context(appointment, reason_form=form)
+        "admin/bookings/appointment.html",
+        "admin/bookings/_appointment.html",
+        status=422,
+        **detail_context(appointment, reason_form=form),
     )
 
 
@@ -241,5 +250,8 @@ def add_appointment_note(appointment_id):
         flash("Note added.", "info")
         return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
     return render(
-        "admin/appointment.html", "admin/_appointment.html", status=422, **detail_context(appointment, note_form=form)
+        "admin/bookings/appointment.html",
+        "admin/bookings/_appointment.html",
+        status=422,
+        **detail_context(appointment, note_form=form),
     )

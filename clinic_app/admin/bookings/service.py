@@ -1,8 +1,9 @@
 """What staff do to an appointment, each recorded in the audit log in the same transaction."""
 
-from ..booking.notifications import queue_cancellation_emails
-from ..booking.service import cancel_appointment
-from ..models import AppointmentNote, AppointmentStatus, AuditEntry
+from ...booking.notifications import queue_cancellation_emails
+from ...booking.service import cancel_appointment
+from ...models import AppointmentNote, AppointmentStatus
+from ..auth.access import audit
 
 # Which status an action leads to, and from which statuses it is allowed.
 TRANSITIONS = {
@@ -28,18 +29,6 @@ def allowed_actions(appointment, now) -> list[str]:
         for name, (_, sources) in TRANSITIONS.items()
         if appointment.status in sources and (name not in AFTER_START or appointment.starts_at <= now)
     ]
-
-
-def audit(session, user, action, appointment=None, **changes):
-    """Record who did what (the caller commits)."""
-    session.add(
-        AuditEntry(
-            user_id=user.id if user else None,
-            appointment_id=appointment.id if appointment else None,
-            action=action,
-            changes=changes,
-        )
-    )
 
 
 def change_status(session, user, appointment, action, now, reason=""):

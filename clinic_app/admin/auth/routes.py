@@ -5,12 +5,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..extensions import db, limiter, login_manager
-from ..htmx import hx_redirect, is_htmx
-from ..models import StaffUser
-from ..security import private_page
-from . import bp
+from ... import clock
+from ...extensions import db, limiter, login_manager
+from ...htmx import hx_redirect, is_htmx
+from ...models import StaffUser
+from ...security import private_page
+from .. import bp
 from .forms import LoginForm, PasswordForm
 
 # Failed sign-ins only are counted (a successful one answers 303), per address and per account.
@@ -81,7 +81,7 @@ def login():
             login_user(user)
             return redirect(safe_admin_next(request.args.get("next")), 303)
         form.password.errors.append("That email and password do not match an account.")
-    return render_template("admin/login.html", form=form), 422 if form.errors else 200
+    return render_template("admin/auth/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.errorhandler(429)
@@ -91,7 +91,7 @@ def too_many_attempts(_error):
     form.password.errors = [
         "Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."
     ]
-    return render_template("admin/login.html", form=form), 429
+    return render_template("admin/auth/login.html", form=form), 429
 
 
 def safe_admin_next(target):
@@ -132,4 +132,4 @@ def change_password():
             login_user(current_user._get_current_object())  # this session continues under the new version
             flash("Your password is changed. Other devices are signed out.", "info")
             return redirect(url_for("admin.bookings"), 303)
-    return render_template("admin/password.html", form=form), 422 if form.errors else 200
+    return render_template("admin/auth/password.html", form=form), 422 if form.errors else 200

@@ -10,11 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 
-from ..formatting import time_of_day
-from ..models import Appointment, AppointmentStatus, Closure, Office, Provider, WorkingHours
-from ..models.office import WEEKDAY_NAMES
-from .actions import audit
-from .queries import visible_offices
+from ...formatting import time_of_day
+from ...models import Appointment, AppointmentStatus, Closure, Office, Provider, WorkingHours
+from ...models.office import WEEKDAY_NAMES
+from ..auth.access import audit, visible_offices
 
 MAX_CLOSURE_DAYS = 366
 LATEST_CLOSURE_DAYS = 731  # a closure more than two years ahead is almost surely a typo in the year

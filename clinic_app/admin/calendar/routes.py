@@ -8,12 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import clock
-from ..extensions import db
-from ..htmx import render
-from ..models import Appointment, Closure, WorkingHours
-from . import bp
-from .calendar_view import (
+from ... import clock
+from ...extensions import db
+from ...htmx import render
+from ...models import Appointment, Closure, WorkingHours
+from .. import bp
+from ..auth.access import visible_offices
+from .view import (
     caption,
     day_grid,
     days_shown,
@@ -24,7 +25,6 @@ from .calendar_view import (
     read_view,
     week_grid,
 )
-from .queries import visible_offices
 
 VIEW_CHOICES = (("day", "Day"), ("week", "Week"))
 
@@ -82,7 +82,7 @@ def calendar():
     """One office's day or week: who works, and every appointment not cancelled, in office time."""
     offices = visible_offices(db.session, current_user)
     if not offices:
-        return render("admin/calendar.html", "admin/_calendar.html", office=None, heading="Calendar")
+        return render("admin/calendar/calendar.html", "admin/calendar/_calendar.html", office=None, heading="Calendar")
     slug = request.args.get("office")
     office = next((o for o in offices if o.slug == slug), None) if slug else offices[0]
     if office is None:
@@ -109,8 +109,8 @@ def calendar():
         return url_for("admin.calendar", **args)
 
     return render(
-        "admin/calendar.html",
-        "admin/_calendar.html",
+        "admin/calendar/calendar.html",
+        "admin/calendar/_calendar.html",
         office=office,
         day=day,
         view=view,

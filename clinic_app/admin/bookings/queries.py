@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
-from ..models import Appointment, AppointmentStatus, Office, Provider
+from ...models import Appointment, AppointmentStatus, Office
+from ..auth.access import visible_office_ids
 
 CLINIC_TZ = ZoneInfo("America/New_York")  # both offices; used for "today" in filters
 PER_PAGE = 25
@@ -55,17 +56,6 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
-
-
-def visible_offices(session, user) -> list[Office]:
-    """Every office for an admin, the assigned ones for staff."""
-    if user.is_admin:
-        return list(session.scalars(select(Office).order_by(Office.name)))
-    return list(user.offices)
-
-
-def visible_office_ids(session, user) -> list[int]:
-    return [office.id for office in visible_offices(session, user)]
 
 
 def appointment_for(session, user, appointment_id) -> Appointment | None:
@@ -130,10 +120,3 @@ def bookings_page(session, user, filters: BookingFilters, now: datetime, per_pag
     page = min(max(filters.page, 1), max(1, math.ceil(total / per_page)))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-def visible_providers(session, user) -> list[Provider]:
-    """Clinicians who work at any of the user's offices."""
-    offices = visible_offices(session, user)
-    providers = session.scalars(select(Provider).order_by(Provider.name)).all()
-    return [p for p in providers if set(p.offices) & set(offices)]

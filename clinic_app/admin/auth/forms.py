@@ -1,0 +1,36 @@
+"""Forms of signing in and of the back office's plain actions."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ...validators import strip
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", filters=[strip], validators=[DataRequired("Please enter your email."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Please enter your password."), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Please enter your current password.")]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Please choose a new password."),
+            Length(min=12, max=200, message="Please use at least 12 characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (its CSRF token is all it carries)."""

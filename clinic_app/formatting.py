@@ -20,8 +20,7 @@ def office_time(moment: datetime, office) -> str:
     return f"{local:%A, %B} {local.day}, {local.year} at {time_of_day(local)} {local:%Z}"
 
 
-def local_time(moment, office) -> str:
-    """Mon Dec 7, 2026 10:00 AM (office time), for tables and exports."""
-    local = moment.astimezone(office.tz)
-    hour = local.hour % 12 or 12
-    return f"{local:%a %b} {local.day}, {local.year} {hour}:{local:%M} {local:%p}"
+def local_time(moment, zone) -> str:
+    """Mon Dec 7, 2026 10:00 AM in ``zone`` (an office's ``tz``), for tables and exports."""
+    local = moment.astimezone(zone)
+    return f"{local:%a %b} {local.day}, {local.year} {time_of_day(local)}"

@@ -25,7 +25,7 @@ class Office(db.Model):
     state: Mapped[str] = mapped_column(String(2))
     postal_code: Mapped[str] = mapped_column(String(10))
     phone: Mapped[str] = mapped_column(String(40))
-    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. America/New_York (seed.py)
     # Comma-separated staff addresses that receive this office's booking emails.
     notify_emails: Mapped[str] = mapped_column(Text, default="")
     offers_telehealth: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")

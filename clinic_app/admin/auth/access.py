@@ -4,6 +4,9 @@ Every back-office query is narrowed to the user's offices first (an admin sees e
 every change staff make is written to the audit log in the same transaction.
 """
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from ...models import AuditEntry, Office, Provider
@@ -30,6 +33,19 @@ def visible_offices(session, user) -> list[Office]:
 
 def visible_office_ids(session, user) -> list[int]:
     return [office.id for office in visible_offices(session, user)]
+
+
+def home_zone(session, user) -> ZoneInfo:
+    """The zone to show a time in when no single office applies (an email, a closure of all
+    offices): the user's offices' zone, or the first of them by name when they differ."""
+    offices = visible_offices(session, user)
+    return offices[0].tz if offices else ZoneInfo("UTC")
+
+
+def offices_today(session, user, now: datetime) -> date:
+    """Today's date at the user's offices; the earliest when their zones differ (a day is not
+    over for the back office until it is over at every office the user works for)."""
+    return min((now.astimezone(office.tz).date() for office in visible_offices(session, user)), default=now.date())
 
 
 def visible_providers(session, user) -> list[Provider]:

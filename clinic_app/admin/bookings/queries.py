@@ -4,14 +4,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
 from ...models import Appointment, AppointmentStatus, Office
-from ..auth.access import visible_office_ids
+from ..auth.access import visible_office_ids, visible_offices
 
-CLINIC_TZ = ZoneInfo("America/New_York")  # both offices; used for "today" in filters
 PER_PAGE = 25
 
 
@@ -72,28 +70,50 @@ def _digits_only(column):
     return column
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=CLINIC_TZ)
+def _from_day(offices, first_day):
+    """Appointments from the start of ``first_day(office)`` in each office's own zone."""
+    return or_(
+        *(
+            (Appointment.office_id == office.id)
+            & (Appointment.starts_at >= datetime.combine(first_day(office), time.min, tzinfo=office.tz))
+            for office in offices
+        )
+    )
+
+
+def _before_day(offices, day: date):
+    """Appointments before the start of ``day`` in each office's own zone."""
+    return or_(
+        *(
+            (Appointment.office_id == office.id)
+            & (Appointment.starts_at < datetime.combine(day, time.min, tzinfo=office.tz))
+            for office in offices
+        )
+    )
 
 
 def bookings_query(session, user, filters: BookingFilters, now: datetime):
     """The appointments matching ``filters`` within the user's offices, soonest first.
 
-    With no dates given the list starts today (upcoming); an office the user may not see
-    matches nothing rather than everything.
+    With no dates given the list starts today (upcoming); days begin and end in each office's own
+    time zone; an office the user may not see matches nothing rather than everything.
     """
-    query = select(Appointment).where(Appointment.office_id.in_(visible_office_ids(session, user)))
+    offices = visible_offices(session, user)
+    query = select(Appointment).where(Appointment.office_id.in_([office.id for office in offices]))
+    if not offices:
+        return query.order_by(Appointment.starts_at, Appointment.id)
     if filters.office:
         query = query.join(Office, Appointment.office_id == Office.id).where(Office.slug == filters.office)
     if filters.provider:
         query = query.where(Appointment.provider_id == filters.provider)
     if filters.status in AppointmentStatus.LABELS:
         query = query.where(Appointment.status == filters.status)
-    date_from = filters.date_from or (None if filters.date_to else now.astimezone(CLINIC_TZ).date())
-    if date_from:
-        query = query.where(Appointment.starts_at >= _day_start(date_from))
+    if filters.date_from:
+        query = query.where(_from_day(offices, lambda office: filters.date_from))
+    elif not filters.date_to:  # upcoming: from today at each office
+        query = query.where(_from_day(offices, lambda office: now.astimezone(office.tz).date()))
     if filters.date_to and filters.date_to < date.max:  # the last day of the calendar has no end
-        query = query.where(Appointment.starts_at < _day_start(filters.date_to + timedelta(days=1)))
+        query = query.where(_before_day(offices, filters.date_to + timedelta(days=1)))
     if filters.flagged:
         query = query.where(Appointment.screening_outcome == "flagged")
     if filters.q:

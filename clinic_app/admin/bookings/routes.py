@@ -78,7 +78,7 @@ def booking_rows(appointments):
         {
             "id": a.id,
             "reference": a.reference,
-            "when": local_time(a.starts_at, a.office),
+            "when": local_time(a.starts_at, a.office.tz),
             "patient": a.patient_name,
             "office": a.office.name,
             "clinician": a.provider.display_name,
@@ -134,7 +134,7 @@ def export_bookings():
         writer.writerow(
             [
                 a.reference,
-                local_time(a.starts_at, a.office),
+                local_time(a.starts_at, a.office.tz),
                 a.office.name,
                 a.provider.display_name,
                 a.visit_type.name,

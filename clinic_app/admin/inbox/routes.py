@@ -12,8 +12,8 @@ from ...htmx import render
 from ...models import OutboxMessage, OutboxStatus, QuestionStatus
 from ...notify.outbox import send_pending
 from .. import bp
+from ..auth.access import home_zone
 from ..auth.forms import ActionForm
-from ..bookings.queries import CLINIC_TZ
 from .service import (
     RETRYABLE,
     RetryRefused,
@@ -95,12 +95,6 @@ def chosen(form, name) -> str:
     return value if value in {choice.value for choice in form[name].choices} else ""
 
 
-def clinic_time(moment) -> str:
-    """Mon Dec 7, 2026 10:00 AM, in the clinic's time (an email may concern no single office)."""
-    local = moment.astimezone(CLINIC_TZ)
-    return f"{local:%a %b} {local.day}, {local.year} {local.hour % 12 or 12}:{local:%M} {local:%p}"
-
-
 # Questions
 
 
@@ -121,7 +115,7 @@ def questions():
     rows = [
         {
             "id": q.id,
-            "received": local_time(q.created_at, q.office),
+            "received": local_time(q.created_at, q.office.tz),
             "name": q.name,
             "office": q.office.name,
             "preview": q.message if len(q.message) <= 90 else q.message[:90].rstrip() + "…",
@@ -150,7 +144,7 @@ def question(question_id):
     return render_template(
         "admin/inbox/question.html",
         question=question,
-        received=local_time(question.created_at, question.office),
+        received=local_time(question.created_at, question.office.tz),
         status_label=QUESTION_STATE_LABELS[question.status],
         can_mark_answered=question.status != QuestionStatus.ANSWERED,
     )
@@ -171,7 +165,11 @@ def mark_question(question_id, change):
 
 
 def email_rows(messages):
-    """Outbox table rows, ready to show; a link for emails about an appointment or a question."""
+    """Outbox table rows, ready to show; a link for emails about an appointment or a question.
+
+    An email may concern no single office, so its times are in the user's offices' zone.
+    """
+    zone = home_zone(db.session, current_user)
     rows = []
     for m in messages:
         topic = parse_topic(m.topic)
@@ -183,15 +181,15 @@ def email_rows(messages):
         rows.append(
             {
                 "id": m.id,
-                "created": clinic_time(m.created_at),
+                "created": local_time(m.created_at, zone),
                 "kind": m.kind,
                 "recipients": ", ".join(m.recipients or []),
                 "subject": m.subject,
                 "status": EMAIL_STATUS_LABELS.get(m.status, m.status),
                 "failed": m.status == OutboxStatus.FAILED,
-                "sent_at": clinic_time(m.sent_at) if m.sent_at else "",
+                "sent_at": local_time(m.sent_at, zone) if m.sent_at else "",
                 "attempts": m.attempts,
-                "next_attempt": clinic_time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else "",
+                "next_attempt": local_time(m.next_attempt_at, zone) if m.status == OutboxStatus.PENDING else "",
                 "last_error": m.last_error or "",
                 "link": link,
                 "can_retry": m.status in RETRYABLE,
@@ -252,5 +250,6 @@ def retry_outcome(message, attempts_before_send) -> tuple[str, str]:
         ), "error"
     return (
         f"Still failing: {message.last_error}. "
-        f"It will be tried again automatically at {clinic_time(message.next_attempt_at)}."
+        "It will be tried again automatically at "
+        f"{local_time(message.next_attempt_at, home_zone(db.session, current_user))}."
     ), "error"

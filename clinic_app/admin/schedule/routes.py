@@ -12,9 +12,8 @@ from ...htmx import hx_redirect, render
 from ...models import Provider
 from ...models.office import WEEKDAY_NAMES
 from .. import bp
-from ..auth.access import visible_offices, visible_providers
+from ..auth.access import offices_today, visible_offices, visible_providers
 from ..auth.forms import ActionForm
-from ..bookings.queries import CLINIC_TZ
 from .forms import ClosureForm, chosen_id, hours_form, hours_from, hours_grid, show_hours_problems
 from .service import (
     ScheduleError,
@@ -32,8 +31,8 @@ from .service import (
 
 
 def clinic_today() -> date:
-    """Today's date at the offices (both keep New York time)."""
-    return clock.now().astimezone(CLINIC_TZ).date()
+    """Today's date at the user's offices (each in its own zone)."""
+    return offices_today(db.session, current_user, clock.now())
 
 
 def day_label(day: date, today: date) -> str:

@@ -141,7 +141,7 @@ def test_a_question_shows_every_detail_with_the_message_escaped(app, client, adm
     assert 'class="pre"' in html
     with app.app_context():
         question = db.session.get(PatientQuestion, question_id)
-        received = local_time(question.created_at, question.office)  # office time, e.g. "Tue Mar 4, 2031 10:00 AM"
+        received = local_time(question.created_at, question.office.tz)  # office time, e.g. "Tue Mar 4, 2031 10:00 AM"
     assert f"{received} (Fairfax, VA time)" in html
 
 

@@ -12,6 +12,7 @@ from ..notify.outbox import Attachment, Email, enqueue
 from ..reasons import reason_label
 from .calendar import CalendarEvent, build_calendar
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
+from .screening import Outcome
 
 logger = logging.getLogger("clinic_app.notify")
 
@@ -66,14 +67,15 @@ def _office_context(appointment):
     return {
         **_patient_context(appointment),
         "reason": reason_label(appointment.reason),
-        "flagged": appointment.screening_outcome == "flagged",
+        "outcome": Outcome.of(appointment.screening_outcome),
+        "flagged": Outcome.of(appointment.screening_outcome).is_flagged,
         "admin_url": public_url("admin.appointment", appointment_id=appointment.id),
     }
 
 
 def _office_email(appointment, kind, headline, template):
     summary = appointment_summary(appointment)
-    flag = "SCREENING FLAGGED — " if appointment.screening_outcome == "flagged" else ""
+    flag = "SCREENING FLAGGED — " if Outcome.of(appointment.screening_outcome).is_flagged else ""
     text, html = render_pair(template, headline=headline, **_office_context(appointment))
     return Email(
         kind=kind,

@@ -7,6 +7,7 @@ from flask import current_app, has_request_context, url_for
 from ..formatting import long_date, time_of_day
 from ..locations.hours import directions_url
 from ..reasons import reason_label
+from .screening import Outcome
 
 WHAT_TO_BRING = [
     "A photo ID and your insurance card",
@@ -46,10 +47,7 @@ def draft_summary(view) -> list[dict]:
     """The review page: one row per step with an Edit link."""
     details = view.details or {}
     moment = when(view.starts_at, view.office) if view.starts_at else {"date": "", "time": ""}
-    screening_text = {
-        "clear": "All answers “no”; safety policy acknowledged",
-        "not_required": "Not needed for a video visit",
-    }.get((view.screening or {}).get("outcome"), "")
+    screening_text = Outcome.of((view.screening or {}).get("outcome")).patient_label
     return [
         {
             "step": "visit",

@@ -20,6 +20,7 @@ from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, Tim
 from .notifications import queue_booking_emails
 from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
 from .screening import CURRENT as SCREENING
+from .screening import Outcome
 from .web import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
 
 # Booking pages hold what patients typed and their private links: never cached or leaked.
@@ -245,7 +246,7 @@ def screening():
             service.skip_screening(db.session, draft, now)
             return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
         return show_step("screening", form=ConfirmForm(), view=view, telehealth=True, screening=SCREENING)
-    flagged = (view.screening or {}).get("outcome") == "flagged"
+    flagged = Outcome.of((view.screening or {}).get("outcome")).is_flagged
     form = ScreeningStepForm()
     if request.method == "GET" and view.screening and not request.args.get("change"):
         for answer in view.screening.get("answers", []):
@@ -264,7 +265,7 @@ def screening():
         outcome = service.save_screening(
             db.session, draft, answers=form.answers(), acknowledged=form.acknowledged.data, now=now
         )
-        if outcome == "flagged":
+        if outcome.is_flagged:
             return go_to("screening")
         return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
     return show_step("screening", status=422 if form.errors else 200, form=form, view=view, screening=SCREENING)
@@ -276,7 +277,7 @@ def switch_to_video():
     draft = current_draft()
     if draft is None or not ConfirmForm().validate_on_submit():
         return go_to("visit")
-    if (service.resolve(db.session, draft).screening or {}).get("outcome") != "flagged":
+    if not Outcome.of((service.resolve(db.session, draft).screening or {}).get("outcome")).is_flagged:
         return go_to("screening")  # only offered after a "yes"; otherwise choose video at step 1
     if service.switch_to_telehealth(db.session, draft, clock.now()):
         flash("Your visit is now a video consultation. Please choose a time.", "info")

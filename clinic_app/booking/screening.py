@@ -7,6 +7,7 @@ Pure data and functions: no request, no database, no clock.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,58 @@ class Questionnaire:
         return next(q for q in self.questions if q.key == key)
 
 
-class Outcome:
-    """What the answers mean for an in-person visit."""
+class Outcome(StrEnum):
+    """What the answers mean for an in-person visit; stored as its value, shown by its labels."""
 
     CLEAR = "clear"  # every answer "no" and the policy acknowledged: come in
     FLAGGED = "flagged"  # at least one "yes": no in-person visit now
-    INCOMPLETE = "incomplete"  # a question unanswered or the policy not acknowledged
+    NOT_REQUIRED = "not_required"  # a video visit: nobody comes in
+    INCOMPLETE = "incomplete"  # a question unanswered or the policy not acknowledged (never stored)
+
+    @property
+    def is_flagged(self) -> bool:
+        """True when the office must look at the answers before an in-person visit."""
+        return self is Outcome.FLAGGED
+
+    @property
+    def may_come_in(self) -> bool:
+        """True when every answer was "no" and the policy was acknowledged."""
+        return self is Outcome.CLEAR
+
+    @property
+    def staff_label(self) -> str:
+        """As the back office says it."""
+        return STAFF_LABELS[self]
+
+    @property
+    def office_email_label(self) -> str:
+        """As the office's email says it (a flag in capitals, to be seen in a full inbox)."""
+        return "FLAGGED (answered yes)" if self.is_flagged else STAFF_LABELS[self]
+
+    @property
+    def patient_label(self) -> str:
+        """As the patient's review step says it ("" when there is nothing to say)."""
+        return PATIENT_LABELS.get(self, "")
+
+    @classmethod
+    def of(cls, value) -> "Outcome":
+        """The outcome stored as ``value`` (an unknown or missing one counts as incomplete)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.INCOMPLETE
+
+
+STAFF_LABELS = {
+    Outcome.CLEAR: "All answers no",
+    Outcome.FLAGGED: "Flagged",
+    Outcome.NOT_REQUIRED: "Not needed (video visit)",
+    Outcome.INCOMPLETE: "Not answered",
+}
+PATIENT_LABELS = {
+    Outcome.CLEAR: "All answers “no”; safety policy acknowledged",
+    Outcome.NOT_REQUIRED: "Not needed for a video visit",
+}
 
 
 CURRENT = Questionnaire(

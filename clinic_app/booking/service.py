@@ -170,7 +170,7 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
         is None
     ):
         return "time"
-    expected = screening.Outcome.CLEAR if view.in_person else "not_required"
+    expected = screening.Outcome.CLEAR if view.in_person else screening.Outcome.NOT_REQUIRED
     if not view.screening or view.screening.get("outcome") != expected:
         return "screening"
     if not view.details:
@@ -215,16 +215,16 @@ def save_time(session, draft, *, slot, now):
     )
 
 
-def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> str:
+def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> screening.Outcome:
     """Store the answers with the questionnaire's version and wording; return the outcome."""
     record = screening.answers_record(answers, acknowledged)
     _save(session, draft, now, screening=record)
-    return record["outcome"]
+    return screening.Outcome.of(record["outcome"])
 
 
 def skip_screening(session, draft, now):
     """Video visits need no screening; the step is recorded as not required."""
-    _save(session, draft, now, screening={"outcome": "not_required"})
+    _save(session, draft, now, screening={"outcome": screening.Outcome.NOT_REQUIRED})
 
 
 def switch_to_telehealth(session, draft, now) -> bool:
@@ -245,7 +245,7 @@ def switch_to_telehealth(session, draft, now) -> bool:
     flagged = dict(view.screening or {}, switched_to_telehealth=True)
     data = dict(draft.data, visit=visit, screening_before_switch=flagged)
     data.pop("time", None)
-    data["screening"] = {"outcome": "not_required"}
+    data["screening"] = {"outcome": screening.Outcome.NOT_REQUIRED}
     draft.data = data
     _save(session, draft, now)
     return True
@@ -379,10 +379,10 @@ def _screening_for_appointment(draft) -> dict:
     return record
 
 
-def _screening_outcome(draft) -> str:
+def _screening_outcome(draft) -> screening.Outcome:
     if (draft.data.get("screening_before_switch") or {}).get("outcome") == screening.Outcome.FLAGGED:
         return screening.Outcome.FLAGGED
-    return draft.data["screening"]["outcome"]
+    return screening.Outcome.of(draft.data["screening"]["outcome"])
 
 
 def _unused_reference(session) -> str:
@@ -445,7 +445,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     record = (
         screening.answers_record(answers, acknowledged)
         if not appointment.visit_type.is_telehealth
-        else {"outcome": "not_required"}
+        else {"outcome": screening.Outcome.NOT_REQUIRED}
     )
     if record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
@@ -483,7 +483,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     return appointment
 
 
-def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> str:
+def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> screening.Outcome:
     """Store the answers given after the reminder; a "yes" flags the visit and tells the office.
 
     The first answers stay on record next to the new ones. Returns the new outcome.
@@ -501,4 +501,4 @@ def record_rescreening(session, appointment, *, answers, acknowledged, now, noti
             notify(appointment)
     appointment.updated_at = now
     session.commit()
-    return record["outcome"]
+    return screening.Outcome.of(record["outcome"])

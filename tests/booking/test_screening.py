@@ -42,3 +42,26 @@ def test_the_stored_record_keeps_version_wording_and_answers():
     assert record["answers"][0] == {"key": "fever", "question": CURRENT.questions[0].text, "answer": True}
     assert record["acknowledgement"]["given"] is True
     assert record["outcome"] == Outcome.FLAGGED
+
+
+@pytest.mark.parametrize(
+    ("stored", "flagged", "comes_in", "staff", "patient"),
+    [
+        ("clear", False, True, "All answers no", "All answers “no”; safety policy acknowledged"),
+        ("flagged", True, False, "Flagged", ""),
+        ("not_required", False, False, "Not needed (video visit)", "Not needed for a video visit"),
+        (None, False, False, "Not answered", ""),
+        ("something old", False, False, "Not answered", ""),
+    ],
+)
+def test_one_vocabulary_for_the_outcome_with_a_label_per_audience(stored, flagged, comes_in, staff, patient):
+    from clinic_app.booking.screening import Outcome
+
+    outcome = Outcome.of(stored)
+    assert (outcome.is_flagged, outcome.may_come_in, outcome.staff_label, outcome.patient_label) == (
+        flagged,
+        comes_in,
+        staff,
+        patient,
+    )
+    assert outcome.office_email_label == ("FLAGGED (answered yes)" if flagged else staff)

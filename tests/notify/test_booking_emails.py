@@ -83,7 +83,7 @@ def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clini
         "New-patient consultation",
         "Sciatica or pain down the leg",
         "SECRET-NOTE",
-        "all answers no",
+        "All answers no",
     ]:
         assert expected in office_text
     assert "Rosa Parkes" in office_html and office_files == []

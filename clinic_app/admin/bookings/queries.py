@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 
+from ...booking.screening import Outcome
 from ...models import Appointment, AppointmentStatus, Office
 from ..auth.access import visible_office_ids, visible_offices
 
@@ -115,7 +116,7 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime):
     if filters.date_to and filters.date_to < date.max:  # the last day of the calendar has no end
         query = query.where(_before_day(offices, filters.date_to + timedelta(days=1)))
     if filters.flagged:
-        query = query.where(Appointment.screening_outcome == "flagged")
+        query = query.where(Appointment.screening_outcome == Outcome.FLAGGED)
     if filters.q:
         # % and _ typed by staff are letters to find, not wildcards.
         escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

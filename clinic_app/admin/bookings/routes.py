@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from ... import clock
 from ...booking.presenters import appointment_summary
+from ...booking.screening import Outcome
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
@@ -84,7 +85,7 @@ def booking_rows(appointments):
             "clinician": a.provider.display_name,
             "visit": a.visit_type.name,
             "status": AppointmentStatus.LABELS[a.status],
-            "flagged": a.screening_outcome == "flagged",
+            "flagged": Outcome.of(a.screening_outcome).is_flagged,
         }
         for a in appointments
     ]
@@ -176,6 +177,7 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "summary": appointment_summary(appointment),
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
+        "outcome": Outcome.of(appointment.screening_outcome),
         "actions": [
             (name, ACTION_LABELS[name]) for name in allowed_actions(appointment, clock.now()) if name != "cancel"
         ],

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from ...booking.screening import Outcome
 from ...formatting import time_of_day
 from ...models.appointment import AppointmentStatus
 
@@ -248,7 +249,7 @@ def calendar_entry(appointment, office) -> CalendarEntry:
         patient=appointment.patient_name,
         visit=appointment.visit_type.name,
         status=AppointmentStatus.LABELS.get(appointment.status, appointment.status),
-        flagged=appointment.screening_outcome == "flagged",
+        flagged=Outcome.of(appointment.screening_outcome).is_flagged,
     )
 
 

@@ -8,8 +8,8 @@ from ..htmx import render
 from ..security import private_page
 from . import bp, service
 from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
-from .calendar import build_calendar
 from .forms import CancelForm, ScreeningStepForm, TimeStepForm
+from .ics import build_calendar
 from .notifications import (
     calendar_event,
     queue_cancellation_emails,
@@ -19,7 +19,7 @@ from .notifications import (
 from .presenters import appointment_summary, day_label, public_url, slot_label
 from .routes import parse_day
 from .screening import CURRENT as SCREENING
-from .web import booking_rules, manage_cutoff
+from .steps import booking_rules, manage_cutoff
 
 MANAGE_LIMIT = "60 per hour"
 

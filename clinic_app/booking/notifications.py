@@ -10,7 +10,7 @@ from ..extensions import db
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
 from ..reasons import reason_label
-from .calendar import CalendarEvent, build_calendar
+from .ics import CalendarEvent, build_calendar
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
 from .screening import Outcome
 

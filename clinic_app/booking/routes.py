@@ -21,7 +21,7 @@ from .notifications import queue_booking_emails
 from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
 from .screening import CURRENT as SCREENING
 from .screening import Outcome
-from .web import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
+from .steps import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
 
 # Booking pages hold what patients typed and their private links: never cached or leaked.
 bp.after_request(private_page)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from clinic_app.booking import service
 from clinic_app.booking.availability import days_with_slots, slots_by_day
 from clinic_app.booking.service import REFERENCE_ALPHABET
-from clinic_app.booking.web import booking_rules
+from clinic_app.booking.steps import booking_rules
 from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, VisitType

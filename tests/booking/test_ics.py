@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from clinic_app.booking.calendar import CalendarEvent, build_calendar
+from clinic_app.booking.ics import CalendarEvent, build_calendar
 
 NEW_YORK = ZoneInfo("America/New_York")
 STAMP = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)

@@ -1,0 +1,151 @@
+"""Confirming a draft: the appointment and its provider's time, in one transaction."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...models import (
+    Appointment,
+    AppointmentStatus,
+    BookingDraft,
+    ProviderTimeBlock,
+)
+from .. import screening
+from ..slots import BookingRules, time_blocks
+from . import (
+    BookingError,
+    SlotTaken,
+    new_reference,
+    token_hash,
+)
+from .drafts import first_incomplete_step, resolve
+
+
+@dataclass
+class Booked:
+    """A confirmed booking and the private key to its manage page (known only at this moment)."""
+
+    appointment: Appointment
+    manage_token: str | None  # None when this was a replay of a booking already made
+
+
+def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -> Booked:
+    """Book the draft's slot in one transaction; the same draft never books twice.
+
+    In a fresh transaction (on SQLite it holds the write lock from its first statement), the
+    slot is checked again, the appointment and the blocks of
+    provider time it holds are inserted, and ``notify(appointment, manage_token)`` queues its
+    emails, all committed together. The primary key on provider time blocks refuses a second
+    booking of overlapping time however many requests race; the loser gets ``SlotTaken``. The
+    unique booking key refuses a second appointment from the same draft (a double click, a replay):
+    the first appointment is returned instead.
+
+    :raise SlotTaken: the time was taken by someone else; the draft's time is cleared.
+    :raise BookingError: the draft is not complete.
+    """
+    if draft.appointment_id is not None:
+        return Booked(draft.appointment, None)
+    booking_key = draft.booking_key
+    session.rollback()  # start a fresh transaction, so every check below sees the latest data
+    draft = session.get(BookingDraft, draft.id, populate_existing=True)
+    existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
+    if existing is not None:
+        session.commit()
+        return Booked(existing, None)
+    step = first_incomplete_step(session, draft, now, rules)
+    if step != "review":
+        session.rollback()
+        # On PostgreSQL each statement sees the latest commits: a parallel confirmation of this
+        # same draft may have just booked the slot, which then looks taken. Same booking, not a loss.
+        existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
+        if existing is not None:
+            return Booked(existing, None)
+        if step == "time":
+            release_taken_time(session, draft, now)
+            raise SlotTaken("That time was just taken — here are the times still open.")
+        raise BookingError("Please complete every step before confirming.")
+
+    view = resolve(session, draft)
+    details = view.details
+    raw_token = secrets.token_urlsafe(32)
+    length = timedelta(minutes=view.visit_type.duration_minutes)
+    buffer = timedelta(minutes=view.visit_type.buffer_minutes)
+    appointment = Appointment(
+        reference=_unused_reference(session),
+        office=view.office,
+        provider=view.slot_provider,
+        visit_type=view.visit_type,
+        starts_at=view.starts_at,
+        ends_at=view.starts_at + length,
+        status=AppointmentStatus.BOOKED,
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        date_of_birth=date.fromisoformat(details["date_of_birth"]),
+        phone=details["phone"],
+        email=details["email"],
+        is_new_patient=details["patient_status"] == "new",
+        insurance=details.get("insurance", ""),
+        notes=details.get("notes", ""),
+        reason=view.reason,
+        consent_to_contact=True,
+        screening=_screening_for_appointment(draft),
+        screening_outcome=_screening_outcome(draft),
+        manage_token_hash=token_hash(raw_token),
+        booking_key=booking_key,
+        created_at=now,
+        updated_at=now,
+    )
+    appointment.blocks = [
+        ProviderTimeBlock(provider_id=view.slot_provider.id, starts_at=block)
+        for block in time_blocks(view.starts_at, length, buffer)
+    ]
+    session.add(appointment)
+    try:
+        session.flush()
+        draft.appointment_id = appointment.id
+        draft.data = {}  # the appointment holds the details now; the draft keeps none
+        if notify is not None:
+            notify(appointment, raw_token)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
+        if existing is not None:  # the same draft was confirmed by a parallel request
+            return Booked(existing, None)
+        release_taken_time(session, session.get(BookingDraft, draft.id), now)
+        raise SlotTaken("That time was just taken — here are the times still open.") from None
+    return Booked(appointment, raw_token)
+
+
+def release_taken_time(session, draft, now):
+    """Forget a chosen time that someone else booked, and remember to tell the patient why."""
+    data = dict(draft.data or {})
+    data.pop("time", None)
+    data["time_taken"] = True
+    draft.data = data
+    draft.updated_at = now
+    session.commit()
+
+
+def _screening_for_appointment(draft) -> dict:
+    data = draft.data
+    record = dict(data.get("screening") or {})
+    if data.get("screening_before_switch"):
+        record["before_switch_to_telehealth"] = data["screening_before_switch"]
+    return record
+
+
+def _screening_outcome(draft) -> screening.Outcome:
+    if (draft.data.get("screening_before_switch") or {}).get("outcome") == screening.Outcome.FLAGGED:
+        return screening.Outcome.FLAGGED
+    return screening.Outcome.of(draft.data["screening"]["outcome"])
+
+
+def _unused_reference(session) -> str:
+    while True:
+        reference = new_reference()
+        if session.scalars(select(Appointment.id).filter_by(reference=reference)).first() is None:
+            return reference

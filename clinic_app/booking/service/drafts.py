@@ -1,0 +1,228 @@
+"""The booking in progress: a draft per browser, each step saved and re-checked."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from ...models import (
+    BookingDraft,
+    Office,
+    Provider,
+    VisitType,
+)
+from ...reasons import VISIT_REASONS
+from .. import screening
+from ..availability import find_slot
+from ..slots import BookingRules
+from . import (
+    DRAFT_LIFETIME,
+    STEPS,
+    token_hash,
+)
+
+
+def start_draft(session, now: datetime) -> tuple[BookingDraft, str]:
+    """A new empty draft and the raw key the browser keeps; expired drafts are cleared on the way."""
+    purge_expired_drafts(session, now)
+    raw = secrets.token_urlsafe(32)
+    draft = BookingDraft(
+        token_hash=token_hash(raw),
+        booking_key=uuid.uuid4().hex,
+        data={},
+        created_at=now,
+        updated_at=now,
+        expires_at=now + DRAFT_LIFETIME,
+    )
+    session.add(draft)
+    session.commit()
+    return draft, raw
+
+
+def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
+    """The draft behind a browser's key, or None when there is none or it expired."""
+    if not raw:
+        return None
+    draft = session.scalars(select(BookingDraft).filter_by(token_hash=token_hash(raw))).one_or_none()
+    if draft is None or (draft.expires_at <= now and draft.appointment_id is None):
+        return None
+    return draft
+
+
+def purge_expired_drafts(session, now: datetime) -> int:
+    """Delete abandoned drafts (they hold what patients typed); the caller commits."""
+    return session.execute(delete(BookingDraft).where(BookingDraft.expires_at <= now)).rowcount
+
+
+def _save(session, draft, now, **changes):
+    data = dict(draft.data)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    draft.data = data
+    draft.updated_at = now
+    draft.expires_at = now + DRAFT_LIFETIME
+    session.commit()
+
+
+@dataclass
+class DraftView:
+    """A draft's choices resolved against the database (None where a step is not done or no longer valid)."""
+
+    office: Office | None = None
+    visit_type: VisitType | None = None
+    provider: Provider | None = None  # None means "first available"
+    reason: str | None = None
+    starts_at: datetime | None = None
+    slot_provider: Provider | None = None
+    screening: dict | None = None
+    details: dict | None = None
+
+    @property
+    def in_person(self) -> bool:
+        return self.visit_type is not None and not self.visit_type.is_telehealth
+
+
+def resolve(session, draft) -> DraftView:
+    """Look the draft's stored ids up again; anything that no longer exists counts as not chosen."""
+    data = draft.data or {}
+    view = DraftView()
+    visit = data.get("visit") or {}
+    view.office = session.scalars(select(Office).filter_by(slug=visit.get("office"))).one_or_none()
+    view.visit_type = session.scalars(
+        select(VisitType).filter_by(slug=visit.get("visit_type"), active=True)
+    ).one_or_none()
+    if visit.get("provider") not in (None, "any"):
+        view.provider = session.get(Provider, visit["provider"])
+    view.reason = visit.get("reason") if visit.get("reason") in VISIT_REASONS else None
+    time_choice = data.get("time") or {}
+    if time_choice:
+        view.starts_at = datetime.fromisoformat(time_choice["starts_at"])
+        view.slot_provider = session.get(Provider, time_choice["provider_id"])
+    view.screening = data.get("screening")
+    view.details = data.get("details")
+    return view
+
+
+def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
+    """The first step whose answer is missing or no longer valid; "review" when all are done.
+
+    The chosen time is checked again against the calendar, so a time someone else took in the
+    meantime sends the patient back to choose another.
+    """
+    view = resolve(session, draft)
+    visit = (draft.data or {}).get("visit") or {}
+    if not (view.office and view.visit_type and view.reason) or (
+        visit.get("provider") not in (None, "any") and view.provider is None
+    ):
+        return "visit"
+    if (
+        view.starts_at is None
+        or view.slot_provider is None
+        or find_slot(
+            session,
+            office=view.office,
+            visit_type=view.visit_type,
+            provider_id=view.provider.id if view.provider else None,
+            starts_at=view.starts_at,
+            chosen_provider_id=view.slot_provider.id,
+            now=now,
+            rules=rules,
+        )
+        is None
+    ):
+        return "time"
+    expected = screening.Outcome.CLEAR if view.in_person else screening.Outcome.NOT_REQUIRED
+    if not view.screening or view.screening.get("outcome") != expected:
+        return "screening"
+    if not view.details:
+        return "details"
+    return "review"
+
+
+def step_allowed(session, draft, step, now, rules=BookingRules()) -> str | None:
+    """None when ``step`` may be shown, otherwise the step the patient must finish first."""
+    first = first_incomplete_step(session, draft, now, rules)
+    return None if STEPS.index(step) <= STEPS.index(first) else first
+
+
+def save_visit(session, draft, *, office, visit_type, reason, provider, now):
+    """Store step 1; a different office, visit or provider clears the chosen time (and screening
+    when the visit switches between in person and video)."""
+    previous = resolve(session, draft)
+    changes = {
+        "visit": {
+            "office": office.slug,
+            "visit_type": visit_type.slug,
+            "reason": reason,
+            "provider": provider.id if provider else "any",
+        }
+    }
+    if (previous.office, previous.visit_type, previous.provider) != (office, visit_type, provider):
+        changes["time"] = None
+        changes["time_taken"] = None
+    if previous.visit_type is not None and previous.visit_type.is_telehealth != visit_type.is_telehealth:
+        changes["screening"] = None
+    _save(session, draft, now, **changes)
+
+
+def save_time(session, draft, *, slot, now):
+    """Store step 2 (a slot the caller found free)."""
+    _save(
+        session,
+        draft,
+        now,
+        time={"starts_at": slot.starts_at.isoformat(), "provider_id": slot.provider.id},
+        time_taken=None,
+    )
+
+
+def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> screening.Outcome:
+    """Store the answers with the questionnaire's version and wording; return the outcome."""
+    record = screening.answers_record(answers, acknowledged)
+    _save(session, draft, now, screening=record)
+    return screening.Outcome.of(record["outcome"])
+
+
+def skip_screening(session, draft, now):
+    """Video visits need no screening; the step is recorded as not required."""
+    _save(session, draft, now, screening={"outcome": screening.Outcome.NOT_REQUIRED})
+
+
+def switch_to_telehealth(session, draft, now) -> bool:
+    """After a "yes", turn the visit into a video consultation; False when the office has none.
+
+    The flagged answers are kept so staff see them; a new time must be chosen, since a video
+    visit has its own length.
+    """
+    view = resolve(session, draft)
+    video = session.scalars(
+        select(VisitType).filter_by(is_telehealth=True, active=True).order_by(VisitType.sort_order)
+    ).first()
+    if video is None or view.office is None or not view.office.offers_telehealth:
+        return False
+    visit = dict(draft.data["visit"], visit_type=video.slug)
+    if view.provider is not None and not view.provider.offers_telehealth:
+        visit["provider"] = "any"
+    flagged = dict(view.screening or {}, switched_to_telehealth=True)
+    data = dict(draft.data, visit=visit, screening_before_switch=flagged)
+    data.pop("time", None)
+    data["screening"] = {"outcome": screening.Outcome.NOT_REQUIRED}
+    draft.data = data
+    _save(session, draft, now)
+    return True
+
+
+def save_details(session, draft, *, details: dict, now):
+    """Store step 4: the patient's details as validated by the form."""
+    _save(session, draft, now, details=details)
+
+
+def restart(session, draft, now):
+    """Forget everything chosen so far."""
+    draft.data = {}
+    _save(session, draft, now)

@@ -1,0 +1,129 @@
+"""After booking: the private link, cancelling, rescheduling, answering the questions again."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...models import (
+    Appointment,
+    AppointmentStatus,
+    ProviderTimeBlock,
+)
+from .. import screening
+from ..slots import time_blocks
+from . import (
+    BookingError,
+    ScreeningFlagged,
+    SlotTaken,
+    token_hash,
+)
+
+
+def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None:
+    """The appointment behind a manage link (from the confirmation or the reminder), or None when
+    the link is wrong or the visit is over."""
+    if not raw or len(raw) > 100:
+        return None
+    hashed = token_hash(raw)
+    appointment = session.scalars(
+        select(Appointment).where(
+            (Appointment.manage_token_hash == hashed) | (Appointment.reminder_token_hash == hashed)
+        )
+    ).one_or_none()
+    if appointment is None or appointment.ends_at <= now:
+        return None
+    return appointment
+
+
+def can_change(appointment, now, cutoff: timedelta) -> bool:
+    """Whether the patient may still cancel or reschedule online (active and before the cut-off)."""
+    return appointment.is_active and appointment.starts_at - cutoff > now
+
+
+def cancel_appointment(session, appointment, *, now, reason="", notify=None):
+    """Cancel and free the time at once; ``notify(appointment)`` queues the emails in the same commit."""
+    session.rollback()
+    appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    if not appointment.is_active:
+        session.rollback()
+        return appointment
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancellation_reason = reason[:300]
+    appointment.sequence += 1
+    appointment.updated_at = now
+    appointment.blocks = []
+    if notify is not None:
+        notify(appointment)
+    session.commit()
+    return appointment
+
+
+def reschedule_appointment(session, appointment, *, slot, answers, acknowledged, now, notify=None):
+    """Move an appointment to a new free slot, screening answered again, in one transaction.
+
+    :raise SlotTaken: the new time was taken meanwhile; nothing changed.
+    :raise ScreeningFlagged: the new screening has a "yes".
+    :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
+    """
+    record = (
+        screening.answers_record(answers, acknowledged)
+        if not appointment.visit_type.is_telehealth
+        else {"outcome": screening.Outcome.NOT_REQUIRED}
+    )
+    if record["outcome"] == screening.Outcome.FLAGGED:
+        raise ScreeningFlagged("A screening answer was yes.")
+    if record["outcome"] == screening.Outcome.INCOMPLETE:
+        raise BookingError("Please answer every screening question.")
+    session.rollback()
+    appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
+        session.rollback()
+        raise BookingError("This appointment was cancelled, so it cannot be moved.")
+    length = timedelta(minutes=appointment.visit_type.duration_minutes)
+    buffer = timedelta(minutes=appointment.visit_type.buffer_minutes)
+    appointment.blocks = []
+    session.flush()
+    appointment.provider_id = slot.provider.id
+    appointment.starts_at = slot.starts_at
+    appointment.ends_at = slot.starts_at + length
+    appointment.screening = record
+    appointment.screening_outcome = record["outcome"]
+    appointment.sequence += 1
+    appointment.updated_at = now
+    appointment.reminder_sent_at = None  # the new time gets its own reminder
+    appointment.blocks = [
+        ProviderTimeBlock(provider_id=slot.provider.id, starts_at=block)
+        for block in time_blocks(slot.starts_at, length, buffer)
+    ]
+    try:
+        session.flush()
+        if notify is not None:
+            notify(appointment)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise SlotTaken("That time was just taken — please choose another.") from None
+    return appointment
+
+
+def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> screening.Outcome:
+    """Store the answers given after the reminder; a "yes" flags the visit and tells the office.
+
+    The first answers stay on record next to the new ones. Returns the new outcome.
+    """
+    record = screening.answers_record(answers, acknowledged)
+    session.rollback()
+    appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    history = dict(appointment.screening or {})
+    history.setdefault("rescreenings", [])
+    history["rescreenings"] = [*history["rescreenings"], {**record, "answered_at": now.isoformat()}]
+    appointment.screening = history
+    if record["outcome"] == screening.Outcome.FLAGGED:
+        appointment.screening_outcome = screening.Outcome.FLAGGED
+        if notify is not None:
+            notify(appointment)
+    appointment.updated_at = now
+    session.commit()
+    return screening.Outcome.of(record["outcome"])

@@ -24,3 +24,21 @@ def local_time(moment, zone) -> str:
     """Mon Dec 7, 2026 10:00 AM in ``zone`` (an office's ``tz``), for tables and exports."""
     local = moment.astimezone(zone)
     return f"{local:%a %b} {local.day}, {local.year} {time_of_day(local)}"
+
+
+def time_range(starts: datetime, ends: datetime) -> str:
+    """10:00–10:30 AM, or 11:45 AM–12:15 PM when noon falls between (both in office time)."""
+    first, last = time_of_day(starts), time_of_day(ends)
+    if first[-2:] == last[-2:]:
+        return f"{first[:-3]}–{last}"
+    return f"{first}–{last}"
+
+
+def long_day(day: date) -> str:
+    """Monday, December 7, 2026."""
+    return f"{day:%A, %B} {day.day}, {day.year}"
+
+
+def short_day(day: date) -> str:
+    """Monday, Dec 7."""
+    return f"{day:%A, %b} {day.day}"

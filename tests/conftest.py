@@ -44,6 +44,30 @@ def wait_for(condition, seconds=20, interval=0.1):
     return False
 
 
+QUICK_HASH = "scrypt:1024:8:1"  # scrypt still, with cheap parameters (the default takes ~0.1 s)
+
+
+@pytest.fixture
+def real_password_hashing():
+    """Asked for by a test that checks the app's own hashing: no quick hashes then."""
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request, monkeypatch):
+    """Cheap scrypt parameters for every test that does not test hashing itself (a faster suite)."""
+    if "real_password_hashing" in request.fixturenames:
+        return
+    from werkzeug.security import generate_password_hash
+
+    import clinic_app.models.staff as staff_model
+
+    monkeypatch.setattr(
+        staff_model,
+        "generate_password_hash",
+        lambda password, method="scrypt": generate_password_hash(password, QUICK_HASH),
+    )
+
+
 def set_clock(monkeypatch, moment):
     """Freeze the one clock (``clinic_app.clock``) at ``moment`` for every app and module."""
     monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment)

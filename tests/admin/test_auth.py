@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-import clinic_app.models.staff as staff_model
 from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.models import StaffUser
 from clinic_app.seed import seed_offices
-from tests.conftest import PASSWORD, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, csrf_token_from, sign_in
 
 HTMX = {"HX-Request": "true"}
 WRONG_CREDENTIALS = "That email and password do not match an account."
@@ -30,23 +29,6 @@ ADMIN_PAGES = [
     "/admin/providers",
     "/admin/password",
 ]
-
-
-@pytest.fixture
-def real_password_hashing():
-    """Asked for by a test that checks the app's own hashing: no quick hashes then."""
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashes(request, monkeypatch):
-    """scrypt with cheap parameters, so sign-ins stay fast (the method and the checks are unchanged)."""
-    if "real_password_hashing" in request.fixturenames:
-        return
-    monkeypatch.setattr(
-        staff_model,
-        "generate_password_hash",
-        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +47,7 @@ def shared_app(tmp_path_factory):
                 email="desk@example.org",
                 name="Desk",
                 role="admin",
-                password_hash=generate_password_hash(PASSWORD, "scrypt:1024:8:1"),
+                password_hash=generate_password_hash(PASSWORD, QUICK_HASH),
             )
         )
         db.session.commit()

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-import clinic_app.models.staff as staff_model
 from clinic_app import create_app
 from clinic_app.booking.screening import answers_record
 from clinic_app.booking.service import new_reference, token_hash
@@ -30,7 +29,7 @@ from clinic_app.models import (
     VisitType,
 )
 from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import PASSWORD, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, csrf_token_from, sign_in
 
 NY = ZoneInfo("America/New_York")
 HTMX = {"HX-Request": "true"}
@@ -50,16 +49,6 @@ CSV_HEADER = [
     "Reason",
     "Screening",
 ]
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashes(monkeypatch):
-    """scrypt with cheap parameters, so signing in the test users stays fast (hashing is tested in test_auth)."""
-    monkeypatch.setattr(
-        staff_model,
-        "generate_password_hash",
-        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
-    )
 
 
 def soon(days=2, hours=0) -> datetime:
@@ -179,7 +168,7 @@ def build_world(path, appointments):
         db.session.flush()
         seed_scheduling(db.session)
         fairfax = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
-        quick = generate_password_hash(PASSWORD, "scrypt:1024:8:1")
+        quick = generate_password_hash(PASSWORD, QUICK_HASH)
         db.session.add_all(
             [
                 StaffUser(email="admin@example.org", name="Admin", role="admin", password_hash=quick),

@@ -13,19 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from clinic_app.admin.calendar.view import (
-    GRID,
-    NavLink,
-    closure_notices,
-    day_grid,
-    navigation,
-    read_day,
-    read_view,
-    time_range,
-    time_rows,
-    week_grid,
-)
+from clinic_app.admin.calendar.address import NavLink, navigation, read_day, read_view
+from clinic_app.admin.calendar.view import GRID, closure_notices, day_grid, time_rows, week_grid
 from clinic_app.extensions import db
+from clinic_app.formatting import time_range
 from clinic_app.models import Closure, Office, Provider
 from tests.conftest import set_clock
 

@@ -1,25 +1,12 @@
 """``flask users create`` and ``flask users set-password``: back-office accounts from the command line."""
 
-import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-import clinic_app.models.staff as staff_model
 from clinic_app.extensions import db
 from clinic_app.models import StaffUser
 from tests.conftest import PASSWORD, sign_in
 
 GOOD_PASSWORD = "a long enough passphrase"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashes(monkeypatch):
-    """scrypt with cheap parameters, so the suite stays fast (the method and the checks are unchanged)."""
-    monkeypatch.setattr(
-        staff_model,
-        "generate_password_hash",
-        lambda password, method="scrypt": generate_password_hash(password, "scrypt:1024:8:1"),
-    )
 
 
 def users(runner, *args, password=GOOD_PASSWORD, **kwargs):

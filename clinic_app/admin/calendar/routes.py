@@ -14,17 +14,8 @@ from ...htmx import render
 from ...models import Appointment, Closure, WorkingHours
 from .. import bp
 from ..auth.access import visible_offices
-from .view import (
-    caption,
-    day_grid,
-    days_shown,
-    heading,
-    navigation,
-    office_today,
-    read_day,
-    read_view,
-    week_grid,
-)
+from .address import days_shown, navigation, office_today, read_day, read_view
+from .view import caption, day_grid, heading, week_grid
 
 VIEW_CHOICES = (("day", "Day"), ("week", "Week"))
 

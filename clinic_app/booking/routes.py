@@ -44,9 +44,7 @@ def guard(draft, step):
     if draft.appointment_id is not None:  # already booked: a replay shows the confirmation
         return redirect(url_for("booking.confirmed"), 303) if step == "review" else go_to("visit")
     first = service.step_allowed(db.session, draft, step, clock.now(), booking_rules())
-    if first == "time" and (draft.data or {}).get("time"):
-        service.release_taken_time(db.session, draft, clock.now())  # someone else booked it meanwhile
-    return go_to(first) if first else None
+    return go_to(first) if first else None  # reading only: a GET never changes the draft
 
 
 # --- step 1 -----------------------------------------------------------------------------------
@@ -74,7 +72,7 @@ def visit_form(formdata=None):
 @bp.route("/book/", methods=["GET", "POST"])
 def start():
     """Step 1: office, visit type, reason and clinician; ``?location=`` and ``?reason=`` pre-fill it."""
-    draft = current_draft(create=request.method == "POST")
+    draft = current_draft()
     form, offices, visit_types, providers = visit_form()
     if request.method == "GET":
         stored = (draft.data or {}).get("visit", {}) if draft else {}
@@ -102,6 +100,8 @@ def start():
         elif visit_type.is_telehealth and not office.offers_telehealth:
             form.visit_type.errors.append(f"The {office.name} office does not offer video visits.")
         else:
+            if draft is None or draft.appointment_id is not None:  # a draft only for a valid first step
+                draft = current_draft(create=True)
             service.save_visit(
                 db.session,
                 draft,
@@ -204,7 +204,9 @@ def time():
         else:
             service.save_time(db.session, draft, slot=slot, now=clock.now())
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
-    taken = (draft.data or {}).get("time_taken")
+    taken = (draft.data or {}).get("time_taken") or service.chosen_time_lost(
+        db.session, draft, clock.now(), booking_rules()
+    )
     if taken and request.method == "GET":
         form.slot.errors = ["That time was just taken — here are the times still open."]  # not validated yet
     context = time_context(draft, view, chosen_day, parse_day(request.args.get("after")))

@@ -716,6 +716,35 @@ def test_a_time_taken_before_confirming_is_explained_on_the_time_step(app, clini
         assert "2026-12-07T15:00Z|3" in dict(offered_slots(html))  # 10:00 with Lauren Whitfield is open
 
 
+def drafts(app):
+    """Every draft as stored: (updated_at, data)."""
+    from clinic_app.models import BookingDraft
+
+    with app.app_context():
+        return [(d.updated_at, d.data) for d in db.session.scalars(select(BookingDraft).order_by(BookingDraft.id))]
+
+
+def test_a_time_someone_else_took_is_explained_without_any_get_changing_the_draft(app, clinic, frozen_now):
+    first, second = app.test_client(), app.test_client()
+    walk(first, "details")
+    walk(second, "review")  # takes the same 10:00
+    before = drafts(app)
+    for url in ("/book/review", "/book/details", "/book/screening", "/book/time"):  # all GETs
+        response = get(first, url)
+        assert response.status_code in (200, 303), url
+    assert "That time was just taken" in html_of(get(first, "/book/time"))
+    assert drafts(app) == before  # reading never writes
+
+
+@PAGE_OR_HTMX
+def test_an_invalid_first_step_stores_no_draft(app, client, clinic, frozen_now, htmx):
+    response = post(client, "/book/", {**VISIT, "visit_type": ""}, htmx)
+    assert response.status_code == 422
+    assert drafts(app) == []
+    assert redirects_to(post(client, "/book/", VISIT, htmx), "/book/time")
+    assert len(drafts(app)) == 1
+
+
 # --- expiry ------------------------------------------------------------------------------------
 
 

@@ -144,6 +144,11 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
     return "review"
 
 
+def chosen_time_lost(session, draft, now, rules=BookingRules()) -> bool:
+    """True when the draft holds a time that is no longer free (someone else booked it)."""
+    return bool((draft.data or {}).get("time")) and first_incomplete_step(session, draft, now, rules) == "time"
+
+
 def step_allowed(session, draft, step, now, rules=BookingRules()) -> str | None:
     """None when ``step`` may be shown, otherwise the step the patient must finish first."""
     first = first_incomplete_step(session, draft, now, rules)

@@ -278,50 +278,56 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def make_appointment(app, clinic):
-    """Factory: an active appointment holding its provider's time, like a confirmed booking."""
-    from datetime import date, timedelta
+def add_appointment(
+    session, starts_at, provider="amira-haddad", office="fairfax", visit="follow-up", token=None, **overrides
+):
+    """An active appointment holding its provider's time (``Appointment.hold``), added to ``session``
+    and flushed (the caller commits); its id. Seeded offices, clinicians and visit types needed."""
+    from datetime import date
 
     from sqlalchemy import select
 
     from clinic_app.booking.service import new_reference, token_hash
-    from clinic_app.booking.slots import time_blocks
-    from clinic_app.models import Appointment, Provider, ProviderTimeBlock, VisitType
+    from clinic_app.models import Appointment, Provider, VisitType
 
-    def make(starts_at, provider="amira-haddad", office="fairfax", visit="follow-up", token=None, **overrides):
+    first_name = overrides.pop("first_name", "Test")
+    values = {
+        "reference": new_reference(),
+        "office": session.scalars(select(Office).filter_by(slug=office)).one(),
+        "first_name": first_name,
+        "last_name": "Patient",
+        "date_of_birth": date(1970, 1, 1),
+        "phone": "(703) 555-0123",
+        "email": "patient@example.org",
+        "is_new_patient": False,
+        "reason": "back-pain",
+        "consent_to_contact": True,
+        "screening": {},
+        "screening_outcome": "clear",
+        "manage_token_hash": token_hash(token or uuid.uuid4().hex),
+        "booking_key": uuid.uuid4().hex,
+    }
+    values.update(overrides)
+    appointment = Appointment.hold(
+        provider=session.scalars(select(Provider).filter_by(slug=provider)).one(),
+        visit_type=session.scalars(select(VisitType).filter_by(slug=visit)).one(),
+        starts_at=starts_at,
+        **values,
+    )
+    session.add(appointment)
+    session.flush()
+    return appointment.id
+
+
+@pytest.fixture
+def make_appointment(app, clinic):
+    """Factory: an active appointment holding its provider's time, like a confirmed booking; its id."""
+
+    def make(starts_at, **choices):
         with in_app_context(app):
-            visit_type = _db.session.scalars(select(VisitType).filter_by(slug=visit)).one()
-            length = timedelta(minutes=visit_type.duration_minutes)
-            values = {
-                "reference": new_reference(),
-                "office": _db.session.scalars(select(Office).filter_by(slug=office)).one(),
-                "provider": _db.session.scalars(select(Provider).filter_by(slug=provider)).one(),
-                "visit_type": visit_type,
-                "starts_at": starts_at,
-                "ends_at": starts_at + length,
-                "first_name": "Test",
-                "last_name": "Patient",
-                "date_of_birth": date(1970, 1, 1),
-                "phone": "(703) 555-0123",
-                "email": "patient@example.org",
-                "is_new_patient": False,
-                "reason": "back-pain",
-                "consent_to_contact": True,
-                "screening": {},
-                "screening_outcome": "clear",
-                "manage_token_hash": token_hash(token or uuid.uuid4().hex),
-                "booking_key": uuid.uuid4().hex,
-            }
-            values.update(overrides)
-            appointment = Appointment(**values)
-            appointment.blocks = [
-                ProviderTimeBlock(provider_id=appointment.provider.id, starts_at=block)
-                for block in time_blocks(starts_at, length, timedelta(minutes=visit_type.buffer_minutes))
-            ]
-            _db.session.add(appointment)
+            appointment_id = add_appointment(_db.session, starts_at, **choices)
             _db.session.commit()
-            return appointment.id
+            return appointment_id
 
     return make
 

@@ -1,6 +1,6 @@
 """Appointments, the time they hold on a provider's calendar, and bookings still in progress."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,6 +78,28 @@ class Appointment(db.Model):
     provider: Mapped[Provider] = relationship()
     visit_type: Mapped[VisitType] = relationship()
     blocks: Mapped[list["ProviderTimeBlock"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
+
+    @classmethod
+    def hold(cls, *, provider, visit_type, starts_at: datetime, **fields) -> "Appointment":
+        """A new appointment holding ``provider``'s time from ``starts_at`` (see ``hold_time``)."""
+        appointment = cls(visit_type=visit_type, **fields)
+        appointment.hold_time(provider, starts_at)
+        return appointment
+
+    def hold_time(self, provider, starts_at: datetime) -> None:
+        """Put the visit at ``starts_at`` with ``provider``: its end from the visit's length, and one
+        ``ProviderTimeBlock`` per 15 minutes of visit and pause, which the database refuses to give
+        to two appointments. The only place an appointment's time is built."""
+        from ..booking.slots import time_blocks  # pure; imported here so models load first
+
+        length = timedelta(minutes=self.visit_type.duration_minutes)
+        buffer = timedelta(minutes=self.visit_type.buffer_minutes)
+        self.provider = provider
+        self.starts_at, self.ends_at = starts_at, starts_at + length
+        self.blocks = [
+            ProviderTimeBlock(provider_id=provider.id, starts_at=block)
+            for block in time_blocks(starts_at, length, buffer)
+        ]
 
     @property
     def patient_name(self) -> str:

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -14,8 +13,6 @@ from werkzeug.security import generate_password_hash
 
 from clinic_app import create_app
 from clinic_app.booking.screening import answers_record
-from clinic_app.booking.service import new_reference, token_hash
-from clinic_app.booking.slots import time_blocks
 from clinic_app.extensions import db
 from clinic_app.models import (
     Appointment,
@@ -26,10 +23,9 @@ from clinic_app.models import (
     Provider,
     ProviderTimeBlock,
     StaffUser,
-    VisitType,
 )
 from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import PASSWORD, QUICK_HASH, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, add_appointment, csrf_token_from, sign_in
 
 NY = ZoneInfo("America/New_York")
 HTMX = {"HX-Request": "true"}
@@ -121,40 +117,12 @@ def read_csv(response) -> list[list[str]]:
 # so they share one app per data set (each data set built once per module).
 
 
-def add_appointment(starts_at, provider="amira-haddad", office="fairfax", visit="follow-up", **overrides):
-    """Like the ``make_appointment`` fixture, inside an app context that is already active."""
-    visit_type = db.session.scalars(select(VisitType).filter_by(slug=visit)).one()
-    length = timedelta(minutes=visit_type.duration_minutes)
-    first_name = overrides.pop("first_name", "Test")
-    values = {
-        "reference": new_reference(),
-        "office": db.session.scalars(select(Office).filter_by(slug=office)).one(),
-        "provider": db.session.scalars(select(Provider).filter_by(slug=provider)).one(),
-        "visit_type": visit_type,
-        "starts_at": starts_at,
-        "ends_at": starts_at + length,
-        "first_name": first_name,
-        "last_name": "Patient",
-        "date_of_birth": date(1970, 1, 1),
-        "phone": "(571) 555-0100",
-        "email": f"{first_name.lower()}@example.org",
-        "is_new_patient": False,
-        "reason": "back-pain",
-        "consent_to_contact": True,
-        "screening": {},
-        "screening_outcome": "clear",
-        "manage_token_hash": token_hash(uuid.uuid4().hex),
-        "booking_key": uuid.uuid4().hex,
-    }
-    values.update(overrides)
-    appointment = Appointment(**values)
-    appointment.blocks = [
-        ProviderTimeBlock(provider_id=appointment.provider.id, starts_at=block)
-        for block in time_blocks(starts_at, length, timedelta(minutes=visit_type.buffer_minutes))
-    ]
-    db.session.add(appointment)
-    db.session.flush()
-    return appointment.id
+def world_appointment(starts_at, **spec):
+    """An appointment of the shared world: each patient has an email of their own, one phone for all."""
+    first_name = spec.get("first_name", "Test")
+    spec.setdefault("email", f"{first_name.lower()}@example.org")
+    spec.setdefault("phone", "(571) 555-0100")
+    return add_appointment(db.session, starts_at, **spec)
 
 
 def build_world(path, appointments):
@@ -177,7 +145,7 @@ def build_world(path, appointments):
                 ),
             ]
         )
-        ids = {key: add_appointment(starts_at, **spec) for key, (starts_at, spec) in appointments.items()}
+        ids = {key: world_appointment(starts_at, **spec) for key, (starts_at, spec) in appointments.items()}
         db.session.commit()
     admin, staff = app.test_client(), app.test_client()
     assert sign_in(admin, "admin@example.org").status_code == 303

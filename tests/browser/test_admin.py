@@ -3,14 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from clinic_app.booking.service import token_hash
-from clinic_app.booking.slots import time_blocks
 from clinic_app.extensions import db
-from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, StaffUser, VisitType
+from clinic_app.models import StaffUser
 from clinic_app.seed import seed_scheduling
 from tests.browser.conftest import marker_survived, set_marker
+from tests.conftest import add_appointment
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and private passphrase"
@@ -25,36 +23,18 @@ def back_office(live_server):
         admin.set_password(PASSWORD)
         db.session.add(admin)
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
-        visit = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
         for number, (first, last, provider) in enumerate(
             [("Nora", "Quinn", "amira-haddad"), ("Omar", "Vance", "lauren-whitfield")]
         ):
-            doctor = db.session.scalars(select(Provider).filter_by(slug=provider)).one()
-            appointment = Appointment(
-                reference=f"TEST000{number + 2}",
-                office=db.session.scalars(select(Office).filter_by(slug="fairfax")).one(),
-                provider=doctor,
-                visit_type=visit,
-                starts_at=start,
-                ends_at=start + timedelta(minutes=30),
+            add_appointment(
+                db.session,
+                start,
+                provider=provider,
                 first_name=first,
                 last_name=last,
-                date_of_birth=datetime(1970, 1, 1).date(),
-                phone="(703) 555-0123",
+                reference=f"TEST000{number + 2}",
                 email=f"{first.lower()}@example.org",
-                is_new_patient=False,
-                reason="back-pain",
-                consent_to_contact=True,
-                screening={},
-                screening_outcome="clear",
-                manage_token_hash=token_hash(first),
-                booking_key=first,
             )
-            appointment.blocks = [
-                ProviderTimeBlock(provider_id=doctor.id, starts_at=b)
-                for b in time_blocks(start, timedelta(minutes=30), timedelta(0))
-            ]
-            db.session.add(appointment)
         db.session.commit()
     return live_server
 

@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,10 +11,9 @@ from ...models import (
     Appointment,
     AppointmentStatus,
     BookingDraft,
-    ProviderTimeBlock,
 )
 from .. import screening
-from ..slots import BookingRules, time_blocks
+from ..slots import BookingRules
 from . import (
     BookingError,
     SlotTaken,
@@ -71,15 +70,12 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
     view = resolve(session, draft)
     details = view.details
     raw_token = secrets.token_urlsafe(32)
-    length = timedelta(minutes=view.visit_type.duration_minutes)
-    buffer = timedelta(minutes=view.visit_type.buffer_minutes)
-    appointment = Appointment(
-        reference=_unused_reference(session),
-        office=view.office,
+    appointment = Appointment.hold(
         provider=view.slot_provider,
         visit_type=view.visit_type,
         starts_at=view.starts_at,
-        ends_at=view.starts_at + length,
+        reference=_unused_reference(session),
+        office=view.office,
         status=AppointmentStatus.BOOKED,
         first_name=details["first_name"],
         last_name=details["last_name"],
@@ -98,10 +94,6 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
         created_at=now,
         updated_at=now,
     )
-    appointment.blocks = [
-        ProviderTimeBlock(provider_id=view.slot_provider.id, starts_at=block)
-        for block in time_blocks(view.starts_at, length, buffer)
-    ]
     session.add(appointment)
     try:
         session.flush()

@@ -8,10 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from ...models import (
     Appointment,
     AppointmentStatus,
-    ProviderTimeBlock,
 )
 from .. import screening
-from ..slots import time_blocks
 from . import (
     BookingError,
     ScreeningFlagged,
@@ -81,22 +79,14 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
         session.rollback()
         raise BookingError("This appointment was cancelled, so it cannot be moved.")
-    length = timedelta(minutes=appointment.visit_type.duration_minutes)
-    buffer = timedelta(minutes=appointment.visit_type.buffer_minutes)
     appointment.blocks = []
-    session.flush()
-    appointment.provider_id = slot.provider.id
-    appointment.starts_at = slot.starts_at
-    appointment.ends_at = slot.starts_at + length
+    session.flush()  # the old time is let go first: the new one may overlap it
+    appointment.hold_time(slot.provider, slot.starts_at)
     appointment.screening = record
     appointment.screening_outcome = record["outcome"]
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminder
-    appointment.blocks = [
-        ProviderTimeBlock(provider_id=slot.provider.id, starts_at=block)
-        for block in time_blocks(slot.starts_at, length, buffer)
-    ]
     try:
         session.flush()
         if notify is not None:

@@ -1,6 +1,9 @@
-"""Engine set-up that SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use."""
+"""What SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use, and paged lists."""
 
-from sqlalchemy import event
+import math
+
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 
@@ -31,3 +34,21 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def paginate(session, query, page: int, per_page: int) -> SelectPagination:
+    """One page of ``query`` as Flask-SQLAlchemy's pagination (``items``, ``total``, ``page``,
+    ``pages``); a page number past the last shows the last page, never an error."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last = max(1, math.ceil(total / per_page))
+    result = SelectPagination(
+        select=query,
+        session=session,
+        page=min(max(page, 1), last),
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count=False,
+    )
+    result.total = total
+    return result

@@ -2,12 +2,13 @@
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 
 from ...booking.screening import Outcome
+from ...database import paginate
 from ...models import Appointment, AppointmentStatus, Office
 from ..auth.access import visible_office_ids, visible_offices
 
@@ -43,18 +44,8 @@ class BookingFilters:
         return {key: value for key, value in values.items() if value not in ("", None)}
 
 
-@dataclass
-class Page:
-    """One page of results."""
-
-    items: list = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+def pages(self) -> int:
+    return max(1, math.ceil(self.total / self.per_page))
 
 
 def appointment_for(session, user, appointment_id) -> Appointment | None:
@@ -134,10 +125,6 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime):
     return query.order_by(Appointment.starts_at, Appointment.id)
 
 
-def bookings_page(session, user, filters: BookingFilters, now: datetime, per_page=PER_PAGE) -> Page:
+def bookings_page(session, user, filters: BookingFilters, now: datetime, per_page=PER_PAGE):
     """One page of the filtered list, and how many match in all."""
-    query = bookings_query(session, user, filters, now)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = min(max(filters.page, 1), max(1, math.ceil(total / per_page)))
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return paginate(session, bookings_query(session, user, filters, now), filters.page, per_page)

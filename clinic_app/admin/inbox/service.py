@@ -5,13 +5,12 @@ questions and the emails about their offices' appointments and questions). Each 
 transaction with an audit entry; the caller passes the acting user and ``now``.
 """
 
-import math
-
 from sqlalchemy import String, cast, func, literal, select, update
 
+from ...database import paginate
 from ...models import Appointment, OutboxMessage, OutboxStatus, PatientQuestion, QuestionStatus
 from ..auth.access import audit, visible_office_ids
-from ..bookings.queries import PER_PAGE, Page
+from ..bookings.queries import PER_PAGE
 
 # The inbox's state filter: "" (the default) is everything not yet answered.
 QUESTION_STATES = {
@@ -44,13 +43,6 @@ class RetryRefused(Exception):
     """The email is being sent or was already sent, so there is nothing to retry."""
 
 
-def _page(session, query, page, per_page) -> Page:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, total=total, page=page, per_page=per_page)
-
-
 # Questions
 
 
@@ -61,7 +53,7 @@ def _visible_questions(session, user):
     return query
 
 
-def questions_page(session, user, state: str, page: int = 1, per_page: int = PER_PAGE) -> Page:
+def questions_page(session, user, state: str, page: int = 1, per_page: int = PER_PAGE):
     """The user's offices' questions in ``state`` (a ``QUESTION_STATES`` key), newest first.
 
     An unknown state is read as the default (not answered).
@@ -72,7 +64,7 @@ def questions_page(session, user, state: str, page: int = 1, per_page: int = PER
         .where(PatientQuestion.status.in_(statuses))
         .order_by(PatientQuestion.created_at.desc(), PatientQuestion.id.desc())
     )
-    return _page(session, query, page, per_page)
+    return paginate(session, query, page, per_page)
 
 
 def new_question_count(session, user) -> int:
@@ -136,7 +128,7 @@ def _visible_outbox(session, user):
     return query.where(OutboxMessage.topic.in_(appointment_topics.union(question_topics)))
 
 
-def outbox_page(session, user, status: str, page: int = 1, per_page: int = PER_PAGE) -> Page:
+def outbox_page(session, user, status: str, page: int = 1, per_page: int = PER_PAGE):
     """The emails the user may see in ``status`` (an ``OUTBOX_STATES`` key), newest first.
 
     An unknown status is read as the default (not yet sent).
@@ -147,7 +139,7 @@ def outbox_page(session, user, status: str, page: int = 1, per_page: int = PER_P
         .where(OutboxMessage.status.in_(statuses))
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     )
-    return _page(session, query, page, per_page)
+    return paginate(session, query, page, per_page)
 
 
 def failed_email_count(session, user) -> int:

@@ -1,6 +1,5 @@
 """What a back-office user may see: every query is narrowed to their offices first."""
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -42,10 +41,6 @@ class BookingFilters:
         }
         values.update(changes)
         return {key: value for key, value in values.items() if value not in ("", None)}
-
-
-def pages(self) -> int:
-    return max(1, math.ceil(self.total / self.per_page))
 
 
 def appointment_for(session, user, appointment_id) -> Appointment | None:

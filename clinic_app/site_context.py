@@ -3,14 +3,13 @@
 import re
 from datetime import date
 
-from flask import current_app, g, request, url_for
-from sqlalchemy import select
+from flask import current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import assets
 from .extensions import db
 from .formatting import long_date, office_time
-from .models import Office
+from .offices import clinic_offices
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
 from .structured_data import article_jsonld, clinic_jsonld
@@ -31,13 +30,11 @@ def footer_offices():
 
     An error page must still render when the database is down, so this never raises.
     """
-    if "footer_offices" not in g:
-        try:
-            g.footer_offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-        except SQLAlchemyError:
-            db.session.rollback()
-            g.footer_offices = []
-    return g.footer_offices
+    try:
+        return clinic_offices()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
 
 
 def nav_links():

@@ -9,6 +9,7 @@ from ..errors import csrf_failure
 from ..extensions import db, limiter
 from ..htmx import hx_redirect, render
 from ..models import Office
+from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from . import bp
 from .forms import QuestionForm
@@ -36,7 +37,7 @@ def show_form(form, status=200, notice=None):
 
 
 def all_offices():
-    return db.session.scalars(select(Office).order_by(Office.name)).all()
+    return clinic_offices()
 
 
 @bp.route("/ask", methods=["GET", "POST"])

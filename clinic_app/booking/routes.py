@@ -11,7 +11,8 @@ from wtforms import SelectChoice
 from .. import clock
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
-from ..models import Appointment, Office, Provider, VisitType
+from ..models import Appointment, Provider, VisitType
+from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from ..security import private_page
 from . import bp, service
@@ -51,7 +52,7 @@ def guard(draft, step):
 
 
 def visit_form(formdata=None):
-    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    offices = clinic_offices()
     visit_types = db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order)).all()
     providers = db.session.scalars(
         select(Provider).filter_by(active=True).order_by(Provider.name).options(selectinload(Provider.offices))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..links import booking_url
 from ..models import Office
+from ..offices import clinic_offices
 from . import bp
 from .hours import directions_url, weekly_hours
 
@@ -23,7 +24,7 @@ def office_card(office) -> dict:
 @bp.get("/")
 def index():
     """Both offices with address, phone and hours."""
-    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    offices = clinic_offices()
     return render_template("locations/index.html", cards=[office_card(o) for o in offices])
 
 

@@ -3,7 +3,7 @@
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, Time, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -81,3 +81,8 @@ class OpeningHours(db.Model):
 
     def __repr__(self):
         return f"<OpeningHours {self.weekday} {self.opens}-{self.closes}>"
+
+
+def offices_by_name(session) -> list[Office]:
+    """Every office, by name: the one query behind menus, forms, pages and the footer."""
+    return list(session.scalars(select(Office).order_by(Office.name)))

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..htmx import is_htmx
 from ..links import booking_url
 from ..models import Office
+from ..offices import clinic_offices
 from . import bp
 from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, OFFICE_UPDATE_VERSION, safe_next_url
 
@@ -30,7 +31,7 @@ def home():
         {"label": label, "url": url_for("articles.detail", slug=slug) if articles.get(slug) else None}
         for label, slug in CONDITIONS
     ]
-    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    offices = clinic_offices()
     return render_template(
         "pages/home.html",
         conditions=conditions,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ...models import AuditEntry, Office, Provider
+from ...models.office import offices_by_name
 
 
 def audit(session, user, action, appointment=None, **changes):
@@ -27,7 +28,7 @@ def audit(session, user, action, appointment=None, **changes):
 def visible_offices(session, user) -> list[Office]:
     """Every office for an admin, the assigned ones for staff."""
     if user.is_admin:
-        return list(session.scalars(select(Office).order_by(Office.name)))
+        return offices_by_name(session)
     return list(user.offices)
 
 

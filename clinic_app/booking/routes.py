@@ -1,6 +1,7 @@
 """The five booking steps. Each step's GET shows it (page or htmx fragment); its POST validates,
 saves and redirects (303) to the first step still to do, which htmx follows and swaps in."""
 
+import functools
 from datetime import date
 
 from flask import flash, redirect, request, session, url_for
@@ -36,6 +37,21 @@ def show_step(step, status=200, **context):
     if status >= 400:
         response.headers["HX-Push-Url"] = "false"  # an error keeps the address the patient is on
     return response
+
+
+def booking_step(step):
+    """Run the view only for a draft that may show ``step`` (it is passed in as ``draft``);
+    otherwise redirect to the first unfinished step."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            draft = current_draft()
+            return guard(draft, step) or view(draft, *args, **kwargs)
+
+        return guarded
+
+    return decorate
 
 
 def guard(draft, step):
@@ -175,12 +191,9 @@ def parse_day(value):
 
 
 @bp.route("/book/time", methods=["GET", "POST"])
-def time():
+@booking_step("time")
+def time(draft):
     """Step 2: the coming days with free times, and the chosen day's times in office time."""
-    draft = current_draft()
-    redirect_to = guard(draft, "time")
-    if redirect_to:
-        return redirect_to
     view = service.resolve(db.session, draft)
     form = TimeStepForm()
     chosen_day = parse_day(request.args.get("day"))
@@ -215,14 +228,12 @@ def time():
 
 
 @bp.get("/book/time/slots")
-def day_slots():
+@booking_step("time")
+def day_slots(draft):
     """Only the chosen day's times, for htmx; a plain request gets the whole step for that day."""
     day = request.args.get("day", "")
     if not is_htmx():
         return redirect(url_for("booking.time", day=day), 303)
-    draft = current_draft()
-    if guard(draft, "time"):
-        return guard(draft, "time")
     view = service.resolve(db.session, draft)
     context = time_context(draft, view, parse_day(day))
     response = render("booking/_slots.html", "booking/_slots.html", form=TimeStepForm(), **context)
@@ -236,12 +247,9 @@ def day_slots():
 
 
 @bp.route("/book/screening", methods=["GET", "POST"])
-def screening():
+@booking_step("screening")
+def screening(draft):
     """Step 3: the safety questions; any "yes" ends the in-person booking kindly, with options."""
-    draft = current_draft()
-    redirect_to = guard(draft, "screening")
-    if redirect_to:
-        return redirect_to
     view = service.resolve(db.session, draft)
     now = clock.now()
     if not view.in_person:
@@ -293,12 +301,9 @@ def switch_to_video():
 
 
 @bp.route("/book/details", methods=["GET", "POST"])
-def details():
+@booking_step("details")
+def details(draft):
     """Step 4: the patient's name, date of birth and contact details."""
-    draft = current_draft()
-    redirect_to = guard(draft, "details")
-    if redirect_to:
-        return redirect_to
     form = DetailsStepForm()
     stored = (draft.data or {}).get("details")
     if request.method == "GET" and stored:
@@ -318,12 +323,9 @@ def details():
 
 @bp.route("/book/review", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def review():
+@booking_step("review")
+def review(draft):
     """Step 5: everything on one page with an Edit link per step; the button books."""
-    draft = current_draft()
-    redirect_to = guard(draft, "review")
-    if redirect_to:
-        return redirect_to
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

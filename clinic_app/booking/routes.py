@@ -32,7 +32,7 @@ bp.after_request(private_page)
 def show_step(step, status=200, **context):
     """The step's page, or its fragment for htmx (with the progress indicator either way)."""
     response = render(
-        f"booking/{step}.html", f"booking/_{step}.html", status=status, progress=progress(step), step=step, **context
+        "booking/step.html", f"booking/_{step}.html", status=status, progress=progress(step), step=step, **context
     )
     if status >= 400:
         response.headers["HX-Push-Url"] = "false"  # an error keeps the address the patient is on

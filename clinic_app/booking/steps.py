@@ -58,6 +58,7 @@ def progress(step: str) -> dict:
     steps = list(service.STEPS)
     return {
         "number": steps.index(step) + 1,
+        "title": STEP_TITLES[step],
         "total": len(steps),
         "steps": [{"key": key, "title": STEP_TITLES[key], "current": key == step} for key in steps],
     }

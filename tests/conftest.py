@@ -6,6 +6,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -79,6 +80,46 @@ def frozen_clock(monkeypatch):
     moment = {"now": clinic_app.clock.system_time()}
     monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment["now"])
     return moment
+
+
+MONDAY_8AM = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM in Fairfax
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The clock stopped at Monday 8:00 AM in Fairfax; ``frozen["now"] = moment`` moves it."""
+    moment = {"now": MONDAY_8AM}
+    monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment["now"])
+    return moment
+
+
+def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica"):
+    """Book the first Fairfax new-patient time through the real pages; the confirmation page."""
+    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+
+    def post(url, **data):
+        return client.post(url, data={"csrf_token": token, **data})
+
+    assert post("/book/", office="fairfax", visit_type="new-patient", reason=reason, provider="any").status_code == 303
+    slot = re.search(r'name="slot" value="([^"]+)"', client.get("/book/time").get_data(as_text=True)).group(1)
+    assert post("/book/time", slot=slot).status_code == 303
+    answers = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
+    assert post("/book/screening", acknowledged="y", **answers).status_code == 303
+    details = {
+        "first_name": "Rosa",
+        "last_name": "Parkes",
+        "date_of_birth": "1961-02-03",
+        "phone": "703 555 0188",
+        "email": "rosa@example.org",
+        "patient_status": "new",
+        "notes": notes,
+        "consent": "y",
+    }
+    assert post("/book/details", **details).status_code == 303
+    response = post("/book/review")
+    assert response.status_code == 303
+    response.close()
+    return client.get("/book/confirmed").get_data(as_text=True)
 
 
 def seed_clinic(app):

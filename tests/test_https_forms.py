@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, PatientQuestion
-from tests.conftest import PASSWORD, csrf_token_from, make_staff_user, seed_clinic
-from tests.notify.test_booking_emails import book, frozen  # noqa: F401  (fixture)
+from tests.conftest import PASSWORD, book_online, csrf_token_from, make_staff_user, seed_clinic
 
 SITE = "https://clinic.example"
 META_POLICY = re.compile(r'<meta name="referrer" content="([^"]+)"')
@@ -104,9 +103,9 @@ def test_strict_referrer_checking_is_on(https_app):
     assert https_app.config.get("WTF_CSRF_SSL_STRICT", True) is True
 
 
-def test_a_patient_books_over_https_with_the_referer_their_browser_sends(https_app, frozen):  # noqa: F811
+def test_a_patient_books_over_https_with_the_referer_their_browser_sends(https_app, frozen):
     client = https_app.test_client()
-    page = book(client)
+    page = book_online(client)
     assert "You’re booked" in page
     assert count(https_app, Appointment) == 1
 

@@ -11,8 +11,7 @@ import pytest
 
 from clinic_app import create_app
 from clinic_app.extensions import db, limiter
-from tests.conftest import csrf_token_from, free_port, make_staff_user, seed_clinic, sign_in
-from tests.notify.test_booking_emails import book, frozen  # noqa: F401  (fixture)
+from tests.conftest import book_online, csrf_token_from, free_port, make_staff_user, seed_clinic, sign_in
 
 
 def clinic_app_on(tmp_path, storage_uri, name="clinic"):
@@ -37,10 +36,10 @@ def redis_down(tmp_path):
     limiter._storage_dead = False  # the extension object outlives this app; the next app starts afresh
 
 
-def test_with_redis_down_patients_still_book_and_manage_and_ask(redis_down, frozen, caplog):  # noqa: F811
+def test_with_redis_down_patients_still_book_and_manage_and_ask(redis_down, frozen, caplog):
     client = redis_down.test_client()
     with caplog.at_level(logging.WARNING):
-        page = book(client)
+        page = book_online(client)
         assert "You’re booked" in page
         manage = re.search(r'href="http://localhost(/booking/[A-Za-z0-9_-]+)"', page).group(1)
         assert client.get(manage).status_code == 200

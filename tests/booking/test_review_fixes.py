@@ -11,7 +11,7 @@ from clinic_app.booking.slots import BookingRules
 from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, OutboxMessage
-from tests.notify.test_booking_emails import NOW, book, frozen  # noqa: F401  (fixture)
+from tests.conftest import MONDAY_8AM, book_online
 
 
 def test_booking_pages_are_never_cached(client, clinic):
@@ -20,10 +20,10 @@ def test_booking_pages_are_never_cached(client, clinic):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_the_confirmation_with_its_private_link_expires_after_half_an_hour(client, clinic, frozen):  # noqa: F811
-    page = book(client)
+def test_the_confirmation_with_its_private_link_expires_after_half_an_hour(client, clinic, frozen):
+    page = book_online(client)
     assert "/booking/" in page
-    frozen["now"] = NOW + timedelta(minutes=31)
+    frozen["now"] = MONDAY_8AM + timedelta(minutes=31)
     later = client.get("/book/confirmed")
     assert later.status_code == 302 and later.headers["Location"] == "/book/"
 
@@ -57,11 +57,11 @@ def test_an_appointment_cancelled_meanwhile_cannot_be_rescheduled(app, clinic, m
         assert db.session.get(Appointment, appointment_id).blocks == []
 
 
-def test_an_office_without_a_staff_address_still_books_and_says_so_in_the_log(app, client, clinic, frozen, caplog):  # noqa: F811
+def test_an_office_without_a_staff_address_still_books_and_says_so_in_the_log(app, client, clinic, frozen, caplog):
     with app.app_context():
         db.session.scalars(select(Office).filter_by(slug="fairfax")).one().notify_emails = ""
         db.session.commit()
-    assert "You’re booked" in book(client)
+    assert "You’re booked" in book_online(client)
     with app.app_context():
         kinds = [m.kind for m in db.session.scalars(select(OutboxMessage))]
     assert kinds == ["booking.patient"]

@@ -3,57 +3,19 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-import clinic_app.clock
 from clinic_app.booking import notifications
 from clinic_app.booking.service import cancel_appointment
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, OutboxMessage
 from clinic_app.notify.outbox import send_pending
-from tests.conftest import csrf_token_from, free_port
+from tests.conftest import MONDAY_8AM, book_online, csrf_token_from, free_port
 
-NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM Eastern
+NOW = MONDAY_8AM
 TEN_AM = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """Freeze the clock the booking views read."""
-    moment = {"now": NOW}
-    monkeypatch.setattr(clinic_app.clock, "system_time", lambda: moment["now"])
-    return moment
-
-
-def book(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica"):
-    """Book the first Fairfax new-patient slot through the real pages; return the confirmation page."""
-    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
-    post = lambda url, **data: client.post(url, data={"csrf_token": token, **data})  # noqa: E731
-    assert post("/book/", office="fairfax", visit_type="new-patient", reason=reason, provider="any").status_code == 303
-    slot = re.search(r'name="slot" value="([^"]+)"', client.get("/book/time").get_data(as_text=True)).group(1)
-    assert post("/book/time", slot=slot).status_code == 303
-    answers = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
-    assert post("/book/screening", acknowledged="y", **answers).status_code == 303
-    assert (
-        post(
-            "/book/details",
-            first_name="Rosa",
-            last_name="Parkes",
-            date_of_birth="1961-02-03",
-            phone="703 555 0188",
-            email="rosa@example.org",
-            patient_status="new",
-            notes=notes,
-            consent="y",
-        ).status_code
-        == 303
-    )
-    response = post("/book/review")
-    assert response.status_code == 303
-    response.close()
-    return client.get("/book/confirmed").get_data(as_text=True)
+book = book_online
 
 
 def parts(received):

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_booking import (
+from tests.browser.booking_steps import (
     PATIENT,
     answer_screening,
     book_with_htmx,

@@ -1,0 +1,154 @@
+"""Steps of the booking form as a patient takes them in Chromium, shared by the browser tests and
+the production test. Each helper acts or checks like a person: by labels, roles and headings."""
+
+import re
+
+from playwright.sync_api import expect
+
+from clinic_app.booking.service import REFERENCE_ALPHABET
+from tests.browser.conftest import active_element_id, marker_survived, set_marker
+
+START = "/book/?location=fairfax&reason=leg-weakness"
+QUESTIONS = ("fever", "cough", "taste_smell", "close_contact", "positive_test")
+REFERENCE = re.compile(rf"^[{REFERENCE_ALPHABET}]{{8}}$")
+PATIENT = {"first": "Marisol", "last": "Okonkwo", "email": "marisol.okonkwo@example.org"}
+
+
+def expect_step(page, number, heading):
+    """The step the patient sees: progress count and heading."""
+    expect(page.locator("#step-heading")).to_have_text(heading)
+    expect(page.get_by_text(f"Step {number} of 5", exact=True)).to_be_visible()
+
+
+def expect_heading_focused(page, heading_id="step-heading"):
+    """After an htmx swap, keyboard and screen-reader focus is on the new step's heading."""
+    expect(page.locator(f"#{heading_id}")).to_be_focused()
+    assert active_element_id(page) == heading_id
+
+
+def day_radios(page):
+    return page.locator('input[name="day"]')
+
+
+def day_label_of(radio) -> str:
+    """The visible label of a day radio ("Monday, November 30")."""
+    return radio.locator("xpath=..").inner_text().strip()
+
+
+def slots_heading(page):
+    return page.locator("#slot-list .slots-heading")
+
+
+def choose_visit(page, live_server, visit="New-patient consultation"):
+    """Step 1 from the article-style link: visit type and "First available", then continue."""
+    page.goto(live_server.url + START)
+    page.locator("fieldset#visit_type").get_by_label(visit).check()
+    page.locator("fieldset#provider").get_by_label("First available", exact=True).check()
+    page.get_by_role("button", name="Continue to date and time").click()
+
+
+def choose_first_time(page):
+    """Step 2: the first time on the day shown."""
+    page.locator('#slot-list input[name="slot"]').first.check()
+    page.locator("#slot-list").get_by_role("button", name="Continue", exact=True).click()
+
+
+def answer_screening(page, fever="No"):
+    """Step 3: "No" to every question (or ``fever`` to the first), policy acknowledged."""
+    for key in QUESTIONS:
+        answer = fever if key == "fever" else "No"
+        page.locator(f"fieldset#{key}").get_by_label(answer, exact=True).check()
+    page.get_by_role("checkbox", name=re.compile("^I have read the office")).check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+
+def fill_details(page, *, email=PATIENT["email"], consent=True):
+    """Step 4: the patient's details."""
+    page.get_by_label("First name").fill(PATIENT["first"])
+    page.get_by_label("Last name").fill(PATIENT["last"])
+    page.fill("#date_of_birth", "1970-05-17")
+    page.get_by_label("Mobile or home phone").fill("(703) 555-0123")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("No, I am a new patient").check()
+    if consent:
+        page.get_by_role("checkbox", name=re.compile("^I agree to be contacted")).check()
+    page.get_by_role("button", name="Continue to review").click()
+
+
+def expect_confirmation(page, live_server):
+    expect(page.get_by_role("heading", level=1)).to_have_text("You’re booked")
+    reference = page.locator(".reference").inner_text().strip()
+    assert REFERENCE.match(reference), reference
+    manage = page.locator(".manage-link a")
+    expect(manage).to_have_attribute("href", re.compile("^" + re.escape(live_server.url) + "/booking/[A-Za-z0-9_-]+$"))
+    return manage.get_attribute("href")
+
+
+def book_with_htmx(page, live_server):
+    """The whole booking with JavaScript, asserting what the patient notices at each step."""
+    page.goto(live_server.url + START)
+    set_marker(page)
+    expect(page.locator("fieldset#office").get_by_role("radio", name=re.compile("^Fairfax, VA"))).to_be_checked()
+    expect(page.locator("fieldset#reason").get_by_label("Leg weakness", exact=True)).to_be_checked()
+
+    # Step 1 -> 2: the time step swaps in, the address follows, focus goes to the heading.
+    page.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
+    page.locator("fieldset#provider").get_by_label("First available", exact=True).check()
+    page.get_by_role("button", name="Continue to date and time").click()
+    expect_step(page, 2, "Choose a date and time")
+    page.wait_for_url(live_server.url + "/book/time")
+    expect_heading_focused(page)
+    assert marker_survived(page), "continuing to the time step reloaded the whole page"
+
+    # Another day: only the slot list changes, the address names the day.
+    days = day_radios(page)
+    assert days.count() >= 2, "the server offers fewer than two days"
+    expect(days.first).to_be_checked()
+    other = days.nth(1)
+    other_value, other_label = other.get_attribute("value"), day_label_of(other)
+    other.check()
+    page.wait_for_url(live_server.url + f"/book/time?day={other_value}")
+    expect(slots_heading(page)).to_contain_text(f" on {other_label}")
+    expect(page.locator("#step-heading")).to_have_text("Choose a date and time")
+    assert marker_survived(page), "choosing a day reloaded the whole page"
+
+    # Step 2 -> 3.
+    choose_first_time(page)
+    expect_step(page, 3, "Health screening before your visit")
+    page.wait_for_url(live_server.url + "/book/screening")
+    expect_heading_focused(page)
+    assert marker_survived(page)
+
+    # Step 3 -> 4.
+    answer_screening(page)
+    expect_step(page, 4, "Your details")
+    page.wait_for_url(live_server.url + "/book/details")
+    expect_heading_focused(page)
+    assert marker_survived(page)
+
+    # Step 4 -> 5.
+    fill_details(page)
+    expect_step(page, 5, "Review and confirm")
+    page.wait_for_url(live_server.url + "/book/review")
+    expect_heading_focused(page)
+    step = page.locator("#booking-step")
+    expect(step).to_contain_text(f"{PATIENT['first']} {PATIENT['last']}")
+    expect(step).to_contain_text("Fairfax, VA — 4001 Fair Ridge Dr")
+    assert marker_survived(page)
+
+    # Confirm.
+    page.get_by_role("button", name="Confirm appointment").click()
+    manage_url = expect_confirmation(page, live_server)
+    page.wait_for_url(live_server.url + "/book/confirmed")
+    expect_heading_focused(page, "confirmed-heading")
+    assert marker_survived(page), "the booking flow was not htmx swaps throughout"
+    return manage_url
+
+
+def reach_details_with_htmx(page, live_server):
+    choose_visit(page, live_server)
+    expect_step(page, 2, "Choose a date and time")
+    choose_first_time(page)
+    expect_step(page, 3, "Health screening before your visit")
+    answer_screening(page)
+    expect_step(page, 4, "Your details")

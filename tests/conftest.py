@@ -144,21 +144,40 @@ def need_service(message):
 TEMPLATE_CODE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="clinic-jinja-"))
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app with the testing config and an empty schema in a fresh SQLite file."""
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
-        MAIL_SINK_DIR=str(tmp_path / "mail"),
-    )
+def testing_app(database_url, tmp_path):
+    """An app with the testing config and an empty schema at ``database_url``."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, MAIL_SINK_DIR=str(tmp_path / "mail"))
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         _db.create_all()
-    yield app
+    return app
+
+
+def dispose(app):
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with the testing config and an empty schema in a fresh SQLite file."""
+    app = testing_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", tmp_path)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def each_database_app(request, tmp_path):
+    """The ``app`` fixture on SQLite and then on a fresh PostgreSQL database: a module whose
+    queries and transactions must hold on both says ``app = each_database_app`` (as a fixture)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    app = testing_app(url, tmp_path)
+    yield app
+    dispose(app)
 
 
 @pytest.fixture

@@ -12,6 +12,13 @@ from clinic_app.models import AuditEntry, OutboxMessage, OutboxStatus, PatientQu
 from clinic_app.notify.outbox import send_pending
 from tests.conftest import csrf_token_from, free_port
 
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
+
 HTMX = {"HX-Request": "true"}
 
 

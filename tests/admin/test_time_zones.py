@@ -4,8 +4,17 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from clinic_app.admin.auth.access import offices_today
 from tests.conftest import set_clock
+
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
 
 # 06:00 UTC on Monday, December 7: already Monday in New York, still Sunday evening in Los Angeles.
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)

@@ -10,6 +10,13 @@ from clinic_app.booking.slots import BookingRules
 from clinic_app.extensions import db
 from clinic_app.models import Closure, Office, Provider, VisitType
 
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
+
 NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM Eastern
 MONDAY = date(2026, 12, 7)
 TUESDAY = date(2026, 12, 8)

@@ -16,6 +16,12 @@ from clinic_app.notify.outbox import Attachment, Email, enqueue, retry_delay, se
 from tests.conftest import free_port
 
 
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
+
 def queue(app, count=1, **overrides):
     """Queue ``count`` staff emails and commit; return their ids."""
     with app.app_context():

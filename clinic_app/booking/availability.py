@@ -165,3 +165,24 @@ def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_pro
         session, office=office, visit_type=visit_type, provider_id=chosen_provider_id, days=[day], now=now, rules=rules
     )[day]
     return next((slot for slot in slots if slot.starts_at == starts_at), None)
+
+
+def day_with_slots(session, *, office, visit_type, provider_id, now, rules, chosen_day=None, earliest=None):
+    """What a time picker shows: the days with free times, the day on screen (the chosen one if
+    it has times, else the first) and that day's times; ``(days, None, [])`` when nothing is free."""
+    days = days_with_slots(
+        session,
+        office=office,
+        visit_type=visit_type,
+        provider_id=provider_id,
+        now=now,
+        rules=rules,
+        earliest=earliest,
+    )
+    day = chosen_day if chosen_day in days else (days[0] if days else None)
+    if day is None:
+        return days, None, []
+    slots = slots_by_day(
+        session, office=office, visit_type=visit_type, provider_id=provider_id, days=[day], now=now, rules=rules
+    )[day]
+    return days, day, slots

@@ -7,7 +7,7 @@ from ..extensions import db, limiter
 from ..htmx import render
 from ..security import private_page
 from . import bp, service
-from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
+from .availability import day_with_slots, find_slot, parse_slot_value
 from .forms import CancelForm, ScreeningStepForm, TimeStepForm
 from .ics import build_calendar
 from .notifications import (
@@ -87,21 +87,15 @@ def cancel(token):
 
 def reschedule_context(appointment, token, day=None, form=None, screening_form=None):
     now, rules = clock.now(), booking_rules()
-    days = days_with_slots(
-        db.session, office=appointment.office, visit_type=appointment.visit_type, provider_id=None, now=now, rules=rules
+    days, day, slots = day_with_slots(
+        db.session,
+        office=appointment.office,
+        visit_type=appointment.visit_type,
+        provider_id=None,
+        now=now,
+        rules=rules,
+        chosen_day=day,
     )
-    day = day if day in days else (days[0] if days else None)
-    slots = []
-    if day:
-        slots = slots_by_day(
-            db.session,
-            office=appointment.office,
-            visit_type=appointment.visit_type,
-            provider_id=None,
-            days=[day],
-            now=now,
-            rules=rules,
-        )[day]
     return {
         "appointment": appointment,
         "summary": appointment_summary(appointment),

@@ -17,7 +17,7 @@ from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from ..security import private_page
 from . import bp, service
-from .availability import days_with_slots, find_slot, parse_slot_value, slots_by_day
+from .availability import day_with_slots, find_slot, parse_slot_value
 from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
 from .notifications import queue_booking_emails
 from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
@@ -139,28 +139,16 @@ def time_context(draft, view, chosen_day=None, after=None):
     """Days with free slots and, for the chosen day, its slots, ready for the template."""
     now, rules = clock.now(), booking_rules()
     provider_id = view.provider.id if view.provider else None
-    earliest = after if after else None
-    days = days_with_slots(
+    days, day, slots = day_with_slots(
         db.session,
         office=view.office,
         visit_type=view.visit_type,
         provider_id=provider_id,
         now=now,
         rules=rules,
-        earliest=earliest,
+        chosen_day=chosen_day,
+        earliest=after or None,
     )
-    day = chosen_day if chosen_day in days else (days[0] if days else None)
-    slots = []
-    if day is not None:
-        slots = slots_by_day(
-            db.session,
-            office=view.office,
-            visit_type=view.visit_type,
-            provider_id=provider_id,
-            days=[day],
-            now=now,
-            rules=rules,
-        )[day]
     day_form = DayForm(formdata=None)
     day_form.day.choices = [SelectChoice(d.isoformat(), day_label(d)) for d in days]
     day_form.day.data = day.isoformat() if day else None

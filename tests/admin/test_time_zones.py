@@ -46,7 +46,7 @@ def test_a_date_filter_means_that_day_in_each_offices_zone(
     assert "Lena West" in sunday and "Lena West" not in monday
 
 
-def test_today_for_a_user_of_offices_in_two_zones_is_the_earliest(app):
+def test_today_for_a_user_of_offices_in_two_zones_is_the_earliest():
     offices = [SimpleNamespace(tz=ZoneInfo("America/New_York")), SimpleNamespace(tz=ZoneInfo("America/Los_Angeles"))]
     user = SimpleNamespace(is_admin=False, offices=offices)
     assert offices_today(None, user, NOW).isoformat() == "2026-12-06"

@@ -42,3 +42,19 @@ def long_day(day: date) -> str:
 def short_day(day: date) -> str:
     """Monday, Dec 7."""
     return f"{day:%A, %b} {day.day}"
+
+
+ZONE_NAMES = {
+    "America/New_York": "Eastern Time",
+    "America/Chicago": "Central Time",
+    "America/Denver": "Mountain Time",
+    "America/Phoenix": "Mountain Time",
+    "America/Los_Angeles": "Pacific Time",
+    "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii Time",
+}
+
+
+def zone_name(zone) -> str:
+    """Eastern Time, for an office's ``tz``; the zone's own name where no common one is known."""
+    return ZONE_NAMES.get(str(zone), str(zone).replace("_", " "))

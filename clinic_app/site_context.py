@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import assets
 from .extensions import db
-from .formatting import long_date, office_time
+from .formatting import long_date, office_time, zone_name
 from .offices import clinic_offices
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
@@ -99,3 +99,4 @@ def register_context(app):
     app.add_template_filter(tel_href)
     app.add_template_filter(long_date)
     app.add_template_filter(office_time)
+    app.add_template_filter(zone_name)

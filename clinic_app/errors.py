@@ -6,7 +6,9 @@ from flask import current_app
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .extensions import db
 from .htmx import render
+from .offices import forget_offices
 
 MESSAGES = {
     400: ("Something went wrong with that request", "Please go back and try again."),
@@ -85,6 +87,8 @@ def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     current_app.logger.exception("Unhandled error: %s", type(error).__name__)
+    db.session.rollback()  # a failed transaction must not break the error page itself
+    forget_offices()
     return render_error(InternalServerError.code)
 
 

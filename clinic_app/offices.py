@@ -9,6 +9,12 @@ from .models.office import offices_by_name
 OFFICES_KEY = "clinic_app.offices"
 
 
+def forget_offices() -> None:
+    """Drop this request's copy (after a failed transaction its objects can no longer be read)."""
+    if has_request_context():
+        request.environ.pop(OFFICES_KEY, None)
+
+
 def clinic_offices() -> list[Office]:
     """Every office by name; within a request the first call reads them and the rest reuse it."""
     if not has_request_context():

@@ -100,3 +100,28 @@ def test_the_500_page_renders_even_when_the_database_is_down(tmp_path):
     response = app.test_client().get("/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
+
+
+def test_a_failed_save_after_the_offices_were_read_still_shows_the_500_page(app, client, offices):
+    from sqlalchemy import text
+
+    from clinic_app.extensions import db
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/ask").get_data(as_text=True))
+    with app.app_context():  # the save of the question will fail at the database
+        db.session.execute(text("DROP TABLE patient_question"))
+        db.session.commit()
+    response = client.post(
+        "/ask",
+        data={
+            "csrf_token": token,
+            "name": "Ada Lovelace",
+            "email": "ada@example.org",
+            "office": "potomac",
+            "message": "Do you see patients with neck pain?",
+        },
+    )
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in html and "4001 Fair Ridge Dr" in html  # the footer too

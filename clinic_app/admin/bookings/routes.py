@@ -164,13 +164,19 @@ def _cell(value: str) -> str:
 
 def detail_context(appointment, reason_form=None, note_form=None):
     history = db.session.scalars(
-        select(AuditEntry).filter_by(appointment_id=appointment.id).order_by(AuditEntry.created_at.desc())
+        select(AuditEntry)
+        .filter_by(appointment_id=appointment.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     emails = db.session.scalars(
-        select(OutboxMessage).filter_by(topic=f"appointment:{appointment.id}").order_by(OutboxMessage.created_at)
+        select(OutboxMessage)
+        .filter_by(topic=f"appointment:{appointment.id}")
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
     notes = db.session.scalars(
-        select(AppointmentNote).filter_by(appointment_id=appointment.id).order_by(AppointmentNote.created_at.desc())
+        select(AppointmentNote)
+        .filter_by(appointment_id=appointment.id)
+        .order_by(AppointmentNote.created_at.desc(), AppointmentNote.id.desc())
     ).all()
     return {
         "appointment": appointment,

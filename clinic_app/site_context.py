@@ -1,12 +1,11 @@
 """Values every page's layout needs: the practice's name and phone, navigation, the offices."""
 
 import re
-from datetime import date
 
 from flask import current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import assets
+from . import assets, clock
 from .extensions import db
 from .formatting import long_date, office_time, zone_name
 from .offices import clinic_offices, forget_offices
@@ -85,7 +84,7 @@ def layout_context():
         "nav_links": nav_links,
         "canonical_url": canonical_url,
         "office_update_url": office_update_url,
-        "current_year": date.today().year,
+        "current_year": clock.now().year,
         "htmx_file": assets.HTMX_FILE,
         "htmx_integrity": assets.HTMX_INTEGRITY,
         "banner_dismissed": banner_dismissed,

@@ -1,11 +1,10 @@
 """One form per booking step."""
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from .. import clock
 from ..validators import EmailAddress, PlainName, PlainText, USPhone, strip
 from .screening import CURRENT as SCREENING
 
@@ -80,7 +79,7 @@ def past_date(form, field):
     """A date of birth is in the past and within a human lifetime."""
     if field.data is None:
         return
-    today = date.today()
+    today = clock.now().date()  # a day either way does not change what a birth date may be
     if field.data >= today:
         raise ValidationError("Please check the date of birth: it must be in the past.")
     if field.data.year < today.year - 120:

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
@@ -18,7 +17,7 @@ from ...htmx import render
 from ...models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
 from .. import bp
-from ..auth.access import audit, visible_offices, visible_providers
+from ..auth.access import audit, offices_today, visible_offices, visible_providers
 from ..auth.forms import ActionForm
 from .forms import BookingFilterForm, NoteForm, ReasonForm
 from .queries import BookingFilters, appointment_for, bookings_page, bookings_query
@@ -153,7 +152,8 @@ def export_bookings():
     db.session.commit()
     response = make_response(out.getvalue())
     response.mimetype = "text/csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="bookings-{date.today().isoformat()}.csv"'
+    today = offices_today(db.session, current_user, clock.now())
+    response.headers["Content-Disposition"] = f'attachment; filename="bookings-{today.isoformat()}.csv"'
     return response
 
 

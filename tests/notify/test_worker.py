@@ -15,6 +15,26 @@ from tests.conftest import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def start_worker(url, **settings):
+    """``flask outbox work`` as a real process on ``url``, polling every 0.2 s."""
+    env = {
+        **os.environ,
+        "CLINIC_ENV": "development",
+        "DATABASE_URL": url,
+        "FLASK_APP": "wsgi",
+        "PYTHONUNBUFFERED": "1",
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def app_with_questions(url, count):
     """An app on ``url`` with ``count`` office emails queued (the worker process reads the same file)."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
@@ -36,22 +56,7 @@ def test_the_worker_delivers_queued_email_and_stops_cleanly_on_sigterm(tmp_path)
     url, sink = f"sqlite:///{tmp_path / 'worker.sqlite3'}", tmp_path / "mail"
     app = app_with_questions(url, 3)
 
-    env = {
-        **os.environ,
-        "CLINIC_ENV": "development",
-        "DATABASE_URL": url,
-        "MAIL_SINK_DIR": str(sink),
-        "FLASK_APP": "wsgi",
-        "PYTHONUNBUFFERED": "1",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(url, MAIL_SINK_DIR=str(sink))
     try:
         assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 3), "the worker did not deliver"
         with app.app_context():  # a new email while it runs is picked up on the next round
@@ -98,24 +103,7 @@ def test_on_sigterm_the_worker_finishes_the_email_in_hand_and_leaves_the_rest_qu
     controller.start()
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
     app = app_with_questions(url, 3)
-    env = {
-        **os.environ,
-        "CLINIC_ENV": "development",
-        "DATABASE_URL": url,
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(port),
-        "FLASK_APP": "wsgi",
-        "PYTHONUNBUFFERED": "1",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "outbox", "work", "--poll", "0.2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = start_worker(url, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port))
     try:
         assert wait_for(lambda: handler.started == 1), "the first email never reached the server"
         stopped_at = time.monotonic()

@@ -144,9 +144,9 @@ def need_service(message):
 TEMPLATE_CODE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="clinic-jinja-"))
 
 
-def testing_app(database_url, tmp_path):
-    """An app with the testing config and an empty schema at ``database_url``."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, MAIL_SINK_DIR=str(tmp_path / "mail"))
+def build_app(database_url, tmp_path, **overrides):
+    """An app with the testing config (plus ``overrides``) and an empty schema at ``database_url``."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, MAIL_SINK_DIR=str(tmp_path / "mail"), **overrides)
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     with app.app_context():
         _db.create_all()
@@ -162,7 +162,7 @@ def dispose(app):
 @pytest.fixture
 def app(tmp_path):
     """An app with the testing config and an empty schema in a fresh SQLite file."""
-    app = testing_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", tmp_path)
+    app = build_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", tmp_path)
     yield app
     dispose(app)
 
@@ -175,7 +175,7 @@ def each_database_app(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    app = testing_app(url, tmp_path)
+    app = build_app(url, tmp_path)
     yield app
     dispose(app)
 

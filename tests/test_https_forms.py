@@ -14,10 +14,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, PatientQuestion
-from tests.conftest import PASSWORD, book_online, csrf_token_from, make_staff_user, seed_clinic
+from tests.conftest import PASSWORD, book_online, build_app, csrf_token_from, make_staff_user, seed_clinic
 
 SITE = "https://clinic.example"
 META_POLICY = re.compile(r'<meta name="referrer" content="([^"]+)"')
@@ -78,10 +77,9 @@ class BrowserBehindProxy(FlaskClient):
 @pytest.fixture
 def https_app(tmp_path):
     """The app as deployed behind one TLS proxy: HTTPS cookies, trusted forwarded headers."""
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
-        MAIL_SINK_DIR=str(tmp_path / "mail"),
+    app = build_app(
+        f"sqlite:///{tmp_path / 'clinic.sqlite3'}",
+        tmp_path,
         PROXY_HOPS=1,
         SESSION_COOKIE_SECURE=True,
         PUBLIC_BASE_URL=SITE,

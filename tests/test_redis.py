@@ -9,19 +9,13 @@ import re
 
 import pytest
 
-from clinic_app import create_app
 from clinic_app.extensions import db, limiter
-from tests.conftest import book_online, csrf_token_from, free_port, make_staff_user, seed_clinic, sign_in
+from tests.conftest import book_online, build_app, csrf_token_from, free_port, make_staff_user, seed_clinic, sign_in
 
 
 def clinic_app_on(tmp_path, storage_uri, name="clinic"):
     """An app with seeded offices and clinicians whose rate limits live at ``storage_uri``."""
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
-        MAIL_SINK_DIR=str(tmp_path / "mail"),
-        RATELIMIT_STORAGE_URI=storage_uri,
-    )
+    app = build_app(f"sqlite:///{tmp_path / (name + '.sqlite3')}", tmp_path, RATELIMIT_STORAGE_URI=storage_uri)
     seed_clinic(app)
     return app
 

@@ -7,13 +7,14 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from clinic_app import create_app, retention
+from clinic_app import retention
 from clinic_app.booking.notifications import queue_booking_emails
 from clinic_app.clock import system_time
 from clinic_app.extensions import db as _db
 from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
 from clinic_app.notify.outbox import Attachment, Email, enqueue, send_pending
 from clinic_app.retention import CLEARED_SUBJECT, PurgeReport, RetentionPolicy, purge
+from tests.conftest import build_app
 
 POLICY = RetentionPolicy()  # 30 days
 DAY = timedelta(days=1)
@@ -286,10 +287,9 @@ def test_the_report_reads_as_one_line():
 
 @pytest.mark.postgres
 def test_the_purge_works_on_postgresql(postgres_url, tmp_path):
-    pg_app = create_app("testing", SQLALCHEMY_DATABASE_URI=postgres_url, MAIL_SINK_DIR=str(tmp_path / "mail"))
+    pg_app = build_app(postgres_url, tmp_path)
     try:
         with pg_app.app_context():
-            _db.create_all()
             session = _db.session
             now = system_time()
             expired = add_draft(session, now - DAY)

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from clinic_app import create_app
 from clinic_app.extensions import db
 from clinic_app.models import StaffUser
 from clinic_app.seed import seed_offices
-from tests.conftest import PASSWORD, QUICK_HASH, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, build_app, csrf_token_from, sign_in
 
 HTMX = {"HX-Request": "true"}
 WRONG_CREDENTIALS = "That email and password do not match an account."
@@ -36,11 +35,8 @@ def shared_app(tmp_path_factory):
     """One app for the tests that only read or sign in successfully (failed sign-ins would share the
     rate limiter, so those tests get their own app); each test still uses a fresh client."""
     path = tmp_path_factory.mktemp("auth")
-    app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}", MAIL_SINK_DIR=str(path / "mail")
-    )
+    app = build_app(f"sqlite:///{path / 'clinic.sqlite3'}", path)
     with app.app_context():
-        db.create_all()
         seed_offices(db.session, app.config["OFFICE_SETTINGS"])
         db.session.add(
             StaffUser(

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from clinic_app import create_app
 from clinic_app.booking.screening import answers_record
 from clinic_app.extensions import db
 from clinic_app.models import (
@@ -25,7 +24,7 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import PASSWORD, QUICK_HASH, add_appointment, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, add_appointment, build_app, csrf_token_from, sign_in
 
 NY = ZoneInfo("America/New_York")
 HTMX = {"HX-Request": "true"}
@@ -127,11 +126,8 @@ def world_appointment(starts_at, **spec):
 
 def build_world(path, appointments):
     """An app with the seeded clinic, an admin and a Fairfax desk user signed in, and ``appointments``."""
-    app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path / 'clinic.sqlite3'}", MAIL_SINK_DIR=str(path / "mail")
-    )
+    app = build_app(f"sqlite:///{path / 'clinic.sqlite3'}", path)
     with app.app_context():
-        db.create_all()
         seed_offices(db.session, app.config["OFFICE_SETTINGS"])
         db.session.flush()
         seed_scheduling(db.session)

@@ -10,7 +10,7 @@ from clinic_app.extensions import db
 from clinic_app.formatting import local_time
 from clinic_app.models import AuditEntry, OutboxMessage, OutboxStatus, PatientQuestion
 from clinic_app.notify.outbox import send_pending
-from tests.conftest import csrf_token_from, free_port
+from tests.conftest import build_app, csrf_token_from, free_port
 
 
 @pytest.fixture
@@ -383,7 +383,6 @@ def test_buttons_need_the_csrf_token(app, client, admin_client, url):
 
 @pytest.mark.postgres
 def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path):
-    from clinic_app import create_app
     from clinic_app.admin.inbox.service import (
         failed_email_count,
         outbox_message_for,
@@ -394,9 +393,8 @@ def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path)
     from clinic_app.models import Office, StaffUser
     from clinic_app.seed import seed_offices
 
-    pg_app = create_app("testing", SQLALCHEMY_DATABASE_URI=postgres_url, MAIL_SINK_DIR=str(tmp_path / "mail"))
+    pg_app = build_app(postgres_url, tmp_path)
     with pg_app.app_context():
-        db.create_all()
         seed_offices(db.session, pg_app.config["OFFICE_SETTINGS"])
         offices = {o.slug: o for o in db.session.scalars(select(Office))}
         staff = StaffUser(email="desk@example.org", role="staff", password_hash="x", offices=[offices["fairfax"]])

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import assets, clock
 from .extensions import db
 from .formatting import long_date, office_time, zone_name
-from .offices import clinic_offices, forget_offices
+from .offices import clinic_offices
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
 from .structured_data import article_jsonld, clinic_jsonld
@@ -30,13 +30,9 @@ def footer_offices():
     An error page must still render when the database is down, so this never raises.
     """
     try:
-        offices = clinic_offices()
-        for office in offices:
-            office.name  # noqa: B018  (an object of a failed transaction fails here, not in the page)
-        return offices
+        return clinic_offices()
     except SQLAlchemyError:
         db.session.rollback()
-        forget_offices()
         return []
 
 

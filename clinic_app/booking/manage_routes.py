@@ -5,7 +5,6 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from .. import clock
 from ..extensions import db, limiter
 from ..htmx import render
-from ..security import private_page
 from . import bp, service
 from .availability import day_with_slots, find_slot, parse_slot_value
 from .forms import CancelForm, ScreeningStepForm, TimeStepForm
@@ -37,17 +36,15 @@ def appointment_or_404(token):
 def manage(token):
     """The appointment, with cancel and reschedule until the cut-off, the phone number after it."""
     appointment = appointment_or_404(token)
-    return private_page(
-        render(
-            "booking/manage.html",
-            "booking/_manage.html",
-            appointment=appointment,
-            summary=appointment_summary(appointment),
-            token=token,
-            can_change=service.can_change(appointment, clock.now(), manage_cutoff()),
-            cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
-            cancel_form=CancelForm(),
-        )
+    return render(
+        "booking/manage.html",
+        "booking/_manage.html",
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        token=token,
+        can_change=service.can_change(appointment, clock.now(), manage_cutoff()),
+        cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
+        cancel_form=CancelForm(),
     )
 
 
@@ -65,18 +62,16 @@ def cancel(token):
         )
         return redirect(url_for("booking.manage", token=token), 303)
     if not form.validate_on_submit():
-        return private_page(
-            render(
-                "booking/manage.html",
-                "booking/_manage.html",
-                status=422,
-                appointment=appointment,
-                summary=appointment_summary(appointment),
-                token=token,
-                can_change=True,
-                cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
-                cancel_form=form,
-            )
+        return render(
+            "booking/manage.html",
+            "booking/_manage.html",
+            status=422,
+            appointment=appointment,
+            summary=appointment_summary(appointment),
+            token=token,
+            can_change=True,
+            cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
+            cancel_form=form,
         )
     service.cancel_appointment(
         db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=queue_cancellation_emails
@@ -175,13 +170,11 @@ def reschedule(token):
                 flash("Your appointment has moved. We have emailed you the new time.", "info")
                 return redirect(url_for("booking.manage", token=token), 303)
     status = 422 if (form.errors or screening_form.errors) else 200
-    return private_page(
-        render(
-            "booking/reschedule.html",
-            "booking/_reschedule.html",
-            status=status,
-            **reschedule_context(appointment, token, day, form, screening_form),
-        )
+    return render(
+        "booking/reschedule.html",
+        "booking/_reschedule.html",
+        status=status,
+        **reschedule_context(appointment, token, day, form, screening_form),
     )
 
 
@@ -194,7 +187,7 @@ def calendar_file(token):
     response = make_response(build_calendar(event, "PUBLISH", clock.now()))
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
-    return private_page(response)
+    return response
 
 
 @bp.route("/booking/<token>/screening", methods=["GET", "POST"])
@@ -213,16 +206,14 @@ def rescreen(token):
             now=clock.now(),
             notify=queue_screening_flag_email,
         )
-    return private_page(
-        render(
-            "booking/rescreen.html",
-            "booking/_rescreen.html",
-            status=422 if form.errors else 200,
-            appointment=appointment,
-            summary=appointment_summary(appointment),
-            token=token,
-            form=form,
-            screening=SCREENING,
-            outcome=outcome,
-        )
+    return render(
+        "booking/rescreen.html",
+        "booking/_rescreen.html",
+        status=422 if form.errors else 200,
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        token=token,
+        form=form,
+        screening=SCREENING,
+        outcome=outcome,
     )

@@ -25,7 +25,8 @@ from .screening import CURRENT as SCREENING
 from .screening import Outcome
 from .steps import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
 
-# Booking pages hold what patients typed and their private links: never cached or leaked.
+# Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
+# never cached, and their address never sent to another site.
 bp.after_request(private_page)
 
 
@@ -206,10 +207,10 @@ def time(draft):
         else:
             service.save_time(db.session, draft, slot=slot, now=clock.now())
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
-    taken = (draft.data or {}).get("time_taken") or service.chosen_time_lost(
-        db.session, draft, clock.now(), booking_rules()
-    )
-    if taken and request.method == "GET":
+    if request.method == "GET" and (
+        (draft.data or {}).get("time_taken")
+        or service.chosen_time_lost(db.session, draft, clock.now(), booking_rules())
+    ):
         form.slot.errors = ["That time was just taken — here are the times still open."]  # not validated yet
     context = time_context(draft, view, chosen_day, parse_day(request.args.get("after")))
     return show_step("time", status=422 if form.errors and request.method == "POST" else 200, form=form, **context)

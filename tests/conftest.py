@@ -329,6 +329,17 @@ def smtp_server(app):
     controller.stop()
 
 
+def answers(url, context=None, timeout=2) -> bool:
+    """True when ``url`` answers 200 now (``context``: the TLS context for an https:// test server)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def free_port():
     """A loopback TCP port nothing listens on (for "the mail server is down")."""
     import socket

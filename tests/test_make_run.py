@@ -8,17 +8,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import csrf_token_from, free_port, wait_for
+from tests.conftest import answers, csrf_token_from, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def answers(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def group_alive(pgid):

@@ -20,14 +20,12 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from tests.conftest import TIMEOUT_MS, need_service, wait_for
+from tests.conftest import TIMEOUT_MS, answers, free_port, need_service, wait_for
 from tests.production.stack import (
     DEPLOY,
     Process,
     TcpLink,
-    answers,
     exec_start,
-    free_port,
     make_certificate,
     nginx_binary,
     nginx_main_config,
@@ -186,7 +184,7 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
     assert checked.returncode == 0, checked.stderr
     nginx = started("nginx", [*nginx_argv, "-g", "daemon off;"], env)
     https_context = ssl.create_default_context(cafile=str(cert))
-    assert wait_for(lambda: _https_answers(base_url + "/healthz", https_context), 20), nginx.output()
+    assert wait_for(lambda: answers(base_url + "/healthz", https_context), 20), nginx.output()
     return SimpleNamespace(
         url=base_url,
         http_url=f"http://localhost:{http_port}",
@@ -201,16 +199,6 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         folder=folder,
         env=env,
     )
-
-
-def _https_answers(url, context):
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=2, context=context) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture

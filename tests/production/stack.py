@@ -15,19 +15,12 @@ import signal
 import socket
 import subprocess
 import threading
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 INSTALLED_ROOT = "/srv/clinic/current"
 SITE_NAME = "clinic.example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -171,14 +164,6 @@ class Process:
         finally:
             self.signal(signal.SIGKILL)  # whatever of the group is left (gunicorn's workers)
             self._file.close()
-
-
-def answers(url, timeout=2) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 class TcpLink:

@@ -140,7 +140,8 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
 
 
 def test_an_instance_with_an_unsafe_setting_refuses_to_start_and_names_it(production):
-    from tests.production.stack import exec_start, free_port
+    from tests.conftest import free_port
+    from tests.production.stack import exec_start
 
     env = {**production.env, "SECRET_KEY": "short", "PUBLIC_BASE_URL": "http://clinic.example.org"}
     argv = exec_start(DEPLOY / "systemd" / "clinic-web@.service", str(free_port()))

@@ -1,10 +1,18 @@
-"""What SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use, and paged lists."""
+"""What SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use, paged lists, and 404s."""
 
 import math
 
+from flask import abort
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
+
+
+def found_or_404(row):
+    """``row``, or a plain 404 when a look-up found nothing (or nothing this user may see)."""
+    if row is None:
+        abort(404)
+    return row
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

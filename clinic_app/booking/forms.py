@@ -1,11 +1,11 @@
 """One form per booking step."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, StringField, TelField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, RadioField, SelectChoice
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import clock
-from ..validators import EmailAddress, PlainName, PlainText, USPhone, strip
+from ..fields import email_field, name_field, phone_field, text_field
 from .screening import CURRENT as SCREENING
 
 
@@ -25,15 +25,6 @@ class VisitStepForm(FlaskForm):
         choices=[],
         default="any",
     )
-
-
-class DayForm(FlaskForm):
-    """Step 2, first part: which day (a GET form, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    day = RadioField("Day", choices=[])
 
 
 class TimeStepForm(FlaskForm):
@@ -89,47 +80,17 @@ def past_date(form, field):
 class DetailsStepForm(FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
-    first_name = StringField(
-        "First name",
-        filters=[strip],
-        validators=[
-            DataRequired("Please enter your first name."),
-            Length(max=80, message="Please keep the first name under 80 characters."),
-            PlainName(),
-        ],
+    first_name = name_field(
+        "First name", required="Please enter your first name.", max_length=80, what="the first name"
     )
-    last_name = StringField(
-        "Last name",
-        filters=[strip],
-        validators=[
-            DataRequired("Please enter your last name."),
-            Length(max=80, message="Please keep the last name under 80 characters."),
-            PlainName(),
-        ],
-    )
+    last_name = name_field("Last name", required="Please enter your last name.", max_length=80, what="the last name")
     date_of_birth = DateField(
         "Date of birth",
         validators=[InputRequired("Please enter your date of birth."), past_date],
         render_kw={"autocomplete": "bday"},
     )
-    phone = TelField(
-        "Mobile or home phone",
-        filters=[strip],
-        validators=[
-            DataRequired("Please enter a phone number."),
-            Length(max=30, message="That phone number is too long."),
-            USPhone(),
-        ],
-    )
-    email = EmailField(
-        "Email address",
-        filters=[strip],
-        validators=[
-            DataRequired("Please enter your email address."),
-            Length(max=254, message="That email address is too long."),
-            EmailAddress(),
-        ],
-    )
+    phone = phone_field("Mobile or home phone", required="Please enter a phone number.")
+    email = email_field("Email address", required="Please enter your email address.")
     patient_status = RadioField(
         "Have you been seen at our clinic before?",
         choices=[
@@ -138,19 +99,11 @@ class DetailsStepForm(FlaskForm):
         ],
         validators=[InputRequired("Please tell us whether you are a new or returning patient.")],
     )
-    insurance = StringField(
-        "Insurance company (optional)",
-        filters=[strip],
-        validators=[Optional(), Length(max=120, message="Please keep this under 120 characters."), PlainText()],
-    )
-    notes = TextAreaField(
+    insurance = text_field("Insurance company (optional)", max_length=120, one_line=True)
+    notes = text_field(
         "Anything we should know before your visit? (optional)",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=1000, message="Please shorten your notes to 1,000 characters or fewer."),
-            PlainText(),
-        ],
+        max_length=1000,
+        too_long="Please shorten your notes to 1,000 characters or fewer.",
     )
     consent = BooleanField(
         "I agree to be contacted by email, phone or text about this appointment.",
@@ -178,8 +131,4 @@ class ConfirmForm(FlaskForm):
 class CancelForm(FlaskForm):
     """Cancel from the manage page."""
 
-    reason = TextAreaField(
-        "Reason (optional)",
-        filters=[strip],
-        validators=[Optional(), Length(max=300, message="Please keep the reason under 300 characters."), PlainText()],
-    )
+    reason = text_field("Reason (optional)", max_length=300, what="the reason")

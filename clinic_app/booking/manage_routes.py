@@ -1,12 +1,13 @@
 """The patient's private manage link: see, cancel or reschedule, and download the calendar file."""
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 
 from .. import clock
+from ..database import found_or_404
 from ..extensions import db, limiter
 from ..htmx import render
 from . import bp, service
-from .availability import day_with_slots, find_slot, parse_slot_value
+from .availability import find_slot, parse_slot_value
 from .forms import CancelForm, ScreeningStepForm, TimeStepForm
 from .ics import build_calendar
 from .notifications import (
@@ -15,20 +16,16 @@ from .notifications import (
     queue_reschedule_emails,
     queue_screening_flag_email,
 )
-from .presenters import appointment_summary, day_label, public_url, slot_label
-from .routes import parse_day
+from .presenters import appointment_summary, public_url
 from .screening import CURRENT as SCREENING
-from .steps import booking_rules, manage_cutoff
+from .steps import booking_rules, manage_cutoff, parse_day, time_picker
 
 MANAGE_LIMIT = "60 per hour"
 
 
 def appointment_or_404(token):
     """The appointment behind the link; a wrong or expired link is a plain 404."""
-    appointment = service.find_by_manage_token(db.session, token, clock.now())
-    if appointment is None:
-        abort(404)
-    return appointment
+    return found_or_404(service.find_by_manage_token(db.session, token, clock.now()))
 
 
 @bp.get("/booking/<token>")
@@ -81,27 +78,12 @@ def cancel(token):
 
 
 def reschedule_context(appointment, token, day=None, form=None, screening_form=None):
-    now, rules = clock.now(), booking_rules()
-    days, day, slots = day_with_slots(
-        db.session,
-        office=appointment.office,
-        visit_type=appointment.visit_type,
-        provider_id=None,
-        now=now,
-        rules=rules,
-        chosen_day=day,
-    )
+    picker = time_picker(appointment.office, appointment.visit_type, None, chosen_day=day)
     return {
         "appointment": appointment,
         "summary": appointment_summary(appointment),
         "token": token,
-        "days": [{"value": d.isoformat(), "label": day_label(d), "checked": d == day} for d in days],
-        "day": day,
-        "day_label": day_label(day) if day else None,
-        "slots": [
-            {"value": s.value, "label": slot_label(s, appointment.office, show_provider=True), "checked": False}
-            for s in slots
-        ],
+        **picker,
         "form": form or TimeStepForm(),
         "screening_form": screening_form or ScreeningStepForm(),
         "screening": SCREENING,

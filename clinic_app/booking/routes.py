@@ -17,13 +17,22 @@ from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from ..security import private_page
 from . import bp, service
-from .availability import day_with_slots, find_slot, parse_slot_value
-from .forms import ConfirmForm, DayForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
+from .availability import find_slot, parse_slot_value
+from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
 from .notifications import queue_booking_emails
-from .presenters import appointment_summary, day_label, draft_summary, public_url, slot_label
+from .presenters import appointment_summary, draft_summary, public_url
 from .screening import CURRENT as SCREENING
 from .screening import Outcome
-from .steps import CONFIRMATION_SHOWN_SECONDS, CONFIRMED_KEY, booking_rules, current_draft, go_to, progress
+from .steps import (
+    CONFIRMATION_SHOWN_SECONDS,
+    CONFIRMED_KEY,
+    booking_rules,
+    current_draft,
+    go_to,
+    parse_day,
+    progress,
+    time_picker,
+)
 
 # Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
 # never cached, and their address never sent to another site.
@@ -138,45 +147,15 @@ def start():
 
 def time_context(draft, view, chosen_day=None, after=None):
     """Days with free slots and, for the chosen day, its slots, ready for the template."""
-    now, rules = clock.now(), booking_rules()
-    provider_id = view.provider.id if view.provider else None
-    days, day, slots = day_with_slots(
-        db.session,
-        office=view.office,
-        visit_type=view.visit_type,
-        provider_id=provider_id,
-        now=now,
-        rules=rules,
+    picker = time_picker(
+        view.office,
+        view.visit_type,
+        view.provider.id if view.provider else None,
         chosen_day=chosen_day,
         earliest=after or None,
+        chosen_starts_at=(draft.data or {}).get("time", {}).get("starts_at"),
     )
-    day_form = DayForm(formdata=None)
-    day_form.day.choices = [SelectChoice(d.isoformat(), day_label(d)) for d in days]
-    day_form.day.data = day.isoformat() if day else None
-    chosen = (draft.data or {}).get("time", {})
-    return {
-        "view": view,
-        "day_form": day_form,
-        "day": day,
-        "day_label": day_label(day) if day else None,
-        "slots": [
-            {
-                "value": slot.value,
-                "label": slot_label(slot, view.office, show_provider=view.provider is None),
-                "checked": chosen.get("starts_at") == slot.starts_at.isoformat(),
-            }
-            for slot in slots
-        ],
-        "later_from": (days[-1].isoformat() if len(days) >= 14 else None),
-        "earlier": after is not None,
-    }
-
-
-def parse_day(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return {"view": view, "earlier": after is not None, **picker}
 
 
 @bp.route("/book/time", methods=["GET", "POST"])

@@ -51,9 +51,7 @@ LATER_DAY = "2026-12-09"
 LATER_SLOT = "2026-12-09T13:00Z|1"
 
 SLOT_INPUT = re.compile(r'<input type="radio" name="slot" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
-DAY_INPUT = re.compile(
-    r'<input (checked )?id="day-\d+" name="day" type="radio" value="([0-9-]+)">\s*([^<]+?)\s*</label>'
-)
+DAY_INPUT = re.compile(r'<input type="radio" name="day" value="([0-9-]+)"( checked)?>\s*([^<]+?)\s*</label>')
 MANAGE_LINK = re.compile(r'href="http://localhost/booking/([A-Za-z0-9_-]+)"')
 
 
@@ -102,7 +100,7 @@ def offered_slots(html):
 
 def offered_days(html):
     """[(iso day, label, checked)] of the day radios on the time step."""
-    return [(day, label, bool(checked)) for checked, day, label in DAY_INPUT.findall(html)]
+    return [(day, label, bool(checked)) for day, checked, label in DAY_INPUT.findall(html)]
 
 
 def cases(items, htmx, few=3):

@@ -1,16 +1,11 @@
 """Back-office forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    SearchField,
-    SelectField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, SearchField, SelectField
+from wtforms.validators import Length, Optional
 
-from ...validators import PlainText, strip
+from ...fields import text_field
+from ...validators import strip
 
 
 class BookingFilterForm(FlaskForm):
@@ -36,26 +31,15 @@ class BookingFilterForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Cancel with a reason (the patient is emailed)."""
 
-    reason = TextAreaField(
+    reason = text_field(
         "Reason for cancelling",
-        filters=[strip],
-        validators=[
-            DataRequired("Please give a reason; the patient will see it in their email."),
-            Length(max=300, message="Please keep the reason under 300 characters."),
-            PlainText(),
-        ],
+        required="Please give a reason; the patient will see it in their email.",
+        max_length=300,
+        what="the reason",
     )
 
 
 class NoteForm(FlaskForm):
     """An internal note on an appointment."""
 
-    text = TextAreaField(
-        "Internal note",
-        filters=[strip],
-        validators=[
-            DataRequired("Please write the note."),
-            Length(max=2000, message="Please keep notes under 2,000 characters."),
-            PlainText(),
-        ],
-    )
+    text = text_field("Internal note", required="Please write the note.", max_length=2000, what="notes")

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from ... import clock
 from ...booking.presenters import appointment_summary
 from ...booking.screening import Outcome
+from ...database import found_or_404
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
@@ -199,10 +200,7 @@ def detail_context(appointment, reason_form=None, note_form=None):
 
 
 def visible_or_404(appointment_id):
-    appointment = appointment_for(db.session, current_user, appointment_id)
-    if appointment is None:
-        abort(404)
-    return appointment
+    return found_or_404(appointment_for(db.session, current_user, appointment_id))
 
 
 @bp.get("/appointments/<int(max=2147483647):appointment_id>")

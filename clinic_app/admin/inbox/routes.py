@@ -1,11 +1,12 @@
 """The questions inbox and the email outbox: lists, one question, and "Retry now"."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from ... import clock
+from ...database import found_or_404
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
@@ -99,10 +100,7 @@ def chosen(form, name) -> str:
 
 
 def question_or_404(question_id):
-    question = question_for(db.session, current_user, question_id)
-    if question is None:
-        abort(404)
-    return question
+    return found_or_404(question_for(db.session, current_user, question_id))
 
 
 @bp.get("/questions")
@@ -219,9 +217,7 @@ def outbox():
 @bp.post("/outbox/<int(max=2147483647):message_id>/retry")
 def retry_outbox_message(message_id):
     """Try a pending or failed email again now, and say whether it went out."""
-    message = outbox_message_for(db.session, current_user, message_id)
-    if message is None:
-        abort(404)
+    message = found_or_404(outbox_message_for(db.session, current_user, message_id))
     if ActionForm().validate_on_submit():
         try:
             retry_email(db.session, current_user, message, clock.now(), current_app.config["OUTBOX_MAX_ATTEMPTS"])

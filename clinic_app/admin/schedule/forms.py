@@ -1,11 +1,11 @@
 """Forms for closures and clinicians' weekly hours."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, SelectField, TimeField
+from wtforms.validators import InputRequired, Optional
 
+from ...fields import text_field
 from ...models.office import WEEKDAY_NAMES
-from ...validators import PlainText, strip
 from .service import PERIODS_PER_DAY, HoursKey
 
 PERIOD_NAMES = ("first", "second")
@@ -23,14 +23,12 @@ class ClosureForm(FlaskForm):
     ends_on = DateField(
         "Last day", invalid_value_message=DATE_MESSAGE, validators=[InputRequired("Please give the last day.")]
     )
-    reason = StringField(
+    reason = text_field(
         "Reason",
-        filters=[strip],
-        validators=[
-            DataRequired("Please give a reason, e.g. “Thanksgiving”."),
-            Length(max=200, message="Please keep the reason under 200 characters."),
-            PlainText(),
-        ],
+        required="Please give a reason, e.g. “Thanksgiving”.",
+        max_length=200,
+        what="the reason",
+        one_line=True,
     )
 
 

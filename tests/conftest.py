@@ -13,6 +13,7 @@ import pytest
 from flask import has_app_context
 from jinja2 import FileSystemBytecodeCache
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 import clinic_app.clock
 from clinic_app import create_app
@@ -143,6 +144,23 @@ def need_service(message):
 # checksum before reusing its code, so what is rendered is unchanged).
 TEMPLATE_CODE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="clinic-jinja-"))
 
+# So are the URL builders Werkzeug compiles for each route (Python code generated from the rule,
+# most of the time it takes to create an app): a builder depends only on the rule's text, its
+# defaults and whether unknown arguments are appended, so the same rule gets the same function.
+_compile_url_builder = Rule._compile_builder
+_URL_BUILDERS = {}
+
+
+def _shared_url_builder(rule, append_unknown=True):
+    key = (rule.rule, rule.subdomain, rule.host, rule.merge_slashes, repr(sorted((rule.defaults or {}).items())))
+    key += (append_unknown,)
+    if key not in _URL_BUILDERS:
+        _URL_BUILDERS[key] = _compile_url_builder(rule, append_unknown)
+    return _URL_BUILDERS[key]
+
+
+Rule._compile_builder = _shared_url_builder
+
 
 def build_app(database_url, tmp_path, **overrides):
     """An app with the testing config (plus ``overrides``) and an empty schema at ``database_url``."""
@@ -174,7 +192,7 @@ def each_database_app(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_url_with_schema")
     app = build_app(url, tmp_path)
     yield app
     dispose(app)
@@ -273,16 +291,43 @@ def redis_server():
     return url
 
 
+@contextlib.contextmanager
+def new_postgres_database(server, template="template1"):
+    """A brand-new PostgreSQL database copied from ``template``; its SQLAlchemy URL, dropped afterwards."""
+    name = f"clinic_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield make_url(server).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_url(postgres_server):
     """A brand-new empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"clinic_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(postgres_server).set(drivername="postgresql+psycopg", database=name)
-    yield url.render_as_string(hide_password=False)
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_with_schema(postgres_server, tmp_path_factory):
+    """One database for the session holding the models' schema (made once: creating the tables
+    for every test would take longer than the tests that use them)."""
+    with new_postgres_database(postgres_server) as url:
+        dispose(build_app(url, tmp_path_factory.mktemp("schema")))
+        yield url
+
+
+@pytest.fixture
+def postgres_url_with_schema(postgres_with_schema):
+    """The session's PostgreSQL database with every table emptied and every id counter reset:
+    to a test it is as new as an empty database."""
+    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
+    with psycopg.connect(make_url(postgres_with_schema).set(drivername="postgresql").render_as_string(False)) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return postgres_with_schema
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -52,11 +52,12 @@ run: $(VENV)/.runtime-installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## The whole test suite, PostgreSQL and browser tests included.
+## The whole test suite, PostgreSQL and browser tests included, one process per core (up to 4;
+## each test file runs in one of them, so a file's shared fixtures are built once).
 test: $(VENV)/.test-installed system-deps
 	$(BIN)/ruff format --check $(PYTHON_SOURCES)
 	$(BIN)/ruff check $(PYTHON_SOURCES)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 ## The production stack alone (also part of `make test`): nginx over TLS, two gunicorn instances
 ## in CLINIC_ENV=production on PostgreSQL and Redis, two outbox workers, Chromium; see tests/production.

@@ -162,12 +162,14 @@ def _shared_url_builder(rule, append_unknown=True):
 Rule._compile_builder = _shared_url_builder
 
 
-def build_app(database_url, tmp_path, **overrides):
-    """An app with the testing config (plus ``overrides``) and an empty schema at ``database_url``."""
+def build_app(database_url, tmp_path, *, has_schema=False, **overrides):
+    """An app with the testing config (plus ``overrides``) and an empty schema at ``database_url``
+    (created unless the database ``has_schema`` already)."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, MAIL_SINK_DIR=str(tmp_path / "mail"), **overrides)
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
-    with app.app_context():
-        _db.create_all()
+    if not has_schema:
+        with app.app_context():
+            _db.create_all()
     return app
 
 
@@ -190,10 +192,9 @@ def each_database_app(request, tmp_path):
     """The ``app`` fixture on SQLite and then on a fresh PostgreSQL database: a module whose
     queries and transactions must hold on both says ``app = each_database_app`` (as a fixture)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+        app = build_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", tmp_path)
     else:
-        url = request.getfixturevalue("postgres_url_with_schema")
-    app = build_app(url, tmp_path)
+        app = build_app(request.getfixturevalue("postgres_url_with_schema"), tmp_path, has_schema=True)
     yield app
     dispose(app)
 
@@ -283,7 +284,10 @@ def redis_server():
     """The machine's Redis (a database of its own, emptied first), or a skip/fail."""
     import redis
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = make_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    # Each pytest-xdist worker a database of its own, counting down from the one configured.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    url = url.set(database=str(int(url.database or 0) - worker)).render_as_string(hide_password=False)
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
     except redis.RedisError as error:
@@ -322,11 +326,15 @@ def postgres_with_schema(postgres_server, tmp_path_factory):
 
 @pytest.fixture
 def postgres_url_with_schema(postgres_with_schema):
-    """The session's PostgreSQL database with every table emptied and every id counter reset:
-    to a test it is as new as an empty database."""
-    tables = ", ".join(f'"{table.name}"' for table in _db.metadata.sorted_tables)
-    with psycopg.connect(make_url(postgres_with_schema).set(drivername="postgresql").render_as_string(False)) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    """The session's PostgreSQL database with every row deleted and every id counter reset: to a
+    test it is as new as an empty database. (DELETE, not TRUNCATE: on a few rows it is ten times
+    quicker.)"""
+    url = make_url(postgres_with_schema).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(f'DELETE FROM "{table.name}"')
+        for (sequence,) in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
+            conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
     return postgres_with_schema
 
 

@@ -14,7 +14,13 @@ from clinic_app.extensions import db as _db
 from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
 from clinic_app.notify.outbox import Attachment, Email, enqueue, send_pending
 from clinic_app.retention import CLEARED_SUBJECT, PurgeReport, RetentionPolicy, purge
-from tests.conftest import build_app
+
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
 
 POLICY = RetentionPolicy()  # 30 days
 DAY = timedelta(days=1)
@@ -280,48 +286,6 @@ def test_the_report_reads_as_one_line():
         "retention purge: 0 expired booking drafts deleted, content of 12 sent emails cleared"
     )
     assert "\n" not in str(PurgeReport(3, 4))
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------------
-
-
-@pytest.mark.postgres
-def test_the_purge_works_on_postgresql(postgres_url, tmp_path):
-    pg_app = build_app(postgres_url, tmp_path)
-    try:
-        with pg_app.app_context():
-            session = _db.session
-            now = system_time()
-            expired = add_draft(session, now - DAY)
-            live = add_draft(session, now + DAY)
-            old = queue(session, subject="old")
-            text_only = queue(session, subject="text only", html=None, attachments=())
-            attachment_only = queue(session, subject="attachment only", text="", html=None)
-            assert deliver(system_time()) == 3  # delivered now...
-            for row_id in (old, text_only, attachment_only):
-                set_state(session, row_id, OutboxStatus.SENT, now - 40 * DAY)  # ...as if 40 days ago
-            recent = queue(session, subject="recent")
-            assert deliver(system_time()) == 1
-            pending = queue(session, subject="pending")
-            failed = queue(session, subject="failed")
-            set_state(session, failed, OutboxStatus.FAILED)
-            before = history(session, old)
-
-            report = purge(session, now, POLICY)
-
-            assert (report.drafts_deleted, report.email_bodies_cleared) == (1, 3)
-            assert content(session, attachment_only) == CLEARED
-            assert session.get(BookingDraft, expired) is None and session.get(BookingDraft, live) is not None
-            assert content(session, old) == CLEARED and content(session, text_only) == CLEARED
-            assert history(session, old) == before
-            for row_id in (recent, pending, failed):
-                assert content(session, row_id)[:2] == (TEXT, HTML)
-            again = purge(session, now + timedelta(hours=1), POLICY)
-            assert (again.drafts_deleted, again.email_bodies_cleared) == (0, 0)
-    finally:
-        with pg_app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
 
 
 def test_flask_retention_purge_runs_the_purge_and_says_what_it_did(app, runner, db):

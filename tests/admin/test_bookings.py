@@ -1,5 +1,6 @@
 """The bookings list (filters, search, pages, htmx), one appointment and its actions, the CSV export."""
 
+import contextlib
 import csv
 import io
 import re
@@ -24,7 +25,15 @@ from clinic_app.models import (
     StaffUser,
 )
 from clinic_app.seed import seed_offices, seed_scheduling
-from tests.conftest import PASSWORD, QUICK_HASH, add_appointment, build_app, csrf_token_from, sign_in
+from tests.conftest import (
+    PASSWORD,
+    QUICK_HASH,
+    add_appointment,
+    build_app,
+    csrf_token_from,
+    new_postgres_database,
+    sign_in,
+)
 
 NY = ZoneInfo("America/New_York")
 HTMX = {"HX-Request": "true"}
@@ -124,9 +133,19 @@ def world_appointment(starts_at, **spec):
     return add_appointment(db.session, starts_at, **spec)
 
 
-def build_world(path, appointments):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world_database(request):
+    """Where the shared worlds live: every test that reads one runs on SQLite and on PostgreSQL
+    (search, filters, sorting and paging are SQL that each database must answer the same)."""
+    if request.param == "sqlite":
+        return lambda path: contextlib.nullcontext(f"sqlite:///{path / 'clinic.sqlite3'}")
+    server = request.getfixturevalue("postgres_server")
+    return lambda path: new_postgres_database(server)
+
+
+def build_world(path, database_url, appointments):
     """An app with the seeded clinic, an admin and a Fairfax desk user signed in, and ``appointments``."""
-    app = build_app(f"sqlite:///{path / 'clinic.sqlite3'}", path)
+    app = build_app(database_url, path)
     with app.app_context():
         seed_offices(db.session, app.config["OFFICE_SETTINGS"])
         db.session.flush()
@@ -172,62 +191,68 @@ FAIRFAX_UPCOMING = [name for name in UPCOMING if name != "Pat Potomac"]
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, world_database):
     """One app holding appointments across offices, clinicians, statuses, screenings and days."""
     today = datetime.now(NY).date()
-    world = build_world(
-        tmp_path_factory.mktemp("bookings"),
-        {
-            "past": (soon(-3), {"first_name": "Paula", "last_name": "Past"}),
-            "fairfax": (soon(2), {"first_name": "Fay", "last_name": "Fairfax"}),
-            "lauren": (soon(3), {"provider": "lauren-whitfield", "first_name": "Laura", "last_name": "Lane"}),
-            "potomac": (
-                soon(4),
-                {
-                    "provider": "michael-brenner",
-                    "office": "potomac",
-                    "first_name": "Pat",
-                    "last_name": "Potomac",
-                    "phone": "(301) 555-0188",
-                },
-            ),
-            "confirmed": (soon(5), {"status": "confirmed", "first_name": "Connie", "last_name": "Firmed"}),
-            "flagged": (soon(6), {"screening_outcome": "flagged", "first_name": "Flo", "last_name": "Flagg"}),
-            "nora": (
-                soon(7),
-                {
-                    "first_name": "Nora",
-                    "last_name": "Quinn",
-                    "reference": "NQXTKPAB",
-                    "email": "Nora.Quinn@example.org",
-                    "phone": "(703) 555-0123",
-                },
-            ),
-            "oscar": (
-                soon(8),
-                {"first_name": "Oscar", "last_name": "Reyes", "reference": "RWHMZCDE", "phone": "(301) 555-0199"},
-            ),
-            # 10:30 PM in New York is already the next day in UTC: date filters must use clinic days.
-            "late": (office_local(10, 22, 30, today), {"first_name": "Late", "last_name": "Evening"}),
-            "early": (office_local(11, 8, today=today), {"first_name": "Early", "last_name": "Morning"}),
-            "later": (office_local(13, 12, today=today), {"first_name": "Much", "last_name": "Later"}),
-        },
-    )
-    world.today = today
-    yield world
-    close_world(world)
+    path = tmp_path_factory.mktemp("bookings")
+    with world_database(path) as database_url:
+        world = build_world(
+            path,
+            database_url,
+            {
+                "past": (soon(-3), {"first_name": "Paula", "last_name": "Past"}),
+                "fairfax": (soon(2), {"first_name": "Fay", "last_name": "Fairfax"}),
+                "lauren": (soon(3), {"provider": "lauren-whitfield", "first_name": "Laura", "last_name": "Lane"}),
+                "potomac": (
+                    soon(4),
+                    {
+                        "provider": "michael-brenner",
+                        "office": "potomac",
+                        "first_name": "Pat",
+                        "last_name": "Potomac",
+                        "phone": "(301) 555-0188",
+                    },
+                ),
+                "confirmed": (soon(5), {"status": "confirmed", "first_name": "Connie", "last_name": "Firmed"}),
+                "flagged": (soon(6), {"screening_outcome": "flagged", "first_name": "Flo", "last_name": "Flagg"}),
+                "nora": (
+                    soon(7),
+                    {
+                        "first_name": "Nora",
+                        "last_name": "Quinn",
+                        "reference": "NQXTKPAB",
+                        "email": "Nora.Quinn@example.org",
+                        "phone": "(703) 555-0123",
+                    },
+                ),
+                "oscar": (
+                    soon(8),
+                    {"first_name": "Oscar", "last_name": "Reyes", "reference": "RWHMZCDE", "phone": "(301) 555-0199"},
+                ),
+                # 10:30 PM in New York is already the next day in UTC: date filters must use clinic days.
+                "late": (office_local(10, 22, 30, today), {"first_name": "Late", "last_name": "Evening"}),
+                "early": (office_local(11, 8, today=today), {"first_name": "Early", "last_name": "Morning"}),
+                "later": (office_local(13, 12, today=today), {"first_name": "Much", "last_name": "Later"}),
+            },
+        )
+        world.today = today
+        yield world
+        close_world(world)
 
 
 @pytest.fixture(scope="module")
-def thirty(tmp_path_factory):
+def thirty(tmp_path_factory, world_database):
     """Thirty upcoming Fairfax appointments an hour apart, patients numbered in time order."""
     start = soon(2)
-    world = build_world(
-        tmp_path_factory.mktemp("thirty"),
-        {i: (start + timedelta(hours=i), {"first_name": "Patient", "last_name": f"{i:02d}"}) for i in range(30)},
-    )
-    yield world
-    close_world(world)
+    path = tmp_path_factory.mktemp("thirty")
+    with world_database(path) as database_url:
+        world = build_world(
+            path,
+            database_url,
+            {i: (start + timedelta(hours=i), {"first_name": "Patient", "last_name": f"{i:02d}"}) for i in range(30)},
+        )
+        yield world
+        close_world(world)
 
 
 # --- the list ---------------------------------------------------------------------------------

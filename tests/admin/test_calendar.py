@@ -20,6 +20,13 @@ from clinic_app.formatting import time_range
 from clinic_app.models import Closure, Office, Provider
 from tests.conftest import set_clock
 
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
+
 NY = ZoneInfo("America/New_York")
 UTC = UTC
 MONDAY = date(2026, 12, 7)

@@ -10,7 +10,7 @@ from clinic_app.extensions import db
 from clinic_app.formatting import local_time
 from clinic_app.models import AuditEntry, OutboxMessage, OutboxStatus, PatientQuestion
 from clinic_app.notify.outbox import send_pending
-from tests.conftest import build_app, csrf_token_from, free_port
+from tests.conftest import csrf_token_from, free_port
 
 
 @pytest.fixture
@@ -379,52 +379,3 @@ def test_buttons_need_the_csrf_token(app, client, admin_client, url):
     assert response.status_code == 400
     assert question_status(app, question_id) == "new"
     assert email(app, email_id).attempts == 0 and audit_actions(app) == []
-
-
-@pytest.mark.postgres
-def test_visibility_and_retry_queries_work_on_postgresql(postgres_url, tmp_path):
-    from clinic_app.admin.inbox.service import (
-        failed_email_count,
-        outbox_message_for,
-        outbox_page,
-        questions_page,
-        retry_email,
-    )
-    from clinic_app.models import Office, StaffUser
-    from clinic_app.seed import seed_offices
-
-    pg_app = build_app(postgres_url, tmp_path)
-    with pg_app.app_context():
-        seed_offices(db.session, pg_app.config["OFFICE_SETTINGS"])
-        offices = {o.slug: o for o in db.session.scalars(select(Office))}
-        staff = StaffUser(email="desk@example.org", role="staff", password_hash="x", offices=[offices["fairfax"]])
-        db.session.add(staff)
-        questions = {
-            slug: PatientQuestion(office=office, name=slug, email="p@example.org", message="Hi")
-            for slug, office in offices.items()
-        }
-        db.session.add_all(questions.values())
-        db.session.flush()
-        rows = {
-            slug: OutboxMessage(
-                kind="question.office",
-                topic=f"question:{q.id}",
-                recipients=["d@example.org"],
-                subject=slug,
-                text_body="Body",
-                status=OutboxStatus.FAILED,
-                attempts=8,
-            )
-            for slug, q in questions.items()
-        }
-        db.session.add_all(rows.values())
-        db.session.commit()
-        assert [m.subject for m in outbox_page(db.session, staff, "").items] == ["fairfax"]
-        assert failed_email_count(db.session, staff) == 1
-        assert [q.name for q in questions_page(db.session, staff, "all").items] == ["fairfax"]
-        assert outbox_message_for(db.session, staff, rows["potomac"].id) is None
-        retry_email(db.session, staff, rows["fairfax"], system_time(), max_attempts=8)
-        retried = db.session.get(OutboxMessage, rows["fairfax"].id, populate_existing=True)
-        assert (retried.status, retried.attempts) == (OutboxStatus.PENDING, 7)
-        db.session.remove()
-        db.engine.dispose()

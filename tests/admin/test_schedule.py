@@ -18,6 +18,13 @@ from clinic_app.extensions import db
 from clinic_app.models import AuditEntry, Closure, Office, Provider, VisitType, WorkingHours
 from tests.conftest import csrf_token_from, set_clock
 
+
+@pytest.fixture
+def app(each_database_app):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return each_database_app
+
+
 NOW = datetime(2026, 11, 16, 13, 0, tzinfo=UTC)  # Monday, 08:00 in New York
 TODAY = date(2026, 11, 16)
 NEXT_MONDAY = date(2026, 11, 23)

@@ -198,13 +198,8 @@ def check_each_email_sent_once(url, smtp_server, tmp_path):
         db.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_concurrent_senders_deliver_each_email_once_on_postgresql(postgres_url, smtp_server, tmp_path):
-    check_each_email_sent_once(postgres_url, smtp_server, tmp_path)
-
-
-def test_concurrent_senders_deliver_each_email_once_on_sqlite(smtp_server, tmp_path):
-    check_each_email_sent_once(f"sqlite:///{tmp_path / 'senders.sqlite3'}", smtp_server, tmp_path)
+def test_concurrent_senders_deliver_each_email_once(app, smtp_server, tmp_path):
+    check_each_email_sent_once(app.config["SQLALCHEMY_DATABASE_URI"], smtp_server, tmp_path)
 
 
 def test_a_silent_mail_server_cannot_hang_the_sender(app):

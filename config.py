@@ -9,6 +9,9 @@ import os
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
 
+ONE_YEAR_SECONDS = 365 * 24 * 3600
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
 
@@ -134,6 +137,13 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        # Strict-Transport-Security: how long browsers must use HTTPS only (0: not sent; on by
+        # default in production, two years).
+        self.HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
+        # A back-office session ends after this long without a request, and this long after
+        # sign-in whatever happens (health data: automatic log-off).
+        self.ADMIN_IDLE_MINUTES = env_int("ADMIN_IDLE_MINUTES", 30)
+        self.ADMIN_SESSION_HOURS = env_int("ADMIN_SESSION_HOURS", 12)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         self.PORT = env_int("PORT", 5000)
         # How many reverse proxies (nginx, a load balancer) sit in front of the app: their
@@ -181,6 +191,10 @@ class ProductionConfig(Config):
     def __init__(self):
         super().__init__()
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        # "__Host-": browsers accept the cookie only from this exact host, over HTTPS, for every
+        # path, so no sibling subdomain can set or overwrite it.
+        self.SESSION_COOKIE_NAME = "__Host-session"
+        self.HSTS_SECONDS = env_int("HSTS_SECONDS", 2 * ONE_YEAR_SECONDS)
         self.PREFERRED_URL_SCHEME = "https"
 
     def validate(self):
@@ -205,6 +219,10 @@ class ProductionConfig(Config):
             problems.append("RATELIMIT_STORAGE_URI must be shared by every worker, e.g. redis://127.0.0.1:6379/0")
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             problems.append("set only one of MAIL_USE_TLS and MAIL_USE_SSL")
+        if self.HSTS_SECONDS < ONE_YEAR_SECONDS:
+            problems.append(f"HSTS_SECONDS must be at least a year ({ONE_YEAR_SECONDS}) in production")
+        if not self.SESSION_COOKIE_SECURE:
+            problems.append("SESSION_COOKIE_SECURE must stay on in production (the site is served over HTTPS only)")
         if problems:
             raise ConfigError("Production settings refused: " + "; ".join(problems))
 

@@ -103,6 +103,8 @@ def test_production_starts_with_safe_settings(clean_env):
         clean_env.setenv(name, value)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["HSTS_SECONDS"] >= 365 * 24 * 3600
     assert app.config["MAIL_BACKEND"] == "smtp"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
@@ -119,6 +121,8 @@ def test_production_starts_with_safe_settings(clean_env):
         ({"PUBLIC_BASE_URL": None}, "PUBLIC_BASE_URL"),
         ({"PUBLIC_BASE_URL": "http://www.clinic.example"}, "PUBLIC_BASE_URL"),
         ({"RATELIMIT_STORAGE_URI": None}, "RATELIMIT_STORAGE_URI"),
+        ({"HSTS_SECONDS": "86400"}, "HSTS_SECONDS"),
+        ({"SESSION_COOKIE_SECURE": "false"}, "SESSION_COOKIE_SECURE"),
     ],
 )
 def test_production_refuses_unsafe_settings(clean_env, change, problem):

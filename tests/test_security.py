@@ -4,12 +4,26 @@ import pytest
 
 from clinic_app import create_app
 
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
-def test_no_page_can_be_framed_by_another_site(client, offices):
-    response = client.get("/")
+
+@pytest.mark.parametrize("url", ["/", "/book/", "/admin/login", "/no-such-page", "/static/css/site.css"])
+def test_every_response_has_the_strict_content_policy_and_no_framing(client, offices, url):
+    response = client.get(url)
+    assert response.headers["Content-Security-Policy"] == STRICT_CSP
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    policy = response.headers["Permissions-Policy"]
+    assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+def test_hsts_is_sent_only_when_configured(client, app, offices):
+    assert "Strict-Transport-Security" not in client.get("/").headers  # development and tests: plain http
+    app.config["HSTS_SECONDS"] = 31536000
+    assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
 @pytest.mark.parametrize("url", ["/locations/a%00", "/admin/login?next=%00", "/articles/?tag=a%00"])

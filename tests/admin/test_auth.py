@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import UTC
+from datetime import UTC, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -455,3 +455,62 @@ def test_the_login_page_and_the_signed_out_redirect_are_never_cached(shared_app)
     client = shared_app.test_client()
     assert client.get("/admin/login").headers["Cache-Control"] == "no-store"
     assert client.get("/admin/").headers["Cache-Control"] == "no-store"
+
+
+# --- automatic sign-out ---------------------------------------------------------------------------
+
+IDLE_MESSAGE = "you were signed out after 30 minutes without activity"
+
+
+def flashed_on_login_page(client, response) -> str:
+    assert response.status_code in (302, 303)
+    assert urlsplit(response.headers["Location"]).path == "/admin/login"
+    return html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def test_a_session_left_alone_for_30_minutes_ends_and_says_why(frozen_clock, client, make_user):
+    make_user("desk@example.org", "staff", ["fairfax"])
+    start = frozen_clock["now"]
+    assert sign_in(client, "desk@example.org").status_code == 303
+    frozen_clock["now"] = start + timedelta(minutes=29)
+    assert client.get("/admin/").status_code == 200  # still there, and the idle time restarts
+    frozen_clock["now"] = start + timedelta(minutes=58)
+    assert client.get("/admin/").status_code == 200
+    frozen_clock["now"] = start + timedelta(minutes=88)
+    response = client.get("/admin/calendar?view=week")
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/admin/calendar?view=week"]
+    assert IDLE_MESSAGE in flashed_on_login_page(client, response)
+    assert not is_signed_in(client)  # signed out for good, not just for that request
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_busy(frozen_clock, client, make_user):
+    make_user("desk@example.org", "staff", ["fairfax"])
+    start = frozen_clock["now"]
+    assert sign_in(client, "desk@example.org").status_code == 303
+    for minutes in range(20, 12 * 60, 20):  # a request every 20 minutes all day
+        frozen_clock["now"] = start + timedelta(minutes=minutes)
+        assert client.get("/admin/").status_code == 200, minutes
+    frozen_clock["now"] = start + timedelta(hours=12)
+    page = flashed_on_login_page(client, client.get("/admin/"))
+    assert "Your session reached its 12-hour limit" in page
+    assert sign_in(client, "desk@example.org").status_code == 303  # signing in again starts afresh
+    assert is_signed_in(client)
+
+
+def test_an_htmx_request_after_the_idle_limit_sends_the_whole_page_to_sign_in(frozen_clock, client, make_user):
+    make_user("desk@example.org", "staff", ["fairfax"])
+    start = frozen_clock["now"]
+    assert sign_in(client, "desk@example.org").status_code == 303
+    frozen_clock["now"] = start + timedelta(minutes=31)
+    response = client.get("/admin/?q=x", headers=HTMX)
+    assert response.headers["HX-Redirect"] == "/admin/login"
+    assert IDLE_MESSAGE in html.unescape(client.get("/admin/login").get_data(as_text=True))
+
+
+def test_the_limits_are_settings(frozen_clock, app, client, make_user):
+    app.config.update(ADMIN_IDLE_MINUTES=5, ADMIN_SESSION_HOURS=1)
+    make_user("desk@example.org", "staff", ["fairfax"])
+    start = frozen_clock["now"]
+    assert sign_in(client, "desk@example.org").status_code == 303
+    frozen_clock["now"] = start + timedelta(minutes=6)
+    assert "after 5 minutes without activity" in flashed_on_login_page(client, client.get("/admin/"))

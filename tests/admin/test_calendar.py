@@ -465,7 +465,8 @@ class Links(HTMLParser):
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    """The calendar's clock stopped at Monday 2026-12-07 08:00 in New York."""
+    """The calendar's clock stopped at Monday 2026-12-07 08:00 in New York (asked for before a
+    signed-in client, so the sign-in happens at that time too)."""
     set_clock(monkeypatch, NOW)
     return NOW
 
@@ -580,24 +581,28 @@ def test_an_office_that_does_not_exist_is_404_for_admins_too(admin_client, clini
     assert admin_client.get("/admin/calendar?office=nowhere").status_code == 404
 
 
-def test_staff_see_their_own_office_today_by_default(fairfax_staff_client, clinic, frozen_now):
+def test_staff_see_their_own_office_today_by_default(frozen_now, fairfax_staff_client, clinic):
     html = html_of(fairfax_staff_client.get("/admin/calendar"))
     assert "Fairfax, VA — Monday, December 7, 2026" in html
     assert '<option value="potomac"' not in html  # the switcher offers only their offices
 
 
-def test_admins_default_to_the_first_office_by_name(admin_client, clinic, frozen_now):
+def test_admins_default_to_the_first_office_by_name(frozen_now, admin_client, clinic):
     assert "Fairfax, VA — Monday, December 7, 2026" in html_of(admin_client.get("/admin/calendar"))
 
 
-def test_an_unreadable_date_shows_today(admin_client, clinic, frozen_now):
+def test_an_unreadable_date_shows_today(frozen_now, admin_client, clinic):
     html = html_of(admin_client.get("/admin/calendar?office=potomac&date=12/25/2026&view=fortnight"))
     assert "Potomac, MD — Monday, December 7, 2026" in html
 
 
-def test_today_is_the_offices_date_not_utcs(admin_client, clinic, monkeypatch):
-    late_sunday = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # still Sunday 10 PM in New York
-    set_clock(monkeypatch, late_sunday)
+@pytest.fixture
+def late_sunday(monkeypatch):
+    """The clock at 3 AM UTC on Monday, still Sunday 10 PM in New York."""
+    set_clock(monkeypatch, datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+
+
+def test_today_is_the_offices_date_not_utcs(late_sunday, admin_client, clinic):
     assert "Fairfax, VA — Sunday, December 6, 2026" in html_of(admin_client.get("/admin/calendar"))
 
 
@@ -635,14 +640,14 @@ def test_the_switcher_and_links_swap_only_the_calendar_and_focus_its_heading(adm
         assert 'hx-get="/admin/calendar?' in tag
 
 
-def test_day_links_lead_to_the_previous_and_next_day_and_today(admin_client, clinic, frozen_now):
+def test_day_links_lead_to_the_previous_and_next_day_and_today(frozen_now, admin_client, clinic):
     html = html_of(admin_client.get("/admin/calendar?office=fairfax&date=2026-12-01"))
     assert link_args(html, "Previous day") == {"office": "fairfax", "date": "2026-11-30", "view": "day"}
     assert link_args(html, "Next day") == {"office": "fairfax", "date": "2026-12-02", "view": "day"}
     assert link_args(html, "Today") == {"office": "fairfax", "date": "2026-12-07", "view": "day"}
 
 
-def test_week_links_lead_to_the_mondays_of_the_previous_and_next_week(admin_client, clinic, frozen_now):
+def test_week_links_lead_to_the_mondays_of_the_previous_and_next_week(frozen_now, admin_client, clinic):
     html = html_of(admin_client.get("/admin/calendar?office=potomac&date=2026-12-31&view=week"))
     assert "Potomac, MD — week of Monday, December 28, 2026" in html
     assert link_args(html, "Previous week") == {"office": "potomac", "date": "2026-12-21", "view": "week"}

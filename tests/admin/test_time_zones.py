@@ -21,11 +21,16 @@ NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 SUNDAY_EVENING_IN_LA = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # 8 PM Sunday in Los Angeles
 
 
+@pytest.fixture
+def monday_morning(monkeypatch):
+    """The clock at NOW; asked for before the signed-in client, so it signs in then."""
+    set_clock(monkeypatch, NOW)
+
+
 def test_upcoming_starts_at_midnight_of_each_offices_own_day(
-    app, admin_client, make_office, make_appointment, monkeypatch
+    monday_morning, app, admin_client, make_office, make_appointment
 ):
     make_office(slug="pasadena", name="Pasadena, CA", timezone="America/Los_Angeles")
-    set_clock(monkeypatch, NOW)
     make_appointment(SUNDAY_EVENING_IN_LA, office="pasadena", first_name="Lena", last_name="West")
     make_appointment(
         SUNDAY_EVENING_IN_LA, office="fairfax", first_name="Ezra", last_name="East", provider="lauren-whitfield"
@@ -36,10 +41,9 @@ def test_upcoming_starts_at_midnight_of_each_offices_own_day(
 
 
 def test_a_date_filter_means_that_day_in_each_offices_zone(
-    app, admin_client, make_office, make_appointment, monkeypatch
+    monday_morning, app, admin_client, make_office, make_appointment
 ):
     make_office(slug="pasadena", name="Pasadena, CA", timezone="America/Los_Angeles")
-    set_clock(monkeypatch, NOW)
     make_appointment(SUNDAY_EVENING_IN_LA, office="pasadena", first_name="Lena", last_name="West")
     sunday = admin_client.get("/admin/?date_from=2026-12-06&date_to=2026-12-06").get_data(as_text=True)
     monday = admin_client.get("/admin/?date_from=2026-12-07&date_to=2026-12-07").get_data(as_text=True)

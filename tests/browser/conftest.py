@@ -92,9 +92,21 @@ def active_element_id(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
+# Reports each content-security-policy violation on any page the tab opens, as it happens.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
 def watch_requests_and_errors(page) -> tuple[list, list]:
-    """Lists that fill with every URL the page requests and every console or script error."""
+    """Lists that fill with every URL the page requests and every console or script error,
+    content-security-policy violations included."""
     requests, errors = [], []
+    page.expose_binding("reportCspViolation", lambda _source, text: errors.append(f"CSP violation: {text}"))
+    page.add_init_script(CSP_WATCH)
     page.on("request", lambda request: requests.append(request.url))
     page.on(
         "console",

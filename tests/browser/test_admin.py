@@ -3,11 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
 
 from clinic_app.extensions import db
-from clinic_app.models import StaffUser
+from clinic_app.models import Provider, StaffUser
 from clinic_app.seed import seed_scheduling
-from tests.browser.conftest import marker_survived, set_marker
+from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
 from tests.conftest import add_appointment
 
 pytestmark = pytest.mark.browser
@@ -54,7 +56,7 @@ def test_search_filters_the_list_in_place_and_keeps_it_in_the_address(page, back
     assert page.locator("#bookings-table tbody tr").count() == 2
     page.get_by_label("Search").fill("quinn")
     page.get_by_role("button", name="Show bookings").click()
-    page.wait_for_function("document.querySelectorAll('#bookings-table tbody tr').length === 1")
+    expect(page.locator("#bookings-table tbody tr")).to_have_count(1)
     assert "Nora Quinn" in page.locator("#bookings-table").inner_text()
     assert "q=quinn" in page.url
     assert marker_survived(page)  # swapped in place, no page load
@@ -77,3 +79,36 @@ def test_signing_out_needs_the_form_and_ends_the_session(page, back_office):
     page.wait_for_url("**/admin/login")
     page.goto(back_office.url + "/admin/")
     assert "/admin/login" in page.url
+
+
+def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
+    """Signed in, each page and its htmx swaps load only this site's files, with no inline script
+    or style blocked and no error."""
+    requests, errors = watch_requests_and_errors(page)
+    sign_in(page, back_office.url)
+    with back_office.app.app_context():
+        provider_id = db.session.scalars(select(Provider.id)).first()
+    for path in (
+        "/admin/",
+        "/admin/?q=quinn",
+        "/admin/calendar",
+        "/admin/calendar?view=week",
+        "/admin/closures",
+        "/admin/providers",
+        f"/admin/providers/{provider_id}/hours",
+        "/admin/questions",
+        "/admin/outbox",
+        "/admin/password",
+    ):
+        response = page.goto(back_office.url + path)
+        assert response.status == 200, path
+        assert page.evaluate("typeof window.htmx") == "object", path
+    page.goto(back_office.url + "/admin/")
+    page.get_by_label("Search").fill("vance")
+    page.get_by_role("button", name="Show bookings").click()  # an htmx swap of the table
+    expect(page.locator("#bookings-table tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="Omar Vance").click()
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state("networkidle")
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from clinic_app.extensions import db
 from clinic_app.models import OutboxMessage, PatientQuestion
-from tests.browser.conftest import active_element_id, marker_survived, set_marker, watch_requests_and_errors
+from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
 
 pytestmark = pytest.mark.browser
 
@@ -78,8 +78,7 @@ def test_ask_with_htmx_shows_errors_in_place_then_sends(page, live_server):
     expect(summary).to_contain_text("Please tell us your name.")
     assert marker_survived(page), "the empty submission reloaded the whole page"
     # Focus follows the swap (site.js on htmx:after:settle): the first field with an error.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'name'", timeout=2_000)
-    assert active_element_id(page) == "name"
+    expect(page.locator("#name")).to_be_focused(timeout=2_000)
 
     fill_question(page)
     with page.expect_response(is_ask_post) as valid:

@@ -162,6 +162,32 @@ def test_plain_http_is_redirected_to_https_and_https_is_strict(production):
     assert headers["Referrer-Policy"] and headers["X-Frame-Options"] == "DENY"
 
 
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/articles/leg-weakness-symptoms-causes-treatment", "/book/", "/admin/login", "/no-such-page"]
+)
+def test_every_page_over_https_has_the_strict_policies_and_one_hsts_header(production, path):
+    status, headers, _ = fetch(production, path)
+    assert status in (200, 404)
+    assert headers.get_all("Content-Security-Policy") == [STRICT_CSP]
+    assert "camera=()" in headers["Permissions-Policy"]
+    [hsts] = headers.get_all("Strict-Transport-Security")  # nginx's, the app's hidden: one header
+    assert int(re.match(r"max-age=(\d+)", hsts).group(1)) >= 365 * 24 * 3600
+
+
+def test_the_session_cookie_is_bound_to_this_host_and_https(production):
+    _, headers, _ = fetch(production, "/admin/login")
+    [cookie] = [c for c in headers.get_all("Set-Cookie") if c.startswith("__Host-session=")]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path"} <= attributes and "domain" not in attributes
+    assert "Path=/" in cookie and "SameSite=Lax" in cookie
+
+
 def test_healthz_answers_this_host_only(production):
     import http.client
 
@@ -269,10 +295,8 @@ def test_eight_patients_confirming_one_time_at_once_book_it_once_across_both_ins
         )
     outcomes = []
     for page in pages:
-        page.wait_for_function(
-            "document.querySelector('h1') && (document.querySelector('h1').textContent.includes('booked')"
-            " || document.body.textContent.includes('just taken'))"
-        )
+        booked = page.get_by_role("heading", level=1, name=re.compile("booked"))
+        expect(booked.or_(page.get_by_text("just taken", exact=False)).first).to_be_visible()
         outcomes.append("booked" if "You’re booked" in page.locator("h1").inner_text() else "taken")
     assert Counter(outcomes) == {"booked": 1, "taken": 7}
     for page in pages:
@@ -298,7 +322,7 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
     page.wait_for_url(production.url + "/admin/")
     page.get_by_label("Search").fill(reference)
     page.get_by_role("button", name="Show bookings").click()
-    page.wait_for_function("document.querySelectorAll('#bookings-table tbody tr').length === 1")
+    expect(page.locator("#bookings-table tbody tr")).to_have_count(1)
     expect(page.locator("#bookings-table")).to_contain_text(f"{PATIENT['first']} {PATIENT['last']}")
 
 

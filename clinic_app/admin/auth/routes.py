@@ -1,6 +1,8 @@
 """Signing in and out. Sessions are tied to a per-user version, so logout ends them all."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +14,7 @@ from ...models import StaffUser
 from ...security import private_page
 from .. import bp
 from .forms import LoginForm, PasswordForm
+from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
 # Failed sign-ins only are counted (a successful one answers 303), per address and per account.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
@@ -37,16 +40,34 @@ def load_user(user_id: str):
     return user
 
 
+SIGNED_OUT_BECAUSE = {
+    IDLE: "For your patients' privacy you were signed out after {idle} minutes without activity. Please sign in again.",
+    TOO_LONG: "Your session reached its {hours}-hour limit. Please sign in again.",
+}
+
+
 @bp.before_request
 def require_login():
-    """Every back-office page needs a signed-in user; the sign-in page itself excepted."""
+    """Every back-office page needs a signed-in user whose session has not run out; the sign-in
+    page itself excepted."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
-        if is_htmx():  # a whole-page redirect, not a login form swapped into a table
-            return hx_redirect(url_for("admin.login"))
-        return login_manager.unauthorized()
-    return None
+    if current_user.is_authenticated:
+        config, now = current_app.config, clock.now()
+        idle, hours = config["ADMIN_IDLE_MINUTES"], config["ADMIN_SESSION_HOURS"]
+        ended = session_end(session, now, idle=timedelta(minutes=idle), longest=timedelta(hours=hours))
+        if ended is None:
+            seen(session, now)
+            return None
+        logout_user()
+        session.clear()
+        flash(SIGNED_OUT_BECAUSE[ended].format(idle=idle, hours=hours), "info")
+        if not is_htmx():  # back to this page after signing in again
+            back = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("admin.login", next=back), 303)
+    if is_htmx():  # a whole-page redirect, not a login form swapped into a table
+        return hx_redirect(url_for("admin.login"))
+    return login_manager.unauthorized()
 
 
 # Back-office pages hold patient information: no browser or proxy may keep them.
@@ -79,6 +100,7 @@ def login():
             user.last_login_at = clock.now()
             db.session.commit()
             login_user(user)
+            start_session(session, clock.now())
             return redirect(safe_admin_next(request.args.get("next")), 303)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("admin/auth/login.html", form=form), 422 if form.errors else 200

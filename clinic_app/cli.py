@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask seed``, ``outbox send|work``, ``reminders queue``, ``retention purge``,
-``assets build``, ``users create|set-password``."""
+``assets build``, ``users create|set-password|list|disable|enable``."""
 
 import os
 import threading
@@ -11,6 +11,15 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import clock
+from .admin.auth.accounts import (
+    AccountRefused,
+    all_accounts,
+    change_password,
+    disable_account,
+    enable_account,
+    find_account,
+    password_problem,
+)
 from .assets import build_assets
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
@@ -139,11 +148,20 @@ def users_group():
     """Back-office accounts."""
 
 
-def _read_password(env_name):
+def _read_password(env_name, email, name="", current_hash_matches=None):
+    """The new password (from ``env_name`` or prompted twice), refused unless it is strong enough."""
     password = os.environ.get(env_name) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 12:
-        raise click.BadParameter("the password needs at least 12 characters")
+    problem = password_problem(password, email=email, name=name, current_hash_matches=current_hash_matches)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
     return password
+
+
+def _account(email):
+    user = find_account(db.session, email)
+    if user is None:
+        raise click.BadParameter(f"no account for {email}", param_hint="--email")
+    return user
 
 
 @users_group.command("create")
@@ -155,7 +173,7 @@ def _read_password(env_name):
 def users_create_command(email, name, role, offices):
     """Create a user; the password is prompted for, or read from CLINIC_USER_PASSWORD."""
     email = email.strip().lower()
-    if db.session.scalars(select(StaffUser).filter_by(email=email)).first():
+    if find_account(db.session, email):
         raise click.BadParameter(f"{email} already has an account", param_hint="--email")
     chosen = list(db.session.scalars(select(Office).where(Office.slug.in_(offices))))
     if len(chosen) != len(set(offices)):
@@ -165,7 +183,7 @@ def users_create_command(email, name, role, offices):
     if role == Role.STAFF and not chosen:
         raise click.BadParameter("staff need at least one --office", param_hint="--office")
     user = StaffUser(email=email, name=name, role=role, offices=chosen)
-    user.set_password(_read_password("CLINIC_USER_PASSWORD"))
+    user.set_password(_read_password("CLINIC_USER_PASSWORD", email, name))
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email}" + (f" for {', '.join(o.slug for o in chosen)}" if chosen else ""))
@@ -176,13 +194,47 @@ def users_create_command(email, name, role, offices):
 @with_appcontext
 def users_set_password_command(email):
     """Set a user's password (prompted, or CLINIC_USER_PASSWORD); their sessions end."""
-    user = db.session.scalars(select(StaffUser).filter_by(email=email.strip().lower())).first()
-    if user is None:
-        raise click.BadParameter(f"no account for {email}", param_hint="--email")
-    user.set_password(_read_password("CLINIC_USER_PASSWORD"))
-    user.session_version += 1
+    user = _account(email)
+    password = _read_password("CLINIC_USER_PASSWORD", user.email, user.name, user.check_password)
+    change_password(user, password)
     db.session.commit()
     click.echo(f"Password changed for {user.email}; their sessions are ended.")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list_command():
+    """Every account: email, role, offices, whether it is on, and its last sign-in (UTC)."""
+    for user in all_accounts(db.session):
+        offices = ", ".join(office.slug for office in user.offices) or ("every office" if user.is_admin else "none")
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_login_at else "never signed in"
+        state = "active" if user.active else "DISABLED"
+        click.echo(f"{user.email}\t{user.role}\t{offices}\t{state}\t{last}")
+
+
+@users_group.command("disable")
+@click.option("--email", required=True)
+@with_appcontext
+def users_disable_command(email):
+    """Turn an account off: no more sign-ins, and its open sessions end at once."""
+    user = _account(email)
+    try:
+        disable_account(db.session, user)
+    except AccountRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    click.echo(f"Disabled {user.email}; their sessions are ended.")
+
+
+@users_group.command("enable")
+@click.option("--email", required=True)
+@with_appcontext
+def users_enable_command(email):
+    """Turn a disabled account back on (with its old password)."""
+    user = _account(email)
+    enable_account(db.session, user)
+    db.session.commit()
+    click.echo(f"Enabled {user.email}.")
 
 
 def register_commands(app):

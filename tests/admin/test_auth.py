@@ -403,8 +403,13 @@ def test_after_a_password_change_the_new_password_works_and_the_old_does_not(app
         ("not my password", NEW_PASSWORD, None, "Your current password is not correct."),
         (PASSWORD, "too short", None, "Please use at least 12 characters."),
         (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "The two new passwords differ."),
+        (PASSWORD, "password1234", None, "That password is too easy to guess (This is a very common password)"),
+        (PASSWORD, " " * 12, None, "Please choose a new password."),
+        (PASSWORD, "qwertyuiop12", None, "That password is too easy to guess"),
+        (PASSWORD, "Admin@Example.org", None, "Please do not use your email address as your password."),
+        (PASSWORD, PASSWORD, None, "Please choose a password different from your current one."),
     ],
-    ids=["wrong-current", "short", "mismatch"],
+    ids=["wrong-current", "short", "mismatch", "common", "spaces", "keyboard-run", "own-email", "unchanged"],
 )
 def test_a_refused_password_change_explains_why_and_changes_nothing(app, admin_client, current, new, confirm, message):
     before = user_row(app, "admin@example.org")
@@ -514,3 +519,33 @@ def test_the_limits_are_settings(frozen_clock, app, client, make_user):
     assert sign_in(client, "desk@example.org").status_code == 303
     frozen_clock["now"] = start + timedelta(minutes=6)
     assert "after 5 minutes without activity" in flashed_on_login_page(client, client.get("/admin/"))
+
+
+def test_wrong_current_passwords_on_the_change_page_are_limited(app, admin_client):
+    for _ in range(5):
+        assert change_password(admin_client, "not my password", NEW_PASSWORD).status_code == 422
+    response = change_password(admin_client, PASSWORD, NEW_PASSWORD)  # even the right one waits now
+    assert response.status_code == 429
+    assert "Too many wrong current passwords" in html.unescape(response.get_data(as_text=True))
+    assert 'name="new_password"' in response.get_data(as_text=True)  # still the password page
+    assert is_signed_in(admin_client)
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong", "disabled"])
+def test_every_refused_sign_in_costs_one_password_hash_check(app, client, make_user, monkeypatch, case):
+    """So an unknown email, a wrong password and a disabled account answer in the same time."""
+    import clinic_app.models.staff as staff_model
+
+    user_id = make_user("desk@example.org", "staff", ["fairfax"])
+    if case == "disabled":
+        with app.app_context():
+            db.session.get(StaffUser, user_id).active = False
+            db.session.commit()
+    checks = []
+    real_check = staff_model.check_password_hash
+    monkeypatch.setattr(staff_model, "check_password_hash", lambda *a: checks.append(1) or real_check(*a))
+    email = "nobody@example.org" if case == "unknown" else "desk@example.org"
+    password = "not the password" if case == "wrong" else PASSWORD
+    response = sign_in(client, email, password)
+    assert response.status_code == 422 and WRONG_CREDENTIALS in response.get_data(as_text=True)
+    assert len(checks) == 1

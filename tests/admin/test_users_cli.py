@@ -1,9 +1,10 @@
-"""``flask users create`` and ``flask users set-password``: back-office accounts from the command line."""
+"""``flask users create|set-password|list|disable|enable``: back-office accounts from the command line."""
 
+import pytest
 from sqlalchemy import func, select
 
 from clinic_app.extensions import db
-from clinic_app.models import StaffUser
+from clinic_app.models import AuditEntry, StaffUser
 from tests.conftest import PASSWORD, sign_in
 
 GOOD_PASSWORD = "a long enough passphrase"
@@ -109,7 +110,7 @@ def test_users_create_refuses_a_duplicate_email_whatever_its_case(app, runner, m
 def test_users_create_refuses_a_short_password(app, runner, offices):
     result = users(runner, "create", "--email", "desk@example.org", "--role", "admin", password="short pass")
     assert result.exit_code == 2
-    assert "the password needs at least 12 characters" in result.output
+    assert "Please use at least 12 characters." in result.output
     assert user_count(app) == 0
 
 
@@ -168,6 +169,75 @@ def test_users_set_password_refuses_a_short_password_and_changes_nothing(app, ru
     make_user("desk@example.org", "admin")
     result = users(runner, "set-password", "--email", "desk@example.org", password="too short")
     assert result.exit_code == 2
-    assert "the password needs at least 12 characters" in result.output
+    assert "Please use at least 12 characters." in result.output
     user = stored_user(app, "desk@example.org")
     assert user.session_version == 1 and user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "password,message",
+    [
+        ("password1234", "too easy to guess"),
+        (" " * 12, "too easy to guess"),
+        ("desk@example.org", "Please do not use your email address"),
+    ],
+    ids=["common", "twelve-spaces", "own-email"],
+)
+def test_users_create_refuses_a_weak_password(app, runner, offices, password, message):
+    result = users(runner, "create", "--email", "desk@example.org", "--role", "admin", password=password)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert user_count(app) == 0
+
+
+def test_users_set_password_refuses_the_current_password(app, runner, make_user):
+    make_user("desk@example.org", "admin")
+    result = users(runner, "set-password", "--email", "desk@example.org", password=PASSWORD)
+    assert result.exit_code == 2
+    assert "different from your current one" in result.output
+    assert stored_user(app, "desk@example.org").session_version == 1
+
+
+def test_users_list_shows_every_account_its_offices_state_and_last_sign_in(app, runner, make_user):
+    make_user("boss@example.org", "admin")
+    make_user("desk@example.org", "staff", ["fairfax", "potomac"])
+    assert sign_in(app.test_client(), "desk@example.org").status_code == 303
+    lines = users(runner, "list").output.splitlines()
+    assert lines[0].split("\t")[:4] == ["boss@example.org", "admin", "every office", "active"]
+    assert lines[0].endswith("never signed in")
+    assert lines[1].split("\t")[:4] == ["desk@example.org", "staff", "fairfax, potomac", "active"]
+    assert lines[1].endswith(" UTC")
+
+
+def test_disabling_an_account_ends_its_sessions_at_once_and_enabling_restores_it(app, runner, make_user):
+    make_user("boss@example.org", "admin")
+    make_user("desk@example.org", "staff", ["fairfax"])
+    desk = app.test_client()
+    assert sign_in(desk, "desk@example.org").status_code == 303
+    result = users(runner, "disable", "--email", "DESK@example.org")
+    assert result.exit_code == 0 and "Disabled desk@example.org" in result.output
+    assert desk.get("/admin/").status_code == 302  # the open session is over
+    refused = sign_in(app.test_client(), "desk@example.org")
+    assert refused.status_code == 422  # and it cannot sign in, with the same answer as a wrong password
+    assert "DISABLED" in users(runner, "list").output
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).filter_by(action="account.disabled")).all()
+        assert entry.changes == {"account": "desk@example.org"}
+    assert users(runner, "enable", "--email", "desk@example.org").exit_code == 0
+    assert sign_in(app.test_client(), "desk@example.org").status_code == 303
+
+
+def test_the_last_active_admin_cannot_be_disabled(app, runner, make_user):
+    make_user("boss@example.org", "admin")
+    make_user("desk@example.org", "staff", ["fairfax"])
+    result = users(runner, "disable", "--email", "boss@example.org")
+    assert result.exit_code == 1
+    assert "boss@example.org is the last active admin" in result.output
+    assert stored_user(app, "boss@example.org").active
+    make_user("second@example.org", "admin")
+    assert users(runner, "disable", "--email", "boss@example.org").exit_code == 0
+
+
+def test_disable_refuses_an_unknown_email(app, runner, offices):
+    result = users(runner, "disable", "--email", "nobody@example.org")
+    assert result.exit_code == 2 and "no account for nobody@example.org" in result.output

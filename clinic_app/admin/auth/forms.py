@@ -20,13 +20,8 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Please enter your current password.")]
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Please choose a new password."),
-            Length(min=12, max=200, message="Please use at least 12 characters."),
-        ],
-    )
+    # How strong it must be is checked by accounts.password_problem (length, guessability, reuse).
+    new_password = PasswordField("New password", validators=[DataRequired("Please choose a new password.")])
     confirm = PasswordField(
         "New password again", validators=[EqualTo("new_password", message="The two new passwords differ.")]
     )

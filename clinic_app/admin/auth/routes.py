@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from ... import clock
 from ...extensions import db, limiter, login_manager
@@ -13,13 +13,14 @@ from ...htmx import hx_redirect, is_htmx
 from ...models import StaffUser
 from ...security import private_page
 from .. import bp
+from . import accounts
 from .forms import LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
 # Failed sign-ins only are counted (a successful one answers 303), per address and per account.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
 PUBLIC_ENDPOINTS = {"admin.login"}
-DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+DUMMY_USER = StaffUser(password_hash=generate_password_hash("not a real password", method="scrypt"))
 
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to see this page."
@@ -92,10 +93,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalars(select(StaffUser).filter_by(email=form.email.data.lower())).one_or_none()
-        if user is None:
-            # Hash anyway, so an unknown email answers as slowly as a wrong password.
-            check_password_hash(DUMMY_HASH, form.password.data)
-        elif user.active and user.check_password(form.password.data):
+        # Always one hash check, so an unknown email, a wrong password and a disabled account
+        # take the same time to answer and cannot be told apart.
+        matches = (user or DUMMY_USER).check_password(form.password.data)
+        if user is not None and user.active and matches:
             session.clear()  # a fresh session: nothing from before sign-in carries over
             user.last_login_at = clock.now()
             db.session.commit()
@@ -108,7 +109,13 @@ def login():
 
 @bp.errorhandler(429)
 def too_many_attempts(_error):
-    """Too many failed sign-ins: say so plainly and keep the page."""
+    """Too many failed sign-ins (or wrong current passwords): say so plainly and keep the page."""
+    if request.endpoint == "admin.change_password":
+        form = PasswordForm()
+        form.current_password.errors = [
+            "Too many wrong current passwords. Please wait 15 minutes and try again, or ask an admin for help."
+        ]
+        return render_template("admin/auth/password.html", form=form), 429
     form = LoginForm()
     form.password.errors = [
         "Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."
@@ -140,18 +147,28 @@ def logout():
     return redirect(url_for("admin.login"), 303)
 
 
+def _user_key():
+    return f"password-change:{current_user.get_id()}"
+
+
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], key_func=_user_key, deduct_when=_failed)
 def change_password():
-    """Change your own password; your other sessions end."""
+    """Change your own password; your other sessions end. Wrong current passwords are limited
+    like failed sign-ins, so a borrowed session cannot be used to guess it."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        user = current_user._get_current_object()
+        if not user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not correct.")
         else:
-            current_user.set_password(form.new_password.data)
-            current_user.session_version += 1
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session continues under the new version
-            flash("Your password is changed. Other devices are signed out.", "info")
-            return redirect(url_for("admin.bookings"), 303)
+            try:
+                accounts.change_password(user, form.new_password.data)
+            except accounts.AccountRefused as refused:
+                form.new_password.errors.append(str(refused))
+            else:
+                db.session.commit()
+                login_user(user)  # this session continues under the new version
+                flash("Your password is changed. Other devices are signed out.", "info")
+                return redirect(url_for("admin.bookings"), 303)
     return render_template("admin/auth/password.html", form=form), 422 if form.errors else 200

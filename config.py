@@ -10,6 +10,8 @@ DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
 
 ONE_YEAR_SECONDS = 365 * 24 * 3600
+# A mail relay on this machine (one that itself sends on over TLS) may be spoken to in plain text.
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 class ConfigError(RuntimeError):
@@ -208,10 +210,11 @@ class ProductionConfig(Config):
             problems.append("MAIL_SERVER must name the SMTP server")
         if self.MAIL_BACKEND != "smtp":
             problems.append("MAIL_BACKEND must be smtp in production")
-        if not (self.MAIL_USE_TLS or self.MAIL_USE_SSL) and not self.MAIL_ALLOW_PLAINTEXT:
+        loopback = self.MAIL_SERVER in LOOPBACK_HOSTS
+        if not (self.MAIL_USE_TLS or self.MAIL_USE_SSL) and not (self.MAIL_ALLOW_PLAINTEXT and loopback):
             problems.append(
-                "mail must be encrypted: set MAIL_USE_TLS or MAIL_USE_SSL "
-                "(or MAIL_ALLOW_PLAINTEXT=true to accept a plain-text server knowingly)"
+                "mail must be encrypted: set MAIL_USE_TLS or MAIL_USE_SSL (MAIL_ALLOW_PLAINTEXT=true is accepted "
+                "only for a relay on this machine, MAIL_SERVER=127.0.0.1, ::1 or localhost)"
             )
         if not self.PUBLIC_BASE_URL.startswith("https://") or not env_str("PUBLIC_BASE_URL"):
             problems.append("PUBLIC_BASE_URL must be the site's https:// address (it goes into patients' emails)")

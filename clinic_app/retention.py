@@ -1,7 +1,7 @@
 """Retention purge: health information kept no longer than needed.
 
 Expired booking drafts are deleted. Sent emails, after ``email_body_days``, lose what they said:
-subject (an office's may read "SCREENING FLAGGED"), bodies, attachments and reply-to; the row stays
+subject (it names the patient's visit), bodies, attachments and reply-to; the row stays
 as delivery history (kind, topic, recipients, status, dates). Failed emails keep their content
 until staff retry or dismiss them.
 """

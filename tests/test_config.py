@@ -134,11 +134,14 @@ def test_production_refuses_unsafe_settings(clean_env, change, problem):
         create_app("production")
 
 
-def test_production_accepts_plaintext_mail_only_when_told_to(clean_env):
+def test_production_accepts_plaintext_mail_only_from_a_relay_on_this_machine(clean_env):
     env = {**SAFE_PRODUCTION_ENV, "MAIL_USE_TLS": "false", "MAIL_ALLOW_PLAINTEXT": "true"}
     for name, value in env.items():
         clean_env.setenv(name, value)
     assert ProductionConfig().MAIL_ALLOW_PLAINTEXT is True
+    with pytest.raises(ConfigError, match="only for a relay on this machine"):
+        create_app("production")  # smtp.internal: patients' emails would cross the network in clear
+    clean_env.setenv("MAIL_SERVER", "127.0.0.1")
     create_app("production")
 
 

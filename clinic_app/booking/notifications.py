@@ -9,7 +9,6 @@ from .. import clock
 from ..extensions import db
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
-from ..reasons import reason_label
 from .ics import CalendarEvent, build_calendar
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
 from .screening import Outcome
@@ -63,11 +62,11 @@ def _patient_context(appointment, manage_url=None):
 
 
 def _office_context(appointment):
-    """What the front desk needs to act, on top of what the patient sees."""
+    """What the front desk needs to act: who, when, where, with whom, whether to call first, and
+    the way into the back office. Email is not a safe channel for health information, so the
+    reason, notes, insurance, contact details and screening answers stay behind the staff login."""
     return {
         **_patient_context(appointment),
-        "reason": reason_label(appointment.reason),
-        "outcome": Outcome.of(appointment.screening_outcome),
         "flagged": Outcome.of(appointment.screening_outcome).is_flagged,
         "admin_url": public_url("admin.appointment", appointment_id=appointment.id),
     }
@@ -75,14 +74,15 @@ def _office_context(appointment):
 
 def _office_email(appointment, kind, headline, template):
     summary = appointment_summary(appointment)
-    flag = "SCREENING FLAGGED — " if Outcome.of(appointment.screening_outcome).is_flagged else ""
+    flagged = Outcome.of(appointment.screening_outcome).is_flagged
+    call_first = "Call first — " if flagged and kind != "screening.office" else ""
     text, html = render_pair(template, headline=headline, **_office_context(appointment))
     return Email(
         kind=kind,
         topic=f"appointment:{appointment.id}",
         recipients=tuple(appointment.office.notify_email_list),
         subject=one_line(
-            f"{flag}{headline}: {summary['date']} {summary['time']} — "
+            f"{call_first}{headline}: {summary['date']} {summary['time']} — "
             f"{appointment.office.name} — {appointment.reference}"
         ),
         text=text,
@@ -199,5 +199,6 @@ def queue_reminder_email(appointment, reminder_token):
 def queue_screening_flag_email(appointment):
     """To the office: a patient answered "yes" after the reminder; call them before the visit."""
     _enqueue_for_office(
-        appointment, _office_email(appointment, "screening.office", "Screening flagged before visit", "booking_office")
+        appointment,
+        _office_email(appointment, "screening.office", "Please call the patient before the visit", "booking_office"),
     )

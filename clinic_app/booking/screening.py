@@ -55,11 +55,6 @@ class Outcome(StrEnum):
         return STAFF_LABELS[self]
 
     @property
-    def office_email_label(self) -> str:
-        """As the office's email says it (a flag in capitals, to be seen in a full inbox)."""
-        return "FLAGGED (answered yes)" if self.is_flagged else STAFF_LABELS[self]
-
-    @property
     def patient_label(self) -> str:
         """As the patient's review step says it ("" when there is nothing to say)."""
         return PATIENT_LABELS.get(self, "")

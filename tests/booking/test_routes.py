@@ -488,9 +488,10 @@ def test_switching_to_video_after_a_yes_books_a_flagged_video_consultation(app, 
     assert appointment["screening_outcome"] == "flagged"
     assert appointment["ends_at"] - appointment["starts_at"] == timedelta(minutes=30)
     office_email = next(row for row in outbox(app) if row[0] == "booking.office")
-    assert office_email[2].startswith("SCREENING FLAGGED")
+    assert office_email[2].startswith("Call first - New booking:")  # what to do, not why
+    assert "screening" not in office_email[2].lower()
     patient_email = next(row for row in outbox(app) if row[0] == "booking.patient")
-    assert "SCREENING FLAGGED" not in patient_email[2]
+    assert "Call first" not in patient_email[2]
 
 
 def test_changing_a_mistaken_yes_shows_the_questions_again(client, clinic, frozen_now):

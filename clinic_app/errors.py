@@ -1,12 +1,13 @@
 """Error pages in the site's layout: a full page, or a fragment for htmx requests."""
 
+import time
 from typing import NamedTuple
 
 from flask import current_app
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
+from .extensions import db, limiter
 from .htmx import render
 from .offices import forget_offices
 
@@ -20,7 +21,7 @@ MESSAGES = {
         "Our forms only take text, and what was sent was far larger. "
         "Please go back, shorten what you wrote, and send it again, or call the office.",
     ),
-    429: ("Too many attempts", "Please wait a minute before trying again."),
+    429: ("Too many attempts", "Please wait a while before trying again."),
     500: ("Something went wrong on our side", "Please try again in a moment, or call the office."),
     503: ("Temporarily unavailable", "Please try again in a moment, or call the office."),
 }
@@ -39,9 +40,55 @@ def render_error(code, title=None, detail=None):
     )
 
 
+def wait_in_words(seconds: float) -> str:
+    """How long to wait, as a patient would say it: "a minute", "a few minutes", "about 20
+    minutes", "about an hour", "about 3 hours"."""
+    minutes = seconds / 60
+    if minutes <= 1.5:
+        return "a minute"
+    if minutes <= 10:
+        return "a few minutes"
+    if minutes <= 45:
+        return f"about {5 * round(minutes / 5)} minutes"
+    if minutes <= 90:
+        return "about an hour"
+    return f"about {round(minutes / 60)} hours"
+
+
+def seconds_until_retry(error: HTTPException) -> float | None:
+    """How long until the rate limit behind a 429 lets this client in again: what the
+    ``Retry-After`` header says (the time left in the limit's window), or the whole window when the
+    limit store cannot tell; None for a 429 that no limit raised."""
+    limit = getattr(error, "limit", None)  # Flask-Limiter's RateLimitExceeded
+    if limit is None:
+        return None
+    hit = limiter.current_limit
+    if hit is not None and hit.breached:
+        try:
+            return max(hit.reset_at - time.time(), 0)  # the limiter's own clock, as Retry-After
+        except Exception:  # the store is unreachable: the window's length is still true
+            pass
+    return limit.limit.get_expiry()
+
+
+def retry_wait(error: HTTPException) -> str | None:
+    """How long to wait before trying again, in words ("about an hour"), when a limit said so."""
+    seconds = seconds_until_retry(error)
+    return None if seconds is None else wait_in_words(seconds)
+
+
+def too_many_requests_detail(error: HTTPException) -> str | None:
+    """The 429 page's explanation, saying how long to wait for the limit that was hit."""
+    wait = retry_wait(error)
+    if wait is None:
+        return None
+    return f"To keep the site safe for everyone, we limit how often this can be done. Please try again in {wait}."
+
+
 def handle_http_error(error: HTTPException):
     """Any HTTP error from a view, shown in the layout."""
-    response = render_error(error.code or 500)
+    detail = too_many_requests_detail(error) if error.code == 429 else None
+    response = render_error(error.code or 500, detail=detail)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

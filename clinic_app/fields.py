@@ -6,6 +6,8 @@ names ``what`` it holds for the message ("Please keep the reason under 300 chara
 is given its own ``too_long`` message.
 """
 
+from functools import partial
+
 from wtforms import EmailField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -47,9 +49,16 @@ def phone_field(label, *, required=None):
 
 
 def text_field(label, *, max_length, what="this", too_long=None, required=None, one_line=False, **kwargs):
-    """Free text (a message, a reason, a note): line breaks allowed unless ``one_line``, no markup."""
+    """Free text (a message, a reason, a note): line breaks allowed unless ``one_line`` (then a
+    line break is refused with a message, never stored), no markup."""
     field_class = StringField if one_line else TextAreaField
     too_long = too_long or too_long_message(what, max_length)
     return typed_field(
-        field_class, label, required=required, max_length=max_length, too_long=too_long, check=PlainText, **kwargs
+        field_class,
+        label,
+        required=required,
+        max_length=max_length,
+        too_long=too_long,
+        check=partial(PlainText, one_line=one_line),
+        **kwargs,
     )

@@ -1,7 +1,8 @@
 """One log line per request: method, path without query string, status and duration.
 
 Nothing a patient typed is logged: no query string, no form data, no headers, and the secret
-token of a manage link is replaced by a placeholder.
+token of a manage link is replaced by a placeholder. What the client sent (method and path) is
+logged with its control characters escaped, so a line break in an address cannot forge a line.
 """
 
 import logging
@@ -16,6 +17,17 @@ logger = logging.getLogger("clinic_app.requests")
 SECRET_PATH = re.compile(r"^/booking/[^/]+")
 
 
+def escaped(text: str) -> str:
+    """``text`` on one unambiguous line: a backslash doubled, and every control, format or
+    line-separator character written as its escape (``\\n``, ``\\x1b``, ``\\u2028``)."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        "\\\\" if char == "\\" else char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def loggable_path() -> str:
     """The request path with any link token replaced by ``<token>``, matched route or not."""
     return SECRET_PATH.sub("/booking/<token>", request.path)
@@ -28,7 +40,7 @@ def _start_timer():
 def _log_request(response):
     started = g.pop("request_started", None)
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    logger.info("%s %s %s %.1fms", request.method, loggable_path(), response.status_code, duration_ms)
+    logger.info("%s %s %s %.1fms", escaped(request.method), escaped(loggable_path()), response.status_code, duration_ms)
     return response
 
 

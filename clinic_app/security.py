@@ -1,20 +1,48 @@
 """Protections every response gets: a strict content policy, no framing, no MIME sniffing, HTTPS
 remembered (production), no NUL bytes, real client IPs."""
 
+from itertools import chain
+
 from flask import abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
 
 def refuse_nul_bytes():
-    """A NUL byte has no place in a URL or a form; PostgreSQL refuses it, so refuse it first (400)."""
-    values = [request.path, *request.args.values()]
-    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.mimetype in {
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    }:
-        values += request.form.values()
+    """A NUL byte has no place in an address, a header or anything sent; PostgreSQL refuses it in
+    text, so refuse it first (400): raw or percent-encoded in the path, the query string and the
+    headers, and in the body of a state-changing request as a raw byte, in a form or as a JSON
+    ``\\u0000`` escape. The body is read whole, which ``MAX_CONTENT_LENGTH`` bounds (413 beyond)."""
+    values = [request.path, *chain.from_iterable(request.args.items(multi=True)), *request.headers.values()]
+    if request.method in STATE_CHANGING:
+        if b"\x00" in request.get_data():  # cached: the form or JSON is parsed from this copy
+            abort(400)
+        if request.mimetype in FORM_TYPES:
+            values += chain.from_iterable(request.form.items(multi=True))
+        elif request.is_json:
+            values += json_form_strings()
     if any("\x00" in value for value in values):
         abort(400)
+
+
+def json_form_strings() -> list[str]:
+    """The keys and values of a JSON body, which Flask-WTF reads as a form: only an object of
+    strings (or of lists of strings) can be one, anything else is a clear 400, not a crash."""
+    try:
+        data = request.get_json()  # invalid JSON: a 400 already; the result is cached for the form
+    except RecursionError:  # nested too deep for the parser
+        abort(400)
+    if not isinstance(data, dict):
+        abort(400)
+    strings = []
+    for key, value in data.items():
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, str) for item in items):
+            abort(400)
+        strings += [key, *items]
+    return strings
 
 
 # Pages holding health information or a private link: the browser still sends our own address as

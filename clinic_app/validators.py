@@ -39,11 +39,21 @@ class PlainName:
             raise ValidationError("Please remove the < and > characters from your name.")
 
 
+# Every character ``str.splitlines`` ends a line at: what a one-line field must not hold.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 class PlainText:
-    """Free text (a message, notes): line breaks allowed, markup and control characters not."""
+    """Free text (a message, notes): line breaks allowed unless ``one_line``, markup and control
+    characters not."""
+
+    def __init__(self, one_line: bool = False):
+        self.one_line = one_line
 
     def __call__(self, form, field):
         value = field.data or ""
+        if self.one_line and not LINE_BREAKS.isdisjoint(value):
+            raise ValidationError("Please keep this on one line.")
         if has_control_characters(value, allow_newlines=True):
             raise ValidationError("Please remove the special characters from this text.")
         if HTML_TAG.search(value):

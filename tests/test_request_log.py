@@ -39,3 +39,13 @@ def test_a_token_in_a_path_that_matches_no_route_is_never_logged(client, caplog)
     client.get("/booking/s3cr3t-t0ken-value/no-such-page")
     assert "s3cr3t" not in caplog.text
     assert request_lines(caplog)[0].startswith("GET /booking/<token>/cancel 405")
+
+
+def test_control_characters_in_the_path_cannot_forge_a_log_line(client, caplog):
+    caplog.set_level(logging.INFO, logger="clinic_app.requests")
+    client.get("/abc%0aFORGED%0dGET%20/admin%1b[2K")
+    client.get("/a%5Cnb")  # a real backslash before "n" stays different from a line break
+    first, second = request_lines(caplog)
+    assert first == first.splitlines()[0] and "\x1b" not in first
+    assert re.fullmatch(r"GET /abc\\nFORGED\\rGET /admin\\x1b\[2K 404 \d+\.\dms", first)
+    assert re.fullmatch(r"GET /a\\\\nb 404 \d+\.\dms", second)

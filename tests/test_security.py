@@ -1,8 +1,14 @@
 """Protections on every response: framing, sniffing, NUL bytes, proxies."""
 
+import json
+
 import pytest
+from sqlalchemy import func, select
 
 from clinic_app import create_app
+from clinic_app.extensions import db
+from clinic_app.models import Appointment, BookingDraft, PatientQuestion
+from tests.conftest import csrf_token_from, seed_clinic
 
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -36,6 +42,107 @@ def test_a_nul_byte_in_the_address_is_a_clear_400(client, offices, url):
 def test_a_nul_byte_in_a_form_is_a_clear_400_and_nothing_is_stored(client, offices):
     response = client.post("/ask", data={"name": "A\x00B"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url", ["/articles/?tag=a&tag=b%00", "/articles/?a%00=1", "/ask?office=fairfax&office=%00&x=1"]
+)
+def test_a_nul_byte_in_any_value_or_name_of_the_query_is_a_clear_400(client, offices, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_nul_byte_in_a_header_is_a_clear_400(client, offices):
+    assert client.get("/", headers={"Accept-Language": "en\x00"}).status_code == 400
+
+
+def test_a_nul_byte_in_a_second_value_of_a_form_field_is_a_clear_400(client, offices):
+    token = csrf_token_from(client.get("/ask").get_data(as_text=True))
+    response = client.post("/ask", data={"csrf_token": token, "office": ["fairfax", "fair\x00fax"]})
+    assert response.status_code == 400
+
+
+QUESTION = {
+    "name": "Maria Lopez",
+    "email": "maria@example.org",
+    "phone": "703-555-0123",
+    "office": "fairfax",
+    "message": "My left leg has felt weak for two weeks.",
+}
+VISIT = {"office": "fairfax", "visit_type": "new-patient", "reason": "leg-weakness", "provider": "any"}
+
+
+def post_body(client, url, body, content_type="application/json"):
+    """POST ``body`` (str or bytes) as it is, with the page's CSRF token in the header, as htmx would."""
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    return client.post(url, data=body, content_type=content_type, headers={"X-CSRFToken": token})
+
+
+def saved(app):
+    """(questions, appointments, booking drafts) in the database."""
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m)) for m in (PatientQuestion, Appointment, BookingDraft)
+        )
+
+
+def json_with_nul(fields, name):
+    """``fields`` as JSON with a ``\\u0000`` escape inside the value of ``name``."""
+    return json.dumps({**fields, name: fields[name][:2] + "\x00" + fields[name][2:]})
+
+
+@pytest.mark.parametrize(
+    ("url", "fields", "name"),
+    [
+        ("/ask", QUESTION, "message"),
+        ("/ask", QUESTION, "name"),
+        ("/book/", VISIT, "office"),
+        ("/book/", VISIT, "reason"),
+    ],
+)
+def test_a_nul_escape_in_a_json_body_is_a_clear_400_and_nothing_is_stored(app, client, clinic, url, fields, name):
+    body = json_with_nul(fields, name)
+    assert "\\u0000" in body
+    response = post_body(client, url, body)
+    assert response.status_code == 400
+    assert "Something went wrong with that request" in response.get_data(as_text=True)
+    assert saved(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/octet-stream"])
+@pytest.mark.parametrize("url", ["/ask", "/book/"])
+def test_a_raw_nul_byte_in_any_request_body_is_a_clear_400(app, client, clinic, url, content_type):
+    response = post_body(client, url, b'{"name": "a\x00b"}', content_type)
+    assert response.status_code == 400
+    assert saved(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[1]", '"fairfax"', "null", '{"message": 1}', '{"message": true}', '{"message": {"a": "b"}}', "[" * 100_000],
+    ids=["list", "string", "null", "number", "boolean", "object", "nested-too-deep"],
+)
+@pytest.mark.parametrize("url", ["/ask", "/book/"])
+def test_a_json_body_that_cannot_be_a_form_is_a_clear_400(app, client, clinic, url, body):
+    response = post_body(client, url, body)
+    assert response.status_code == 400
+    assert saved(app) == (0, 0, 0)
+
+
+def test_a_json_body_shaped_like_the_form_is_still_read_as_the_form(app, client, clinic):
+    assert post_body(client, "/ask", json.dumps(QUESTION)).status_code == 303
+    assert saved(app) == (1, 0, 0)
+
+
+def test_a_nul_escape_in_json_is_a_clear_400_on_every_database(each_database_app):
+    """PostgreSQL refuses a NUL in text: it is refused before any query could send one, on SQLite alike."""
+    seed_clinic(each_database_app)
+    client = each_database_app.test_client()
+    for url, fields in [("/ask", QUESTION), ("/book/", VISIT)]:
+        for name in fields:
+            response = post_body(client, url, json_with_nul(fields, name))
+            assert response.status_code == 400, (url, name)
+    assert post_body(client, "/book/", json.dumps(VISIT)).status_code == 303  # the same, without the NUL
+    assert saved(each_database_app) == (0, 0, 1)
 
 
 def test_behind_a_proxy_the_patients_address_is_the_one_rate_limits_see(tmp_path):

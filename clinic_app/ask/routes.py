@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..errors import csrf_failure
+from ..errors import csrf_failure, retry_wait
 from ..extensions import db, limiter
 from ..htmx import hx_redirect, render
 from ..models import Office
@@ -83,13 +83,9 @@ def expired_form(error):
 
 
 @bp.errorhandler(429)
-def too_many(_error):
-    """Too many messages from one place: keep the text and ask for a short wait."""
+def too_many(error):
+    """Too many messages from one place: keep the text and say how long to wait."""
     form = question_form(all_offices(), formdata=request.form)
-    return show_form(
-        form,
-        status=429,
-        notice=(
-            "You have sent several messages in a short time. Please wait a minute and press “Send” again, or call us."
-        ),
-    )
+    wait = retry_wait(error) or "a while"
+    notice = f"You have sent several messages in a short time. Please wait {wait} and press “Send” again, or call us."
+    return show_form(form, status=429, notice=notice)

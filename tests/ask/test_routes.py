@@ -1,5 +1,8 @@
 """The "Ask us a question" form: success, every kind of bad input, CSRF and rate limiting."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -151,3 +154,22 @@ def test_too_many_messages_are_slowed_down_without_losing_the_text(app, ask):
     assert response.status_code == 429
     assert "Please wait a minute" in html and "One more question about my appointment." in html
     assert stored(app) == (5, 5)
+
+
+def test_after_the_hourly_limit_the_wait_is_about_an_hour_not_a_minute(app, ask, monkeypatch):
+    """30 messages an hour, 5 a minute: the rate-limit store's clock moves a minute after every 5."""
+    import limits.storage.memory
+
+    moment = {"now": time.time()}
+    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: moment["now"]))
+    for _ in range(6):
+        for _ in range(5):
+            assert ask().status_code == 303
+        moment["now"] += 61
+    response = ask({"message": "One more question about my appointment."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Please wait about an hour" in html and "minute" not in html
+    assert "One more question about my appointment." in html
+    assert int(response.headers["Retry-After"]) > 3000
+    assert stored(app) == (30, 30)

@@ -549,6 +549,22 @@ def test_a_trailing_line_break_in_a_name_is_only_whitespace(client, clinic, froz
     assert "<dd>Marisol Okonkwo</dd>" in html_of(client.get("/book/review"))
 
 
+@PAGE_OR_HTMX
+@pytest.mark.parametrize("insurance", ["Blue Cross\nBlue Shield", "Blue Cross\r\nID 123", "Aetna\u2028PPO"])
+def test_a_line_break_in_the_one_line_insurance_field_is_explained_on_the_same_step(
+    app, client, clinic, frozen_now, htmx, insurance
+):
+    walk(client, "screening")
+    response = post(client, "/book/details", {**DETAILS, "insurance": insurance}, htmx)
+    html = html_of(response)
+    assert response.status_code == 422
+    assert "Please keep this on one line." in html and "Step 4 of 5" in html
+    assert 'aria-invalid="true"' in html
+    assert redirects_to(client.get("/book/review"), "/book/details")  # nothing was saved
+    one_line = {**DETAILS, "insurance": "Blue Cross Blue Shield"}
+    assert redirects_to(post(client, "/book/details", one_line), "/book/review")
+
+
 def test_names_in_other_scripts_are_accepted(app, client, clinic, frozen_now):
     walk(client, "screening")
     for first, last in [("José-María", "O'Neil"), ("Zoë", "Ångström"), ("小龍", "李")]:
@@ -659,6 +675,20 @@ def test_confirmation_shows_reference_time_address_what_to_bring_calendar_and_ma
 
 
 # --- replays and races -------------------------------------------------------------------------
+
+
+@PAGE_OR_HTMX
+def test_too_many_confirmations_say_to_wait_about_an_hour(client, clinic, frozen_now, htmx):
+    """Confirming is limited per hour: the page says so, not "a minute"."""
+    for _ in range(20):
+        assert post(client, "/book/review", htmx=htmx).status_code == 303  # no booking in progress
+    response = post(client, "/book/review", htmx=htmx)
+    html = html_of(response)
+    assert response.status_code == 429
+    assert "Too many attempts" in html and "Please try again in about an hour." in html
+    assert "minute" not in html
+    assert 3000 < int(response.headers["Retry-After"]) <= 3600
+    assert ("<html" in html) is not htmx
 
 
 @pytest.mark.parametrize("second_htmx", [False, True], ids=["page-replay", "htmx-replay"])

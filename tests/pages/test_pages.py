@@ -103,6 +103,32 @@ def test_dismissing_never_redirects_off_site(client, offices, target):
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "raw_next",
+    [
+        "%0d%0aSet-Cookie:x=1",
+        "/%0d%0aSet-Cookie:x=1",
+        "/locations/%0aSet-Cookie:x=1",
+        "/%1b[2K",
+        "//evil.example",
+        "https://evil.example",
+        "/%5Cevil",
+    ],
+)
+def test_dismissing_with_control_characters_or_another_site_in_next_goes_home(client, offices, raw_next):
+    """``next`` exactly as a hostile form would send it: a line break must not split the header."""
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/office-update/dismiss",
+        data=f"csrf_token={token}&next={raw_next}",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    [cookie] = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("office_update_dismissed=")
+
+
 def test_sitemap_lists_every_article_and_office(client, offices):
     response = client.get("/sitemap.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"

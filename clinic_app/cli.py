@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask seed``, ``outbox send|work``, ``reminders queue``, ``retention purge``,
-``assets build``, ``users create|set-password|list|disable|enable``."""
+``assets build``, ``users create|set-password|list|disable|enable|reset-second-factor``."""
 
 import os
 import threading
@@ -20,6 +20,7 @@ from .admin.auth.accounts import (
     find_account,
     password_problem,
 )
+from .admin.auth.second_factor import reset_second_factor
 from .assets import build_assets
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
@@ -235,6 +236,18 @@ def users_enable_command(email):
     enable_account(db.session, user)
     db.session.commit()
     click.echo(f"Enabled {user.email}.")
+
+
+@users_group.command("reset-second-factor")
+@click.option("--email", required=True)
+@with_appcontext
+def users_reset_second_factor_command(email):
+    """Forget a user's authenticator app and recovery codes (a lost phone): their sessions end and
+    their next sign-in sets up a new app."""
+    user = _account(email)
+    reset_second_factor(db.session, user)
+    db.session.commit()
+    click.echo(f"Second step reset for {user.email}; they set it up again at their next sign-in.")
 
 
 def register_commands(app):

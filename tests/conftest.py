@@ -9,9 +9,11 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg
+import pyotp
 import pytest
 from flask import has_app_context
 from jinja2 import FileSystemBytecodeCache
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
 
@@ -459,8 +461,11 @@ def make_appointment(app, clinic):
 PASSWORD = "correct horse battery staple"
 
 
-def make_staff_user(app, email="admin@example.org", role="admin", office_slugs=(), name="", password=PASSWORD):
-    """A back-office user (role admin or staff, offices by slug) in ``app``'s database; its id."""
+def make_staff_user(
+    app, email="admin@example.org", role="admin", office_slugs=(), name="", password=PASSWORD, second_factor=True
+):
+    """A back-office user (role admin or staff, offices by slug) in ``app``'s database, with an
+    authenticator app set up unless ``second_factor`` is false (then sign-in asks to set one up); its id."""
     from clinic_app.models import StaffUser
 
     with in_app_context(app):
@@ -470,6 +475,9 @@ def make_staff_user(app, email="admin@example.org", role="admin", office_slugs=(
             role=role,
             offices=[o for o in _db.session.query(Office).all() if o.slug in office_slugs],
         )
+        if second_factor:
+            for name, value in authenticator_set_up().items():
+                setattr(user, name, value)
         user.set_password(password)
         _db.session.add(user)
         _db.session.commit()
@@ -486,10 +494,51 @@ def make_user(app, offices):
     return make
 
 
+def authenticator_set_up() -> dict:
+    """A StaffUser's fields once an authenticator app is set up (a fresh key, confirmed)."""
+    return {"totp_secret": pyotp.random_base32(), "totp_confirmed_at": clinic_app.clock.system_time()}
+
+
+def authenticator_code(app, email, step=0):
+    """What the user's authenticator app shows now (``step`` 30-second steps later)."""
+    from clinic_app.models import StaffUser
+
+    with in_app_context(app):
+        user = _db.session.scalars(select(StaffUser).filter_by(email=email)).one()
+        moment = clinic_app.clock.system_time().timestamp() + 30 * step
+        return pyotp.TOTP(user.totp_secret).at(moment)
+
+
+def forget_last_code(app, email):
+    """Let the user's next code be accepted even within the same 30 seconds (tests sign in the
+    same person many times at one frozen moment; the replay guard has tests of its own)."""
+    from clinic_app.models import StaffUser
+
+    with in_app_context(app):
+        _db.session.scalars(select(StaffUser).filter_by(email=email)).one().totp_last_step = None
+        _db.session.commit()
+
+
 def sign_in(client, email, password=PASSWORD):
-    """Sign in through the real form (CSRF token and all); return the response."""
+    """Sign in as staff do, through the real forms (CSRF tokens and all): the password, then the
+    authenticator app's code. The password step's response when it is refused, else the code step's."""
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
-    return client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password})
+    response = client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password})
+    if response.status_code != 303 or not response.headers["Location"].endswith("/admin/login/code"):
+        return response
+    return enter_code(client, email) or response
+
+
+def enter_code(client, email):
+    """The code step after a right password: the app's current code; its response (None when the
+    user has no authenticator app yet and is asked to set one up)."""
+    page = client.get("/admin/login/code").get_data(as_text=True)
+    if "Set up a second step" in page:
+        return None
+    email = email.strip().lower()
+    forget_last_code(client.application, email)
+    code = authenticator_code(client.application, email)
+    return client.post("/admin/login/code", data={"csrf_token": csrf_token_from(page), "code": code})
 
 
 @pytest.fixture

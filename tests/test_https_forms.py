@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, PatientQuestion
-from tests.conftest import PASSWORD, book_online, build_app, csrf_token_from, make_staff_user, seed_clinic
+from tests.conftest import (
+    PASSWORD,
+    book_online,
+    build_app,
+    csrf_token_from,
+    enter_code,
+    make_staff_user,
+    seed_clinic,
+)
 
 SITE = "https://clinic.example"
 META_POLICY = re.compile(r'<meta name="referrer" content="([^"]+)"')
@@ -160,7 +168,9 @@ def test_staff_sign_in_over_https_and_not_without_a_referer(https_app):
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
     form = {"csrf_token": token, "email": "admin@example.org", "password": PASSWORD}
     assert client.post("/admin/login", data=form, headers={"Referer": ""}).status_code == 400
-    signed_in = client.post("/admin/login", data=form)
-    assert signed_in.status_code == 303
-    assert "Secure" in signed_in.headers["Set-Cookie"]
+    password_step = client.post("/admin/login", data=form)
+    assert password_step.status_code == 303 and "Secure" in password_step.headers["Set-Cookie"]
+    code_step = enter_code(client, "admin@example.org")  # the second step's form, over HTTPS too
+    assert code_step.status_code == 303
+    assert "Secure" in code_step.headers["Set-Cookie"]
     assert client.get("/admin/").status_code == 200

@@ -5,13 +5,14 @@ from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
 from .scheduling import Closure, Provider, VisitType, WorkingHours, provider_office
-from .staff import AppointmentNote, AuditEntry, Role, StaffUser, staff_office
+from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, staff_office
 
 __all__ = [
     "Appointment",
     "AppointmentNote",
     "AuditEntry",
     "Role",
+    "RecoveryCode",
     "StaffUser",
     "staff_office",
     "AppointmentStatus",

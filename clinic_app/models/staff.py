@@ -43,8 +43,16 @@ class StaffUser(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The second factor: a TOTP key (base32), set at enrolment and confirmed by a first code
+    # (``totp_confirmed_at``); the time step of the last code accepted, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None]
 
     offices: Mapped[list[Office]] = relationship(secondary=staff_office, order_by="Office.name")
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def set_password(self, password: str):
         """Store a scrypt hash of the password (never the password)."""
@@ -71,8 +79,26 @@ class StaffUser(UserMixin, db.Model):
         """How the user appears in the history of a booking."""
         return self.name or self.email
 
+    @property
+    def has_second_factor(self) -> bool:
+        """Whether sign-in asks for a code from an authenticator app."""
+        return self.totp_confirmed_at is not None
+
     def __repr__(self):
         return f"<StaffUser {self.id} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (lost phone); stored hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
 
 
 class AuditEntry(db.Model):

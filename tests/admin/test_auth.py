@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from clinic_app.extensions import db
 from clinic_app.models import StaffUser
 from clinic_app.seed import seed_offices
-from tests.conftest import PASSWORD, QUICK_HASH, build_app, csrf_token_from, sign_in
+from tests.conftest import PASSWORD, QUICK_HASH, authenticator_set_up, build_app, csrf_token_from, enter_code, sign_in
 
 HTMX = {"HX-Request": "true"}
 WRONG_CREDENTIALS = "That email and password do not match an account."
@@ -44,6 +44,7 @@ def shared_app(tmp_path_factory):
                 name="Desk",
                 role="admin",
                 password_hash=generate_password_hash(PASSWORD, QUICK_HASH),
+                **authenticator_set_up(),
             )
         )
         db.session.commit()
@@ -156,6 +157,8 @@ def test_the_login_form_keeps_the_page_asked_for_and_returns_there_after_sign_in
     response = client.post(
         action, data={"csrf_token": csrf_token_from(page), "email": "desk@example.org", "password": PASSWORD}
     )
+    assert response.headers["Location"] == "/admin/login/code"  # the page waits for the second step
+    response = enter_code(client, "desk@example.org")
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/appointments/7"
 
@@ -193,6 +196,7 @@ def test_the_next_target_is_honoured_only_for_admin_paths(shared_app, target, ex
         query_string={"next": target},
         data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD},
     )
+    response = enter_code(client, "desk@example.org")
     assert response.status_code == 303
     assert response.headers["Location"] == expected
 
@@ -206,6 +210,7 @@ def test_a_next_target_with_a_line_break_goes_to_the_bookings_list(shared_app):
         query_string={"next": target},
         data={"csrf_token": token, "email": "desk@example.org", "password": PASSWORD},
     )
+    response = enter_code(client, "desk@example.org")
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/"
 

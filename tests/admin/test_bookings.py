@@ -29,6 +29,7 @@ from tests.conftest import (
     PASSWORD,
     QUICK_HASH,
     add_appointment,
+    authenticator_set_up,
     build_app,
     csrf_token_from,
     new_postgres_database,
@@ -154,9 +155,16 @@ def build_world(path, database_url, appointments):
         quick = generate_password_hash(PASSWORD, QUICK_HASH)
         db.session.add_all(
             [
-                StaffUser(email="admin@example.org", name="Admin", role="admin", password_hash=quick),
                 StaffUser(
-                    email="fairfax.desk@example.org", name="Desk", role="staff", offices=[fairfax], password_hash=quick
+                    email="admin@example.org", name="Admin", role="admin", password_hash=quick, **authenticator_set_up()
+                ),
+                StaffUser(
+                    email="fairfax.desk@example.org",
+                    name="Desk",
+                    role="staff",
+                    offices=[fairfax],
+                    password_hash=quick,
+                    **authenticator_set_up(),
                 ),
             ]
         )

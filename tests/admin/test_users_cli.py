@@ -136,8 +136,9 @@ def test_a_user_created_on_the_command_line_can_sign_in(app, runner, offices):
     )
     client = app.test_client()
     response = sign_in(client, "desk@example.org", GOOD_PASSWORD)
-    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
-    assert client.get("/admin/").status_code == 200
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/login/code"
+    assert client.get("/admin/").status_code == 302  # the first sign-in sets up the second step first
+    assert "Set up a second step" in client.get("/admin/login/code").get_data(as_text=True)
 
 
 def test_users_set_password_changes_it_and_ends_that_users_sessions(app, runner, make_user):

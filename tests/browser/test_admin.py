@@ -10,7 +10,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Provider, StaffUser
 from clinic_app.seed import seed_scheduling
 from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
-from tests.conftest import add_appointment
+from tests.conftest import add_appointment, authenticator_code, authenticator_set_up
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and private passphrase"
@@ -21,7 +21,7 @@ def back_office(live_server):
     """The live server with clinicians, an admin account and two upcoming appointments."""
     with live_server.app.app_context():
         seed_scheduling(db.session)
-        admin = StaffUser(email="admin@example.org", name="Ada Admin", role="admin")
+        admin = StaffUser(email="admin@example.org", name="Ada Admin", role="admin", **authenticator_set_up())
         admin.set_password(PASSWORD)
         db.session.add(admin)
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
@@ -41,17 +41,22 @@ def back_office(live_server):
     return live_server
 
 
-def sign_in(page, url):
+def sign_in(page, url, app):
     page.goto(url + "/admin/")
     assert "/admin/login" in page.url
     page.get_by_label("Email").fill("admin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + "/admin/login/code")
+    code = page.get_by_label("Code")
+    expect(code).to_have_attribute("autocomplete", "one-time-code")
+    code.fill(authenticator_code(app, "admin@example.org"))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(url + "/admin/")
 
 
 def test_search_filters_the_list_in_place_and_keeps_it_in_the_address(page, back_office):
-    sign_in(page, back_office.url)
+    sign_in(page, back_office.url, back_office.app)
     set_marker(page)
     assert page.locator("#bookings-table tbody tr").count() == 2
     page.get_by_label("Search").fill("quinn")
@@ -65,7 +70,7 @@ def test_search_filters_the_list_in_place_and_keeps_it_in_the_address(page, back
 
 
 def test_confirming_an_appointment_in_the_browser_records_who_did_it(page, back_office):
-    sign_in(page, back_office.url)
+    sign_in(page, back_office.url, back_office.app)
     page.get_by_role("link", name="Omar Vance").click()
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state()
@@ -74,7 +79,7 @@ def test_confirming_an_appointment_in_the_browser_records_who_did_it(page, back_
 
 
 def test_signing_out_needs_the_form_and_ends_the_session(page, back_office):
-    sign_in(page, back_office.url)
+    sign_in(page, back_office.url, back_office.app)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/admin/login")
     page.goto(back_office.url + "/admin/")
@@ -85,7 +90,7 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
     """Signed in, each page and its htmx swaps load only this site's files, with no inline script
     or style blocked and no error."""
     requests, errors = watch_requests_and_errors(page)
-    sign_in(page, back_office.url)
+    sign_in(page, back_office.url, back_office.app)
     with back_office.app.app_context():
         provider_id = db.session.scalars(select(Provider.id)).first()
     for path in (

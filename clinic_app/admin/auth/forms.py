@@ -1,7 +1,7 @@
 """Forms of signing in and of the back office's plain actions."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ...validators import strip
@@ -12,6 +12,17 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", filters=[strip], validators=[DataRequired("Please enter your email."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Please enter your password."), Length(max=200)])
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        filters=[strip],
+        validators=[DataRequired("Please enter the code from your authenticator app."), Length(max=20)],
+        render_kw={"spellcheck": "false", "autocapitalize": "off"},
+    )
 
 
 class PasswordForm(FlaskForm):

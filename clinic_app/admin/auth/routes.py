@@ -1,4 +1,5 @@
-"""Signing in and out. Sessions are tied to a per-user version, so logout ends them all."""
+"""Signing in (password, then a code from an authenticator app) and out. Sessions are tied to a
+per-user version, so logout ends them all."""
 
 from datetime import timedelta
 
@@ -13,13 +14,15 @@ from ...htmx import hx_redirect, is_htmx
 from ...models import StaffUser
 from ...security import private_page
 from .. import bp
-from . import accounts
-from .forms import LoginForm, PasswordForm
+from . import accounts, second_factor
+from .forms import CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
 # Failed sign-ins only are counted (a successful one answers 303), per address and per account.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.second_step"}
+PENDING = "pending_sign_in"
+SECOND_STEP_SECONDS = 5 * 60
 DUMMY_USER = StaffUser(password_hash=generate_password_hash("not a real password", method="scrypt"))
 
 login_manager.login_view = "admin.login"
@@ -97,19 +100,82 @@ def login():
         # take the same time to answer and cannot be told apart.
         matches = (user or DUMMY_USER).check_password(form.password.data)
         if user is not None and user.active and matches:
+            # Half signed in: nothing of the back office opens until the second step.
             session.clear()  # a fresh session: nothing from before sign-in carries over
-            user.last_login_at = clock.now()
-            db.session.commit()
-            login_user(user)
-            start_session(session, clock.now())
-            return redirect(safe_admin_next(request.args.get("next")), 303)
+            session[PENDING] = {
+                "user": user.get_id(),
+                "at": clock.now().timestamp(),
+                "next": safe_admin_next(request.args.get("next")),
+            }
+            return redirect(url_for("admin.second_step"), 303)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("admin/auth/login.html", form=form), 422 if form.errors else 200
+
+
+def pending_user():
+    """The user who gave the right password in the last few minutes, or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int | float):
+        return None
+    if clock.now().timestamp() - pending["at"] > SECOND_STEP_SECONDS:
+        return None
+    return load_user(str(pending.get("user")))
+
+
+def _pending_key():
+    pending = session.get(PENDING)
+    return "second-step:" + str(pending.get("user") if isinstance(pending, dict) else request.remote_addr)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], key_func=_pending_key, deduct_when=_failed)
+def second_step():
+    """After the password: the code from the authenticator app (or a recovery code); on first
+    sign-in, adding the key to the app first. Only then is the user signed in."""
+    user = pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Please sign in again: the code step waits five minutes at most.", "info")
+        return redirect(url_for("admin.login"), 303)
+    form, now = CodeForm(), clock.now()
+    if not user.has_second_factor:
+        second_factor.start_enrolment(user)
+        db.session.commit()
+        if form.validate_on_submit():
+            codes = second_factor.confirm_enrolment(db.session, user, form.code.data, now)
+            if codes:
+                next_url = finish_sign_in(user)
+                return render_template("admin/auth/recovery_codes.html", codes=codes, next_url=next_url)
+            form.code.errors.append("That code is not right. Check the time on your phone and try the newest code.")
+        issuer = current_app.config["CLINIC_NAME"]
+        context = {"key": second_factor.key_for_typing(user), "qr_code": second_factor.qr_code_svg(user, issuer)}
+        return render_template("admin/auth/enrol.html", form=form, **context), 422 if form.errors else 200
+    if form.validate_on_submit():
+        code = form.code.data
+        if second_factor.accept_code(user, code, now) or second_factor.use_recovery_code(user, code, now):
+            return redirect(finish_sign_in(user), 303)
+        form.code.errors.append("That code is not right. Try the newest code in your app, or a recovery code.")
+    return render_template("admin/auth/code.html", form=form), 422 if form.errors else 200
+
+
+def finish_sign_in(user) -> str:
+    """Sign the user in (a fresh session, stamped for its time limits); where to go next."""
+    next_url = session[PENDING]["next"]
+    session.clear()
+    user.last_login_at = clock.now()
+    db.session.commit()
+    login_user(user)
+    start_session(session, clock.now())
+    return next_url
 
 
 @bp.errorhandler(429)
 def too_many_attempts(_error):
     """Too many failed sign-ins (or wrong current passwords): say so plainly and keep the page."""
+    if request.endpoint == "admin.second_step":
+        form = CodeForm()
+        form.code.errors = ["Too many wrong codes. Please wait 15 minutes, then sign in again."]
+        return render_template("admin/auth/code.html", form=form), 429
     if request.endpoint == "admin.change_password":
         form = PasswordForm()
         form.current_password.errors = [

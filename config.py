@@ -113,8 +113,14 @@ class Config:
         self.MAIL_ALLOW_PLAINTEXT = env_bool("MAIL_ALLOW_PLAINTEXT", False)
         self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
         # /healthz says "degraded" when an email has waited longer than this (no worker running?).
-        # `flask retention purge` clears the text of sent emails after this many days.
+        # `flask purge` (daily) clears the text of sent emails after this many days...
         self.EMAIL_BODY_RETENTION_DAYS = env_int("EMAIL_BODY_RETENTION_DAYS", 30)
+        # ...removes patients' details from appointments this long after the visit (medical
+        # records: seven years at least), or this many days after a cancelled visit's time...
+        self.PATIENT_RECORD_RETENTION_YEARS = env_int("PATIENT_RECORD_RETENTION_YEARS", 7)
+        self.CANCELLED_BOOKING_RETENTION_DAYS = env_int("CANCELLED_BOOKING_RETENTION_DAYS", 365)
+        # ...and deletes patients' questions this many days after they were asked.
+        self.QUESTION_RETENTION_DAYS = env_int("QUESTION_RETENTION_DAYS", 365)
         # How often `flask outbox work` looks for email to deliver.
         self.OUTBOX_POLL_SECONDS = env_number("OUTBOX_POLL_SECONDS", 5.0, float)
         self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)
@@ -124,6 +130,11 @@ class Config:
         self.BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
         self.BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
         self.REMINDER_LEAD_HOURS = env_int("REMINDER_LEAD_HOURS", 24)
+        # A patient may hold this many upcoming appointments booked under one email address.
+        self.MAX_UPCOMING_BOOKINGS_PER_EMAIL = env_int("MAX_UPCOMING_BOOKINGS_PER_EMAIL", 3)
+        # Booking steps 1 and 4 and the question form sent sooner than this after they were shown
+        # are refused as automated (0: no timing check; the hidden honeypot field stays).
+        self.FORM_MIN_FILL_SECONDS = env_number("FORM_MIN_FILL_SECONDS", 3.0, float)
 
         # The largest request body accepted (our forms are a few kilobytes); more answers 413.
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
@@ -183,6 +194,8 @@ class TestingConfig(Config):
         self.MAIL_SUPPRESS_SEND = False
         self.PUBLIC_BASE_URL = "http://localhost"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # The tests submit forms at once; tests of the timing check set it themselves.
+        self.FORM_MIN_FILL_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -1,6 +1,7 @@
-"""Command-line tasks: ``flask seed``, ``outbox send|work``, ``reminders queue``, ``retention purge``,
+"""Command-line tasks: ``flask seed``, ``outbox send|work``, ``reminders queue``, ``purge`` (also ``retention purge``),
 ``assets build``, ``users create|set-password|list|disable|enable|reset-second-factor``."""
 
+import logging
 import os
 import threading
 from datetime import timedelta
@@ -131,17 +132,32 @@ def assets_build_command(destination):
     click.echo(f"{len(written)} new file(s) in {destination}" + "".join(f"\n  {name}" for name in written))
 
 
+logger = logging.getLogger("clinic_app.retention")
+
+
 @click.group("retention")
 def retention_group():
     """Keeping patients' data no longer than needed."""
 
 
-@retention_group.command("purge")
+@click.command("purge")
 @with_appcontext
-def retention_purge_command():
-    """Delete expired booking drafts and clear what old sent emails said (daily timer)."""
-    policy = RetentionPolicy(email_body_days=current_app.config["EMAIL_BODY_RETENTION_DAYS"])
-    click.echo(str(purge(db.session, clock.now(), policy)))
+def purge_command():
+    """Remove what is kept no longer (daily timer): expired booking drafts, patient details of
+    appointments past their keeping time, old questions, and what old sent emails said."""
+    config = current_app.config
+    policy = RetentionPolicy(
+        email_body_days=config["EMAIL_BODY_RETENTION_DAYS"],
+        appointment_years=config["PATIENT_RECORD_RETENTION_YEARS"],
+        cancelled_days=config["CANCELLED_BOOKING_RETENTION_DAYS"],
+        question_days=config["QUESTION_RETENTION_DAYS"],
+    )
+    report = purge(db.session, clock.now(), policy)
+    logger.info("%s", report)  # counts only
+    click.echo(str(report))
+
+
+retention_group.add_command(purge_command)  # also `flask retention purge`, as the timer calls it
 
 
 @click.group("users")
@@ -257,4 +273,5 @@ def register_commands(app):
     app.cli.add_command(outbox_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(retention_group)
+    app.cli.add_command(purge_command)
     app.cli.add_command(assets_group)

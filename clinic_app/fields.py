@@ -8,9 +8,12 @@ is given its own ``too_long`` message.
 
 from functools import partial
 
-from wtforms import EmailField, StringField, TelField, TextAreaField
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import EmailField, HiddenField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from . import clock
 from .validators import EmailAddress, PlainName, PlainText, USPhone, strip
 
 EMAIL_MAX = 254  # the longest address SMTP allows
@@ -62,3 +65,77 @@ def text_field(label, *, max_length, what="this", too_long=None, required=None, 
         check=partial(PlainText, one_line=one_line),
         **kwargs,
     )
+
+
+# --- anti-automation: a honeypot and a minimum fill time ----------------------------------------
+
+HONEYPOT_LABEL = "Leave this field empty"
+TOO_QUICK = "That was quicker than we expected. Please check your answers and press {button} again."
+
+
+def _shown_at_serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-shown-at")
+
+
+def shown_at_token(form_name: str, moment) -> str:
+    """When ``form_name`` was shown, signed with the secret key so it cannot be back-dated."""
+    return _shown_at_serializer().dumps([form_name, moment.timestamp()])
+
+
+def shown_at_from(form_name: str, token) -> float | None:
+    """The moment (a POSIX timestamp) a valid token for ``form_name`` says; None otherwise."""
+    if not token:
+        return None
+    try:
+        name, moment = _shown_at_serializer().loads(token)
+        moment = float(moment)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    return moment if name == form_name else None
+
+
+class HumanCheck:
+    """Mixin for a public form that bots like: a field people never see (a bot filling every field
+    fills it) and when the form was shown (a bot answers in less than ``FORM_MIN_FILL_SECONDS``;
+    0 turns the timing off). Either refuses the form with ``form_errors``, a message that tells a
+    person what to do; the form keeps what was typed and when it was first shown, so pressing the
+    button again after a moment goes through.
+
+    Mix in before ``FlaskForm``; ``human_check_button`` names the form's button in the message.
+    """
+
+    human_check_button = "Continue"
+
+    website = StringField(
+        HONEYPOT_LABEL,
+        render_kw={"tabindex": "-1", "autocomplete": "off"},
+    )
+    shown_at = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = type(self).__name__
+        self.shown_at_moment = shown_at_from(name, self.shown_at.data)
+        if self.shown_at_moment is None:  # first shown now (or the token was missing or altered)
+            self.shown_at.data = shown_at_token(name, clock.now())
+
+    def automation_refusal(self) -> str | None:
+        """The message for a submission that looks automated, or None."""
+        too_quick = TOO_QUICK.format(button=self.human_check_button)
+        if self.website.data:
+            return too_quick
+        min_seconds = current_app.config.get("FORM_MIN_FILL_SECONDS", 3)
+        if not min_seconds:
+            return None
+        if self.shown_at_moment is None or clock.now().timestamp() - self.shown_at_moment < min_seconds:
+            return too_quick
+        return None
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators=extra_validators)
+        refusal = self.automation_refusal()
+        if refusal:
+            self.form_errors.append(refusal)
+            self.website.data = ""  # a person who filled it (an odd autofill) gets through next time
+            return False
+        return valid

@@ -1,52 +1,84 @@
 """Retention purge: health information kept no longer than needed.
 
-Expired booking drafts are deleted. Sent emails, after ``email_body_days``, lose what they said:
-subject (it names the patient's visit), bodies, attachments and reply-to; the row stays
-as delivery history (kind, topic, recipients, status, dates). Failed emails keep their content
-until staff retry or dismiss them.
+- Expired booking drafts are deleted.
+- An appointment's patient details (name, birth date, contact, insurance, notes, screening
+  answers, cancellation reason) and its staff notes are removed ``appointment_years`` after the
+  visit (seven years: the common minimum for medical records), or ``cancelled_days`` after the
+  time of a visit that was cancelled and never took place. The appointment itself stays (time,
+  office, clinician, visit type, status, reference) for the practice's records and statistics.
+- Patients' questions are deleted ``question_days`` after they were asked.
+- Sent emails, after ``email_body_days``, lose what they said: subject (it names the patient's
+  visit), bodies, attachments and reply-to; the row stays as delivery history (kind, topic,
+  recipients, status, dates). Failed emails keep their content until staff retry or dismiss them.
+
+Counts only are reported and logged, never what was removed.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Text, cast, or_, update
+from sqlalchemy import Text, and_, cast, delete, or_, select, update
 
 from .booking.service import purge_expired_drafts
-from .models import OutboxMessage, OutboxStatus
+from .models import Appointment, AppointmentNote, AppointmentStatus, OutboxMessage, OutboxStatus, PatientQuestion
 
 # What a cleared email holds: the emptiest values its columns accept (text_body and attachments
 # are NOT NULL; html_body may be NULL).
 CLEARED_TEXT_BODY = ""
 CLEARED_ATTACHMENTS: list = []
 CLEARED_SUBJECT = "(removed after the retention period)"
+# What an appointment whose patient details were removed holds instead (the columns are NOT NULL).
+REMOVED = {
+    "first_name": "(removed)",
+    "last_name": "",
+    "date_of_birth": date(1900, 1, 1),
+    "phone": "",
+    "email": "",
+    "insurance": "",
+    "notes": "",
+    "screening": {},
+    "cancellation_reason": "",
+}
 
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    """How long data is kept: a sent email's content, ``email_body_days`` days after it was sent."""
+    """How long data is kept, in whole days or years (see the module's description)."""
 
     email_body_days: int = 30
+    appointment_years: int = 7
+    cancelled_days: int = 365
+    question_days: int = 365
 
     def __post_init__(self):
-        if isinstance(self.email_body_days, bool) or not isinstance(self.email_body_days, int):
-            raise TypeError("email_body_days must be a whole number of days")
-        if self.email_body_days < 0:
-            raise ValueError("email_body_days cannot be negative")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{field.name} must be a whole number")
+            if value < 0:
+                raise ValueError(f"{field.name} cannot be negative")
+        if self.appointment_years < 1:
+            raise ValueError("appointment_years must be at least 1 (patients' records are kept for years)")
 
 
 @dataclass
 class PurgeReport:
-    """What one purge removed."""
+    """What one purge removed (counts only)."""
 
     drafts_deleted: int = 0
     email_bodies_cleared: int = 0
+    appointments_anonymised: int = 0
+    questions_deleted: int = 0
 
     def __str__(self) -> str:
-        drafts = "draft" if self.drafts_deleted == 1 else "drafts"
-        emails = "email" if self.email_bodies_cleared == 1 else "emails"
+        def count(number, one, many):
+            return f"{number} {one if number == 1 else many}"
+
         return (
-            f"retention purge: {self.drafts_deleted} expired booking {drafts} deleted, "
-            f"content of {self.email_bodies_cleared} sent {emails} cleared"
+            f"retention purge: {count(self.drafts_deleted, 'expired booking draft', 'expired booking drafts')} "
+            f"deleted, content of {count(self.email_bodies_cleared, 'sent email', 'sent emails')} cleared, "
+            f"patient details of {count(self.appointments_anonymised, 'past appointment', 'past appointments')} "
+            f"removed, {count(self.questions_deleted, 'question', 'questions')} deleted"
         )
 
 
@@ -64,11 +96,24 @@ def _not_yet_cleared():
     )
 
 
-def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -> PurgeReport:
-    """Delete expired booking drafts and clear the content of emails sent long enough ago.
+def _expired_appointments(now: datetime, policy: RetentionPolicy):
+    """Appointments past their keeping time whose patient details are still there."""
+    long_ago = now - timedelta(days=round(365.25 * policy.appointment_years))
+    never_seen = now - timedelta(days=policy.cancelled_days)
+    return select(Appointment.id).where(
+        Appointment.email != REMOVED["email"],
+        or_(
+            Appointment.ends_at < long_ago,
+            and_(Appointment.status == AppointmentStatus.CANCELLED, Appointment.ends_at < never_seen),
+        ),
+    )
 
-    Both happen in one transaction, committed here (rolled back if anything fails). Only emails
-    with status ``sent`` and ``sent_at`` older than ``policy.email_body_days`` are cleared:
+
+def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -> PurgeReport:
+    """Remove what the policy no longer keeps (see the module's description).
+
+    Everything happens in one transaction, committed here (rolled back if anything fails). Only
+    emails with status ``sent`` and ``sent_at`` older than ``policy.email_body_days`` are cleared:
     pending, sending and failed emails keep their content, since they may still be delivered.
     ``now`` must be an aware datetime; the function never reads the clock.
     """
@@ -91,8 +136,31 @@ def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -
             )
             .execution_options(synchronize_session=False)
         ).rowcount
-        session.commit()  # also expires loaded rows, so nobody reads the old bodies from the session
+        expired = list(session.scalars(_expired_appointments(now, policy)))
+        if expired:
+            session.execute(
+                delete(AppointmentNote)
+                .where(AppointmentNote.appointment_id.in_(expired))
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Appointment)
+                .where(Appointment.id.in_(expired))
+                .values(**REMOVED)
+                .execution_options(synchronize_session=False)
+            )
+        questions = session.execute(
+            delete(PatientQuestion)
+            .where(PatientQuestion.created_at < now - timedelta(days=policy.question_days))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()  # also expires loaded rows, so nobody reads the old values from the session
     except BaseException:
         session.rollback()
         raise
-    return PurgeReport(drafts_deleted=drafts, email_bodies_cleared=cleared)
+    return PurgeReport(
+        drafts_deleted=drafts,
+        email_bodies_cleared=cleared,
+        appointments_anonymised=len(expired),
+        questions_deleted=questions,
+    )

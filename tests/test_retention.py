@@ -11,7 +11,15 @@ from clinic_app import retention
 from clinic_app.booking.notifications import queue_booking_emails
 from clinic_app.clock import system_time
 from clinic_app.extensions import db as _db
-from clinic_app.models import Appointment, BookingDraft, OutboxMessage, OutboxStatus
+from clinic_app.models import (
+    Appointment,
+    AppointmentNote,
+    BookingDraft,
+    Office,
+    OutboxMessage,
+    OutboxStatus,
+    PatientQuestion,
+)
 from clinic_app.notify.outbox import Attachment, Email, enqueue, send_pending
 from clinic_app.retention import CLEARED_SUBJECT, PurgeReport, RetentionPolicy, purge
 
@@ -279,19 +287,98 @@ def test_purge_commits_its_work(db):
 
 
 def test_the_report_reads_as_one_line():
-    assert str(PurgeReport(drafts_deleted=1, email_bodies_cleared=1)) == (
-        "retention purge: 1 expired booking draft deleted, content of 1 sent email cleared"
+    assert str(
+        PurgeReport(drafts_deleted=1, email_bodies_cleared=1, appointments_anonymised=1, questions_deleted=1)
+    ) == (
+        "retention purge: 1 expired booking draft deleted, content of 1 sent email cleared, "
+        "patient details of 1 past appointment removed, 1 question deleted"
     )
-    assert str(PurgeReport(drafts_deleted=0, email_bodies_cleared=12)) == (
-        "retention purge: 0 expired booking drafts deleted, content of 12 sent emails cleared"
+    assert str(PurgeReport(drafts_deleted=0, email_bodies_cleared=12, appointments_anonymised=3)) == (
+        "retention purge: 0 expired booking drafts deleted, content of 12 sent emails cleared, "
+        "patient details of 3 past appointments removed, 0 questions deleted"
     )
-    assert "\n" not in str(PurgeReport(3, 4))
+    assert "\n" not in str(PurgeReport(3, 4, 5, 6))
 
 
-def test_flask_retention_purge_runs_the_purge_and_says_what_it_did(app, runner, db):
+# --- appointments and questions -------------------------------------------------------------------
+
+PATIENT = {"first_name": "Ivy", "last_name": "Oldrecord", "email": "ivy@example.org", "notes": "PRIVATE-NOTE"}
+
+
+def patient_details(session, appointment_id) -> dict:
+    row = session.get(Appointment, appointment_id, populate_existing=True)
+    return {
+        "name": row.patient_name,
+        "email": row.email,
+        "phone": row.phone,
+        "notes": row.notes,
+        "born": row.date_of_birth.year,
+        "screening": row.screening,
+        "kept": (row.reference, row.status, row.office.slug),
+    }
+
+
+def test_patient_details_go_seven_years_after_the_visit_and_the_appointment_stays(app, db, clinic, make_appointment):
+    now = system_time().replace(minute=0, second=0, microsecond=0)
+    eight_years_ago = make_appointment(now - timedelta(days=8 * 365), status="completed", **PATIENT)
+    six_years_ago = make_appointment(now - timedelta(days=6 * 365), status="completed", **PATIENT)
+    db.session.add(AppointmentNote(appointment_id=eight_years_ago, text="Staff note PRIVATE"))
+    db.session.commit()
+
+    report = purge(db.session, now, POLICY)
+
+    assert report.appointments_anonymised == 1
+    old = patient_details(db.session, eight_years_ago)
+    assert "Ivy" not in old["name"] and "Oldrecord" not in old["name"]
+    assert (old["email"], old["phone"], old["notes"], old["born"], old["screening"]) == ("", "", "", 1900, {})
+    assert old["kept"][1:] == ("completed", "fairfax")  # the practice's record of the visit stays
+    assert db.session.scalar(select(func.count()).select_from(AppointmentNote)) == 0
+    assert patient_details(db.session, six_years_ago)["email"] == "ivy@example.org"
+    assert purge(db.session, now, POLICY).appointments_anonymised == 0  # nothing counted twice
+
+
+def test_a_cancelled_visit_that_never_happened_loses_its_details_after_a_year(app, db, clinic, make_appointment):
+    now = system_time().replace(minute=0, second=0, microsecond=0)
+    cancelled = make_appointment(now - timedelta(days=400), status="cancelled", **PATIENT)
+    recent = make_appointment(now - timedelta(days=100), status="cancelled", **PATIENT)
+    seen = make_appointment(now - timedelta(days=401), status="completed", **PATIENT)
+    assert purge(db.session, now, POLICY).appointments_anonymised == 1
+    assert patient_details(db.session, cancelled)["email"] == ""
+    assert patient_details(db.session, recent)["email"] == "ivy@example.org"
+    assert patient_details(db.session, seen)["email"] == "ivy@example.org"
+
+
+def test_questions_are_deleted_a_year_after_they_were_asked(app, db, offices):
+    now = system_time()
+    office = db.session.scalars(select(Office)).first()
+    for days in (400, 10):
+        db.session.add(
+            PatientQuestion(
+                office=office,
+                name="Asker",
+                email="a@example.org",
+                message="About my back",
+                created_at=now - timedelta(days=days),
+            )
+        )
+    db.session.commit()
+    assert purge(db.session, now, POLICY).questions_deleted == 1
+    assert db.session.scalar(select(func.count()).select_from(PatientQuestion)) == 1
+
+
+def test_the_policy_refuses_keeping_patient_records_for_less_than_a_year():
+    with pytest.raises(ValueError, match="appointment_years"):
+        RetentionPolicy(appointment_years=0)
+
+
+@pytest.mark.parametrize("command", [["purge"], ["retention", "purge"]])
+def test_flask_purge_runs_the_purge_and_says_what_it_did_in_counts_only(app, runner, db, caplog, command):
     expired = add_draft(db.session, system_time() - timedelta(minutes=5))
     db.session.commit()
-    result = runner.invoke(args=["retention", "purge"])
+    with caplog.at_level("INFO", logger="clinic_app.retention"):
+        result = runner.invoke(args=command)
     assert result.exit_code == 0, result.output
     assert "1 expired booking draft deleted" in result.output
     assert db.session.get(BookingDraft, expired) is None
+    [record] = [r for r in caplog.records if r.name == "clinic_app.retention"]
+    assert record.getMessage() == result.output.strip()

@@ -4,13 +4,15 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import DataRequired
 
-from ..fields import email_field, name_field, phone_field, text_field
+from ..fields import HumanCheck, email_field, name_field, phone_field, text_field
 
 MESSAGE_MAX = 3000
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(HumanCheck, FlaskForm):
     """Name, email, optional phone, office and message."""
+
+    human_check_button = "Send"
 
     name = name_field("Your name", required="Please tell us your name.", max_length=120, what="your name")
     email = email_field("Email address", required="Please enter your email address so we can reply.")

@@ -5,11 +5,11 @@ from wtforms import BooleanField, DateField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import clock
-from ..fields import email_field, name_field, phone_field, text_field
+from ..fields import HumanCheck, email_field, name_field, phone_field, text_field
 from .screening import CURRENT as SCREENING
 
 
-class VisitStepForm(FlaskForm):
+class VisitStepForm(HumanCheck, FlaskForm):
     """Step 1: where, what kind of visit, why, and with whom."""
 
     office = RadioField("Which office?", validators=[InputRequired("Please choose an office.")], choices=[])
@@ -77,7 +77,7 @@ def past_date(form, field):
         raise ValidationError("Please check the year of birth.")
 
 
-class DetailsStepForm(FlaskForm):
+class DetailsStepForm(HumanCheck, FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
     first_name = name_field(

@@ -4,7 +4,7 @@ saves and redirects (303) to the first step still to do, which htmx follows and 
 import functools
 from datetime import date
 
-from flask import flash, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -33,6 +33,11 @@ from .steps import (
     progress,
     time_picker,
 )
+
+# Each step's POST, per client address: a patient going back and forth to correct answers stays
+# far below it, a script filling the calendar with drafts does not.
+STEP_LIMIT = "60 per hour"
+CONFIRM_LIMIT = "20 per hour"
 
 # Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
 # never cached, and their address never sent to another site.
@@ -97,6 +102,7 @@ def visit_form(formdata=None):
 
 
 @bp.route("/book/", methods=["GET", "POST"])
+@limiter.limit(STEP_LIMIT, methods=["POST"])
 def start():
     """Step 1: office, visit type, reason and clinician; ``?location=`` and ``?reason=`` pre-fill it."""
     draft = current_draft()
@@ -159,6 +165,7 @@ def time_context(draft, view, chosen_day=None, after=None):
 
 
 @bp.route("/book/time", methods=["GET", "POST"])
+@limiter.limit(STEP_LIMIT, methods=["POST"])
 @booking_step("time")
 def time(draft):
     """Step 2: the coming days with free times, and the chosen day's times in office time."""
@@ -215,6 +222,7 @@ def day_slots(draft):
 
 
 @bp.route("/book/screening", methods=["GET", "POST"])
+@limiter.limit(STEP_LIMIT, methods=["POST"])
 @booking_step("screening")
 def screening(draft):
     """Step 3: the safety questions; any "yes" ends the in-person booking kindly, with options."""
@@ -269,6 +277,7 @@ def switch_to_video():
 
 
 @bp.route("/book/details", methods=["GET", "POST"])
+@limiter.limit(STEP_LIMIT, methods=["POST"])
 @booking_step("details")
 def details(draft):
     """Step 4: the patient's name, date of birth and contact details."""
@@ -290,7 +299,7 @@ def details(draft):
 
 
 @bp.route("/book/review", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(CONFIRM_LIMIT, methods=["POST"])
 @booking_step("review")
 def review(draft):
     """Step 5: everything on one page with an Edit link per step; the button books."""
@@ -298,10 +307,20 @@ def review(draft):
     if form.validate_on_submit():
         try:
             booked = service.confirm_booking(
-                db.session, draft, clock.now(), notify=queue_booking_emails, rules=booking_rules()
+                db.session,
+                draft,
+                clock.now(),
+                notify=queue_booking_emails,
+                rules=booking_rules(),
+                max_upcoming=current_app.config["MAX_UPCOMING_BOOKINGS_PER_EMAIL"],
             )
         except service.SlotTaken:
             return go_to("time")  # the time step explains that the time was just taken
+        except service.TooManyUpcoming as error:
+            flash(str(error), "error")  # shown on this page, which stays as it was: nothing booked
+            draft = current_draft()  # the refusal ended the transaction
+            view = service.resolve(db.session, draft)
+            return show_step("review", status=422, form=form, summary=draft_summary(view))
         except service.BookingError as error:
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))

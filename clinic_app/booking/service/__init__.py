@@ -26,6 +26,10 @@ class SlotTaken(BookingError):
     """Someone else booked the time first."""
 
 
+class TooManyUpcoming(BookingError):
+    """The patient's email address already has as many upcoming appointments as one may hold."""
+
+
 class ScreeningFlagged(BookingError):
     """A "yes" to a screening question: no in-person visit can be moved online."""
 

@@ -4,7 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ...models import (
@@ -17,6 +17,7 @@ from ..slots import BookingRules
 from . import (
     BookingError,
     SlotTaken,
+    TooManyUpcoming,
     new_reference,
     token_hash,
 )
@@ -31,7 +32,7 @@ class Booked:
     manage_token: str | None  # None when this was a replay of a booking already made
 
 
-def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -> Booked:
+def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules(), max_upcoming=None) -> Booked:
     """Book the draft's slot in one transaction; the same draft never books twice.
 
     In a fresh transaction (on SQLite it holds the write lock from its first statement), the
@@ -40,9 +41,12 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
     emails, all committed together. The primary key on provider time blocks refuses a second
     booking of overlapping time however many requests race; the loser gets ``SlotTaken``. The
     unique booking key refuses a second appointment from the same draft (a double click, a replay):
-    the first appointment is returned instead.
+    the first appointment is returned instead. An email address (any capitalisation) that already
+    has ``max_upcoming`` upcoming active appointments books no more (None: no cap), checked in the
+    same transaction (on PostgreSQL under a lock per address, so parallel confirmations queue).
 
     :raise SlotTaken: the time was taken by someone else; the draft's time is cleared.
+    :raise TooManyUpcoming: the address holds ``max_upcoming`` upcoming appointments; nothing changed.
     :raise BookingError: the draft is not complete.
     """
     if draft.appointment_id is not None:
@@ -69,6 +73,15 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
 
     view = resolve(session, draft)
     details = view.details
+    if max_upcoming is not None:
+        held = upcoming_count(session, details["email"], now)
+        if held >= max_upcoming:
+            session.rollback()
+            raise TooManyUpcoming(
+                f"You already have {held} upcoming appointment{'s' if held != 1 else ''} booked with this "
+                "email address, the most we can accept online. To book another visit, please call the "
+                f"{view.office.name} office at {view.office.phone}."
+            )
     raw_token = secrets.token_urlsafe(32)
     appointment = Appointment.hold(
         provider=view.slot_provider,
@@ -110,6 +123,24 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules()) -
         release_taken_time(session, session.get(BookingDraft, draft.id), now)
         raise SlotTaken("That time was just taken — here are the times still open.") from None
     return Booked(appointment, raw_token)
+
+
+def upcoming_count(session, email, now) -> int:
+    """Active appointments from ``now`` on booked with ``email`` (any capitalisation). On
+    PostgreSQL this first takes a transaction lock on the address, so two confirmations for it
+    cannot both count before either books (SQLite holds its one write lock already)."""
+    address = email.strip().lower()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "upcoming:" + address})
+    return session.scalar(
+        select(func.count())
+        .select_from(Appointment)
+        .where(
+            func.lower(Appointment.email) == address,
+            Appointment.status.in_(AppointmentStatus.ACTIVE),
+            Appointment.starts_at >= now,
+        )
+    )
 
 
 def release_taken_time(session, draft, now):

@@ -1,0 +1,113 @@
+"""The cap on upcoming bookings per email holds when one address confirms several visits at once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic_app import create_app
+from clinic_app.booking import service
+from clinic_app.booking.availability import slots_by_day
+from clinic_app.booking.screening import CURRENT
+from clinic_app.extensions import db
+from clinic_app.models import Appointment, BookingDraft, Office, Provider, VisitType
+from tests.conftest import seed_clinic
+
+from .test_race import NOW
+
+DRAFTS = 6
+CAP = 3
+
+
+def drafts_for_one_email(app):
+    """``DRAFTS`` drafts at the review step, each for a time on a different day, one email address."""
+    seed_clinic(app)
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        visit = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
+        provider = db.session.scalars(select(Provider).filter_by(slug="amira-haddad")).one()
+        first_day = NOW.astimezone(office.tz).date()
+        by_day = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit,
+            provider_id=provider.id,
+            days=[first_day + timedelta(days=n) for n in range(21)],
+            now=NOW,
+            rules=service.BookingRules(),
+        )
+        slots = [day_slots[0] for day_slots in by_day.values() if day_slots][:DRAFTS]
+        assert len(slots) == DRAFTS
+        ids = []
+        for number, slot in enumerate(slots):
+            draft, _ = service.start_draft(db.session, NOW)
+            service.save_visit(
+                db.session, draft, office=office, visit_type=visit, reason="sciatica", provider=provider, now=NOW
+            )
+            service.save_time(db.session, draft, slot=slot, now=NOW)
+            service.save_screening(
+                db.session, draft, answers={q.key: False for q in CURRENT.questions}, acknowledged=True, now=NOW
+            )
+            details = {
+                "first_name": "Same",
+                "last_name": "Patient",
+                "date_of_birth": "1970-01-01",
+                "phone": "(703) 555-0123",
+                "email": "Same.Patient@example.org" if number % 2 else "same.patient@EXAMPLE.org",
+                "patient_status": "new",
+                "insurance": "",
+                "notes": "",
+            }
+            service.save_details(db.session, draft, now=NOW, details=details)
+            assert service.first_incomplete_step(db.session, draft, NOW) == "review"
+            ids.append(draft.id)
+        db.engine.dispose()
+        return ids
+
+
+def confirm_at_once(url, draft_ids):
+    apps = [create_app("testing", SQLALCHEMY_DATABASE_URI=url) for _ in draft_ids]
+    start = threading.Barrier(len(draft_ids))
+    outcomes = []
+
+    def confirm(app, draft_id):
+        with app.app_context():
+            draft = db.session.get(BookingDraft, draft_id)
+            db.session.commit()
+            start.wait()
+            try:
+                service.confirm_booking(db.session, draft, NOW, max_upcoming=CAP)
+                outcomes.append("booked")
+            except service.TooManyUpcoming:
+                outcomes.append("refused")
+            except Exception as error:  # anything else is a bug the test must show
+                outcomes.append(repr(error))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(apps, draft_ids, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def check_cap_holds(url):
+    outcomes = confirm_at_once(url, drafts_for_one_email(create_app("testing", SQLALCHEMY_DATABASE_URI=url)))
+    assert sorted(outcomes) == ["booked"] * CAP + ["refused"] * (DRAFTS - CAP), outcomes
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Appointment)) == CAP
+        db.engine.dispose()
+
+
+def test_one_email_confirming_six_visits_at_once_gets_three_on_sqlite(tmp_path):
+    check_cap_holds(f"sqlite:///{tmp_path / 'cap.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_one_email_confirming_six_visits_at_once_gets_three_on_postgresql(postgres_url):
+    check_cap_holds(postgres_url)

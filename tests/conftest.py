@@ -519,6 +519,11 @@ def forget_last_code(app, email):
         _db.session.commit()
 
 
+# Audit entries that record access (who signed in, who opened what) rather than a change; tests
+# of what a change records leave them out (tests/admin/test_audit.py checks them).
+ACCESS_ACTIONS = ("signed_in", "signed_out", "sign_in.failed", "sign_in.wrong_code", "appointment.viewed")
+
+
 def sign_in(client, email, password=PASSWORD):
     """Sign in as staff do, through the real forms (CSRF tokens and all): the password, then the
     authenticator app's code. The password step's response when it is refused, else the code step's."""

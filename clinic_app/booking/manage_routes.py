@@ -18,6 +18,7 @@ from .notifications import (
 )
 from .presenters import appointment_summary, public_url
 from .screening import CURRENT as SCREENING
+from .service.manage import record_patient_action
 from .steps import booking_rules, manage_cutoff, parse_day, time_picker
 
 MANAGE_LIMIT = "60 per hour"
@@ -70,9 +71,13 @@ def cancel(token):
             cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
             cancel_form=form,
         )
-    service.cancel_appointment(
-        db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=queue_cancellation_emails
-    )
+    before = appointment.status
+
+    def notify(cancelled):  # in the cancellation's transaction
+        record_patient_action(db.session, cancelled, "patient.cancelled", status=[before, cancelled.status])
+        queue_cancellation_emails(cancelled)
+
+    service.cancel_appointment(db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=notify)
     flash("Your appointment is cancelled. We have emailed you a confirmation.", "info")
     return redirect(url_for("booking.manage", token=token), 303)
 

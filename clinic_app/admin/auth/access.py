@@ -12,9 +12,15 @@ from sqlalchemy import select
 from ...models import AuditEntry, Office, Provider
 from ...models.office import offices_by_name
 
+# Who acted, for entries without a staff user (``changes["by"]``); none of it names a patient.
+BY_PATIENT = "patient (manage link)"
+BY_SIGN_IN_PAGE = "someone at the sign-in page"
+BY_COMMAND_LINE = "command line"
+
 
 def audit(session, user, action, appointment=None, **changes):
-    """Record who did what (the caller commits)."""
+    """Record who did what (the caller commits). ``changes`` never holds a patient's details
+    (names, birth dates, contact details, notes, reasons, answers) nor a password, code or token."""
     session.add(
         AuditEntry(
             user_id=user.id if user else None,

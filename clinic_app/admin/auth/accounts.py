@@ -1,6 +1,7 @@
 """Staff accounts: passwords strong enough for health data, and turning an account off and on."""
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 from zxcvbn import zxcvbn
 
 from ...models import StaffUser
@@ -41,13 +42,15 @@ def password_problem(password: str, *, email: str, name: str = "", current_hash_
     return None
 
 
-def change_password(user: StaffUser, password: str) -> None:
-    """Set a new password after checking it; every other session of the user ends."""
+def change_password(user: StaffUser, password: str, by: StaffUser | None = None) -> None:
+    """Set a new password after checking it; every other session of the user ends. Recorded in
+    the audit log (``by`` None: from the command line); the caller commits."""
     problem = password_problem(password, email=user.email, name=user.name, current_hash_matches=user.check_password)
     if problem:
         raise AccountRefused(problem)
     user.set_password(password)
     user.session_version += 1
+    audit(object_session(user), by, "password.changed", account=user.email)
 
 
 def find_account(session, email: str) -> StaffUser | None:

@@ -3,18 +3,23 @@ per-user version, so logout ends them all."""
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
+from wtforms import DateField, SelectChoice, SelectField
+from wtforms.validators import Optional
 
 from ... import clock
 from ...extensions import db, limiter, login_manager
-from ...htmx import hx_redirect, is_htmx
+from ...formatting import local_time
+from ...htmx import hx_redirect, is_htmx, render
 from ...models import StaffUser
 from ...security import private_page
 from .. import bp
-from . import accounts, second_factor
+from . import accounts, audit_log, second_factor
+from .access import BY_SIGN_IN_PAGE, audit, home_zone
 from .forms import CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
@@ -44,6 +49,7 @@ def load_user(user_id: str):
     return user
 
 
+SESSION_TIMEOUTS = {IDLE: "idle", TOO_LONG: "absolute"}
 SIGNED_OUT_BECAUSE = {
     IDLE: "For your patients' privacy you were signed out after {idle} minutes without activity. Please sign in again.",
     TOO_LONG: "Your session reached its {hours}-hour limit. Please sign in again.",
@@ -63,6 +69,9 @@ def require_login():
         if ended is None:
             seen(session, now)
             return None
+        user = current_user._get_current_object()
+        audit(db.session, user, "session.ended", account=user.email, timeout=SESSION_TIMEOUTS[ended])
+        db.session.commit()
         logout_user()
         session.clear()
         flash(SIGNED_OUT_BECAUSE[ended].format(idle=idle, hours=hours), "info")
@@ -108,8 +117,31 @@ def login():
                 "next": safe_admin_next(request.args.get("next")),
             }
             return redirect(url_for("admin.second_step"), 303)
+        record_failed_sign_in(user)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("admin/auth/login.html", form=form), 422 if form.errors else 200
+
+
+def record_failed_sign_in(user):
+    """A refused password step in the audit log, committed now (nothing else is): the account
+    only when it exists (never what was typed otherwise), and the client's address."""
+    if user is None:
+        account, why = "unknown account", "unknown account"
+    else:
+        account, why = user.email, "account disabled" if not user.active else "wrong password"
+    audit(db.session, None, "sign_in.failed", by=BY_SIGN_IN_PAGE, account=account, why=why, address=client_address())
+    db.session.commit()
+
+
+def record_wrong_code(user):
+    """A wrong code at the second step (the password was right), committed now."""
+    audit(db.session, user, "sign_in.wrong_code", account=user.email, address=client_address())
+    db.session.commit()
+
+
+def client_address() -> str:
+    """The client's address (the proxy's forwarded one, where the app trusts a proxy)."""
+    return request.remote_addr or "unknown"
 
 
 def pending_user():
@@ -144,25 +176,31 @@ def second_step():
         if form.validate_on_submit():
             codes = second_factor.confirm_enrolment(db.session, user, form.code.data, now)
             if codes:
-                next_url = finish_sign_in(user)
+                next_url = finish_sign_in(user, "authenticator app (first code)")
                 return render_template("admin/auth/recovery_codes.html", codes=codes, next_url=next_url)
+            record_wrong_code(user)
             form.code.errors.append("That code is not right. Check the time on your phone and try the newest code.")
         issuer = current_app.config["CLINIC_NAME"]
         context = {"key": second_factor.key_for_typing(user), "qr_code": second_factor.qr_code_svg(user, issuer)}
         return render_template("admin/auth/enrol.html", form=form, **context), 422 if form.errors else 200
     if form.validate_on_submit():
         code = form.code.data
-        if second_factor.accept_code(user, code, now) or second_factor.use_recovery_code(user, code, now):
-            return redirect(finish_sign_in(user), 303)
+        if second_factor.accept_code(user, code, now):
+            return redirect(finish_sign_in(user, "authenticator app"), 303)
+        if second_factor.use_recovery_code(user, code, now):
+            return redirect(finish_sign_in(user, "recovery code"), 303)
+        record_wrong_code(user)
         form.code.errors.append("That code is not right. Try the newest code in your app, or a recovery code.")
     return render_template("admin/auth/code.html", form=form), 422 if form.errors else 200
 
 
-def finish_sign_in(user) -> str:
-    """Sign the user in (a fresh session, stamped for its time limits); where to go next."""
+def finish_sign_in(user, second_step: str) -> str:
+    """Sign the user in (a fresh session, stamped for its time limits), recorded in the audit
+    log with how the second step was passed; where to go next."""
     next_url = session[PENDING]["next"]
     session.clear()
     user.last_login_at = clock.now()
+    audit(db.session, user, "signed_in", account=user.email, second_step=second_step, address=client_address())
     db.session.commit()
     login_user(user)
     start_session(session, clock.now())
@@ -206,6 +244,7 @@ def safe_admin_next(target):
 def logout():
     """Sign out here and on every other device."""
     current_user.session_version += 1
+    audit(db.session, current_user._get_current_object(), "signed_out", account=current_user.email)
     db.session.commit()
     logout_user()
     session.clear()
@@ -229,7 +268,7 @@ def change_password():
             form.current_password.errors.append("Your current password is not correct.")
         else:
             try:
-                accounts.change_password(user, form.new_password.data)
+                accounts.change_password(user, form.new_password.data, by=user)
             except accounts.AccountRefused as refused:
                 form.new_password.errors.append(str(refused))
             else:
@@ -238,3 +277,70 @@ def change_password():
                 flash("Your password is changed. Other devices are signed out.", "info")
                 return redirect(url_for("admin.bookings"), 303)
     return render_template("admin/auth/password.html", form=form), 422 if form.errors else 200
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (a GET form: no CSRF token, state kept in the URL)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", choices=[], validate_choice=False)
+    user = SelectField("Staff account", choices=[], validate_choice=False)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+
+def audit_filters(form) -> audit_log.AuditFilters:
+    """The filters from the query string: a value not among the choices, or an unreadable date,
+    is ignored, never an error."""
+    form.validate()
+    actions = audit_log.logged_actions(db.session)
+    accounts_ = audit_log.staff_accounts(db.session)
+    form.action.choices = [SelectChoice("", "Every action")] + [SelectChoice(a, a) for a in actions]
+    form.user.choices = [SelectChoice("", "Everyone")] + [SelectChoice(str(u.id), u.email) for u in accounts_]
+    action = form.action.data if form.action.data in actions else ""
+    user = form.user.data if form.user.data in {str(u.id) for u in accounts_} else ""
+    form.action.data, form.user.data = action, user
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    return audit_log.AuditFilters(
+        action=action,
+        user_id=int(user) if user else None,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+        page=page,
+    )
+
+
+@bp.get("/audit", endpoint="audit")
+def audit_log_page():
+    """The audit log, admins only (staff get 404, like anything they may not see): newest first,
+    filtered by action, staff account and dates (days in the admin's home zone)."""
+    if not current_user.is_admin:
+        abort(404)
+    form = AuditFilterForm(request.args)
+    filters = audit_filters(form)
+    zone = home_zone(db.session, current_user)
+    page = audit_log.audit_page(db.session, filters, zone)
+    rows = [
+        {
+            "when": local_time(entry.created_at, zone),
+            "who": audit_log.who(entry),
+            "action": entry.action,
+            "appointment_id": entry.appointment_id,
+            "details": audit_log.shown_details(entry),
+        }
+        for entry in page.items
+    ]
+    return render(
+        "admin/auth/audit.html",
+        "admin/auth/_audit_table.html",
+        form=form,
+        filters=filters,
+        page=page,
+        rows=rows,
+        zone_name=zone.key,
+    )

@@ -149,7 +149,16 @@ def export_bookings():
                 a.screening_outcome,
             ]
         )
-    audit(db.session, current_user, "export", None, filters=filters.as_args(page=""), rows=len(appointments))
+    # The search may hold a patient's name: only whether one was used is recorded.
+    audit(
+        db.session,
+        current_user,
+        "export",
+        None,
+        filters=filters.as_args(page="", q=""),
+        search=bool(filters.q),
+        rows=len(appointments),
+    )
     db.session.commit()
     response = make_response(out.getvalue())
     response.mimetype = "text/csv"
@@ -205,11 +214,15 @@ def visible_or_404(appointment_id):
 
 @bp.get("/appointments/<int(max=2147483647):appointment_id>")
 def appointment(appointment_id):
-    """One appointment: patient, reason, notes, screening, emails, history, and actions."""
+    """One appointment: patient, reason, notes, screening, emails, history, and actions. Each
+    opening is recorded in the audit log (who saw whose health information, and when)."""
+    appointment = visible_or_404(appointment_id)
+    audit(db.session, current_user, "appointment.viewed", appointment)
+    db.session.commit()
     return render(
         "admin/bookings/appointment.html",
         "admin/bookings/_appointment.html",
-        **detail_context(visible_or_404(appointment_id)),
+        **detail_context(appointment),
     )
 
 

@@ -46,7 +46,7 @@ def change_status(session, user, appointment, action, now, reason=""):
     if action == "cancel":
 
         def notify(cancelled):
-            audit(session, user, "cancel", cancelled, status=[before, after], reason=reason)
+            audit(session, user, "cancel", cancelled, status=[before, after])  # the reason: on the appointment
             queue_cancellation_emails(cancelled)
 
         cancel_appointment(session, appointment, now=now, reason=reason, notify=notify)
@@ -60,5 +60,5 @@ def change_status(session, user, appointment, action, now, reason=""):
 def add_note(session, user, appointment, text, now):
     """An internal note, kept with the appointment and in its history."""
     session.add(AppointmentNote(appointment_id=appointment.id, user_id=user.id, text=text, created_at=now))
-    audit(session, user, "note", appointment, note=text[:200])
+    audit(session, user, "note", appointment)  # the note itself is the AppointmentNote, not the log
     session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ...models import (
     Appointment,
     AppointmentStatus,
+    AuditEntry,
 )
 from .. import screening
 from . import (
@@ -16,6 +17,15 @@ from . import (
     SlotTaken,
     token_hash,
 )
+
+# Who acted, in the audit log, for a change made through the manage link (as in admin.auth.access).
+BY_PATIENT = "patient (manage link)"
+
+
+def record_patient_action(session, appointment, action: str, **details) -> None:
+    """An audit entry for a patient's change through the manage link (no staff user; never the
+    patient's details, answers or reason); committed with the change."""
+    session.add(AuditEntry(appointment_id=appointment.id, action=action, changes={"by": BY_PATIENT, **details}))
 
 
 def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None:
@@ -87,6 +97,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminder
+    record_patient_action(session, appointment, "patient.rescheduled")
     try:
         session.flush()
         if notify is not None:
@@ -115,5 +126,6 @@ def record_rescreening(session, appointment, *, answers, acknowledged, now, noti
         if notify is not None:
             notify(appointment)
     appointment.updated_at = now
+    record_patient_action(session, appointment, "patient.rescreened")
     session.commit()
     return screening.Outcome.of(record["outcome"])

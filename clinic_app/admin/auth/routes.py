@@ -20,10 +20,12 @@ from ...security import private_page
 from .. import bp
 from . import accounts, audit_log, second_factor
 from .access import BY_SIGN_IN_PAGE, audit, home_zone
+from .attempts import attempt_allowed, forget_attempts
 from .forms import CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
-# Failed sign-ins only are counted (a successful one answers 303), per address and per account.
+# Wrong codes and wrong current passwords only are counted (a success answers 303); sign-in
+# attempts are counted in attempts.py.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
 PUBLIC_ENDPOINTS = {"admin.login", "admin.second_step"}
 PENDING = "pending_sign_in"
@@ -87,29 +89,27 @@ def require_login():
 bp.after_request(private_page)
 
 
-def _account_key():
-    return "login:" + (request.form.get("email") or "").strip().lower()
-
-
 def _failed(response):
     return response.status_code != 303
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], deduct_when=_failed)
-@limiter.limit(FAILED_LOGIN_LIMIT, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
-    """Sign in with email and password; the session is renewed on success."""
+    """Sign in with email and password; the session is renewed on success. Attempts are counted
+    per account and address (see attempts.py)."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.bookings"), 303)
     form = LoginForm()
     if form.validate_on_submit():
+        if not attempt_allowed(form.email.data, client_address()):
+            return too_many_sign_ins()
         user = db.session.scalars(select(StaffUser).filter_by(email=form.email.data.lower())).one_or_none()
         # Always one hash check, so an unknown email, a wrong password and a disabled account
         # take the same time to answer and cannot be told apart.
         matches = (user or DUMMY_USER).check_password(form.password.data)
         if user is not None and user.active and matches:
             # Half signed in: nothing of the back office opens until the second step.
+            forget_attempts(form.email.data, client_address())
             session.clear()  # a fresh session: nothing from before sign-in carries over
             session[PENDING] = {
                 "user": user.get_id(),
@@ -220,9 +220,15 @@ def too_many_attempts(_error):
             "Too many wrong current passwords. Please wait 15 minutes and try again, or ask an admin for help."
         ]
         return render_template("admin/auth/password.html", form=form), 429
+    return too_many_sign_ins()
+
+
+def too_many_sign_ins():
+    """The sign-in page, saying why it waits (for this account from this address only)."""
     form = LoginForm()
     form.password.errors = [
-        "Too many failed sign-ins. Please wait 15 minutes and try again, or ask an admin to reset your password."
+        "Too many failed sign-ins for this account from here. Please wait 15 minutes and try again "
+        "(longer after more failures), or ask an admin to reset your password."
     ]
     return render_template("admin/auth/login.html", form=form), 429
 

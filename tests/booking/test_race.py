@@ -1,8 +1,5 @@
 """No double booking, whatever the concurrency: 20 patients confirm the same slot at once."""
 
-import threading
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,10 +8,10 @@ from clinic_app.booking import service
 from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.screening import CURRENT
 from clinic_app.extensions import db
-from clinic_app.models import Appointment, BookingDraft, Office, Provider, ProviderTimeBlock, VisitType
+from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, VisitType
+from tests.booking.racing import NOW, confirm_all_at_once
 from tests.conftest import seed_clinic
 
-NOW = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 8:00 AM in Fairfax
 PATIENTS = 20
 
 
@@ -67,33 +64,7 @@ def ready_drafts(app, count, same_draft=False):
 
 
 def confirm_all(url, draft_ids):
-    """Each confirmation in its own thread, app and connection pool, released together."""
-    apps = [create_app("testing", SQLALCHEMY_DATABASE_URI=url) for _ in draft_ids]
-    start = threading.Barrier(len(draft_ids))
-    outcomes = []
-
-    def confirm(app, draft_id):
-        with app.app_context():
-            draft = db.session.get(BookingDraft, draft_id)
-            db.session.commit()  # hold no transaction (and no SQLite lock) while waiting
-            start.wait()
-            try:
-                booked = service.confirm_booking(db.session, draft, NOW)
-                outcomes.append(("booked", booked.appointment.id))
-            except service.SlotTaken as taken:
-                outcomes.append(("taken", str(taken)))
-            except Exception as error:  # any other failure is a bug the test must show
-                outcomes.append(("error", repr(error)))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(apps, draft_ids, strict=False)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return confirm_all_at_once(url, draft_ids, {service.SlotTaken: "taken"})
 
 
 def counts(url):

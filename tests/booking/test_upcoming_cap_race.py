@@ -1,6 +1,5 @@
 """The cap on upcoming bookings per email holds when one address confirms several visits at once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,10 +10,9 @@ from clinic_app.booking import service
 from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.screening import CURRENT
 from clinic_app.extensions import db
-from clinic_app.models import Appointment, BookingDraft, Office, Provider, VisitType
+from clinic_app.models import Appointment, Office, Provider, VisitType
+from tests.booking.racing import NOW, confirm_all_at_once
 from tests.conftest import seed_clinic
-
-from .test_race import NOW
 
 DRAFTS = 6
 CAP = 3
@@ -66,37 +64,10 @@ def drafts_for_one_email(app):
         return ids
 
 
-def confirm_at_once(url, draft_ids):
-    apps = [create_app("testing", SQLALCHEMY_DATABASE_URI=url) for _ in draft_ids]
-    start = threading.Barrier(len(draft_ids))
-    outcomes = []
-
-    def confirm(app, draft_id):
-        with app.app_context():
-            draft = db.session.get(BookingDraft, draft_id)
-            db.session.commit()
-            start.wait()
-            try:
-                service.confirm_booking(db.session, draft, NOW, max_upcoming=CAP)
-                outcomes.append("booked")
-            except service.TooManyUpcoming:
-                outcomes.append("refused")
-            except Exception as error:  # anything else is a bug the test must show
-                outcomes.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(apps, draft_ids, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 def check_cap_holds(url):
-    outcomes = confirm_at_once(url, drafts_for_one_email(create_app("testing", SQLALCHEMY_DATABASE_URI=url)))
+    drafts = drafts_for_one_email(create_app("testing", SQLALCHEMY_DATABASE_URI=url))
+    refusals = {service.TooManyUpcoming: "refused"}
+    outcomes = [outcome for outcome, _ in confirm_all_at_once(url, drafts, refusals, max_upcoming=CAP)]
     assert sorted(outcomes) == ["booked"] * CAP + ["refused"] * (DRAFTS - CAP), outcomes
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

@@ -25,6 +25,7 @@ from .admin.auth.second_factor import reset_second_factor
 from .assets import build_assets
 from .booking.notifications import queue_reminder_email
 from .booking.reminders import queue_due_reminders
+from .booking.service import purge_expired_drafts
 from .extensions import db
 from .models import Office, Role, StaffUser
 from .notify.outbox import send_pending
@@ -54,17 +55,29 @@ def queue_reminders():
     return queue_due_reminders(db.session, clock.now(), lead, queue_reminder_email)
 
 
+def purge_abandoned_drafts():
+    """Delete booking drafts left past their time, so what patients typed is not kept for hours."""
+    deleted = purge_expired_drafts(db.session, clock.now())
+    db.session.commit()
+    return deleted
+
+
 def release_database():
     """End the round's transaction, so a sleeping worker holds no database lock."""
     db.session.remove()
 
 
 def worker_tasks(with_reminders=False):
-    """What each worker round does: (queue due reminders,) deliver due email, let go of the database.
+    """What each worker round does: (queue due reminders,) deliver due email, delete abandoned
+    booking drafts, let go of the database.
 
     Each task gets the worker's stop event; delivery looks at it before every email.
     """
-    tasks = [lambda stop: send_pending(should_stop=stop.is_set), lambda stop: release_database()]
+    tasks = [
+        lambda stop: send_pending(should_stop=stop.is_set),
+        lambda stop: purge_abandoned_drafts(),
+        lambda stop: release_database(),
+    ]
     if with_reminders:
         tasks.insert(0, lambda stop: queue_reminders())
     return tasks

@@ -382,3 +382,18 @@ def test_flask_purge_runs_the_purge_and_says_what_it_did_in_counts_only(app, run
     assert db.session.get(BookingDraft, expired) is None
     [record] = [r for r in caplog.records if r.name == "clinic_app.retention"]
     assert record.getMessage() == result.output.strip()
+
+
+def test_every_round_of_the_outbox_worker_deletes_abandoned_drafts(app, db):
+    """Not only the daily purge or the next booking: within a worker round (seconds) of expiring."""
+    import threading
+
+    from clinic_app.cli import worker_tasks
+
+    expired = add_draft(db.session, system_time() - timedelta(seconds=1))
+    live = add_draft(db.session, system_time() + timedelta(minutes=29))
+    db.session.commit()
+    for task in worker_tasks():
+        task(threading.Event())
+    assert db.session.get(BookingDraft, expired) is None
+    assert db.session.get(BookingDraft, live) is not None

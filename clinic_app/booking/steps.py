@@ -79,7 +79,10 @@ def current_draft(create=False):
     now = clock.now()
     draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
     if draft is None and session.pop(DRAFT_KEY, None):
-        flash("For your privacy, a booking left unfinished for two hours is cleared. Please start again.", "info")
+        flash(
+            "For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again.",
+            "info",
+        )
     if create and (draft is None or draft.appointment_id is not None):
         draft, raw = service.start_draft(db.session, now)
         session[DRAFT_KEY] = raw

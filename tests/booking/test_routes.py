@@ -777,26 +777,26 @@ def test_an_invalid_first_step_stores_no_draft(app, client, clinic, frozen_now, 
 # --- expiry ------------------------------------------------------------------------------------
 
 
-EXPIRED = "For your privacy, a booking left unfinished for two hours is cleared. Please start again."
+EXPIRED = "For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again."
 
 
-def test_a_draft_is_expired_three_hours_after_step_one(client, clinic, frozen_now, monkeypatch):
+def test_a_draft_is_expired_31_minutes_after_step_one(client, clinic, frozen_now, monkeypatch):
     walk(client, "visit")
-    set_clock(monkeypatch, NOW + timedelta(hours=3))
+    set_clock(monkeypatch, NOW + timedelta(minutes=31))
     assert redirects_to(client.get("/book/time"), "/book/")
     assert EXPIRED in html_of(client.get("/book/"))
     assert EXPIRED not in html_of(client.get("/book/"))  # said once
 
 
 @PAGE_OR_HTMX
-def test_an_unfinished_booking_expires_two_hours_after_its_last_step(client, clinic, frozen_now, monkeypatch, htmx):
+def test_an_unfinished_booking_expires_30_minutes_after_its_last_step(client, clinic, frozen_now, monkeypatch, htmx):
     walk(client, "visit")
-    set_clock(monkeypatch, NOW + timedelta(hours=1, minutes=59))
+    set_clock(monkeypatch, NOW + timedelta(minutes=29))
     assert get(client, "/book/time", htmx).status_code == 200  # looking does not keep it alive …
     assert redirects_to(post(client, "/book/time", {"slot": LATER_SLOT}, htmx), "/book/screening")  # … a step does
-    set_clock(monkeypatch, NOW + timedelta(hours=3, minutes=58))
+    set_clock(monkeypatch, NOW + timedelta(minutes=58))
     assert get(client, "/book/screening", htmx).status_code == 200
-    set_clock(monkeypatch, NOW + timedelta(hours=3, minutes=59))
+    set_clock(monkeypatch, NOW + timedelta(minutes=59))
     assert redirects_to(get(client, "/book/screening", htmx), "/book/")
     html = html_of(get(client, "/book/", htmx))
     assert EXPIRED in html and ("<html" in html) is not htmx

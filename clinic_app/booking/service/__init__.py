@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-DRAFT_LIFETIME = timedelta(hours=2)
+DRAFT_LIFETIME = timedelta(minutes=30)  # without a step saved, what a patient typed is deleted
 STEPS = ("visit", "time", "screening", "details", "review")
 # No 0/O, 1/I/L or 5/S: a code read out over the phone is never misheard or mistyped.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"

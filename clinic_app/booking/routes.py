@@ -26,6 +26,7 @@ from .screening import Outcome
 from .steps import (
     CONFIRMATION_SHOWN_SECONDS,
     CONFIRMED_KEY,
+    DRAFT_KEY,
     booking_rules,
     current_draft,
     go_to,
@@ -333,6 +334,15 @@ def review(draft):
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
     return show_step("review", form=form, summary=draft_summary(view))
+
+
+@bp.post("/book/start-over")
+def start_over():
+    """Forget the booking in progress: its draft, with all that was typed, is deleted now (a
+    shared or borrowed computer keeps nothing for the next person)."""
+    service.discard_draft(db.session, session.pop(DRAFT_KEY, None))
+    flash("Your details are cleared. You can start a new booking below.", "info")
+    return redirect(url_for("booking.start"), 303)
 
 
 @bp.get("/book/confirmed")

@@ -1070,3 +1070,32 @@ def test_the_request_log_holds_no_personal_details_or_manage_token(client, clini
         "day=",
     ):
         assert secret not in everything, secret
+
+
+# --- start over -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["/book/", "/book/time", "/book/screening", "/book/details", "/book/review"])
+def test_every_step_offers_to_start_over_and_clear_the_details(client, clinic, frozen_now, step):
+    walk(client, "details")
+    html = html_of(client.get(step))
+    assert '<form method="post" action="/book/start-over" class="inline-form">' in html
+    assert "Start over and clear my details" in html
+
+
+def test_starting_over_deletes_what_was_typed_and_the_next_person_sees_an_empty_form(app, client, clinic, frozen_now):
+    walk(client, "details")  # on the review step, not yet confirmed
+    assert len(drafts(app)) == 1
+    response = post(client, "/book/start-over")
+    assert redirects_to(response, "/book/")
+    assert drafts(app) == []  # gone from the database, not only from this browser
+    html = html_of(client.get("/book/"))
+    assert "Your details are cleared." in html
+    assert redirects_to(client.get("/book/details"), "/book/")  # nothing left to go back to
+    assert "Rosa" not in html_of(client.get("/book/"))
+
+
+def test_starting_over_needs_the_form_token(app, client, clinic, frozen_now):
+    walk(client, "details")
+    assert post(client, "/book/start-over", with_token=False).status_code == 400
+    assert len(drafts(app)) == 1

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from clinic_app import create_app
@@ -106,17 +105,16 @@ def test_on_sigterm_the_worker_finishes_the_email_in_hand_and_leaves_the_rest_qu
     worker = start_worker(url, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port))
     try:
         assert wait_for(lambda: handler.started == 1), "the first email never reached the server"
-        stopped_at = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=15)
-        took = time.monotonic() - stopped_at
     finally:
         if worker.poll() is None:
             worker.kill()
         controller.stop()
     assert worker.returncode == 0, output
-    assert len(handler.accepted) == 1 and handler.started == 1  # the one in hand went, no other began
-    assert took < 4  # not the whole batch (3 x 2 s)
+    # The one in hand went and no other began (so it did not wait for the whole batch of 3 x 2 s;
+    # no wall-clock bound here: a loaded machine would make one flaky).
+    assert len(handler.accepted) == 1 and handler.started == 1
     with app.app_context():
         rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         assert [(row.status, row.attempts) for row in rows] == [("sent", 1), ("pending", 0), ("pending", 0)]

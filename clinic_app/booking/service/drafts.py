@@ -51,6 +51,18 @@ def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
     return draft
 
 
+def discard_draft(session, raw: str | None) -> None:
+    """Delete the draft behind a browser's key, with what the patient typed ("Start over"); a
+    draft that became a booking stays (it guards that booking against a repeated confirm)."""
+    if raw:
+        session.execute(
+            delete(BookingDraft).where(
+                BookingDraft.token_hash == token_hash(raw), BookingDraft.appointment_id.is_(None)
+            )
+        )
+        session.commit()
+
+
 def purge_expired_drafts(session, now: datetime) -> int:
     """Delete abandoned drafts (they hold what patients typed); the caller commits."""
     return session.execute(delete(BookingDraft).where(BookingDraft.expires_at <= now)).rowcount

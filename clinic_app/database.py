@@ -2,7 +2,7 @@
 
 import math
 
-from flask import abort
+from flask import abort, request
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
@@ -13,6 +13,14 @@ def found_or_404(row):
     if row is None:
         abort(404)
     return row
+
+
+def requested_page() -> int:
+    """The page a paged list's ``?page=`` asks for: 1 when absent, unreadable or below 1."""
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,8 +1,8 @@
-"""Forms of signing in and of the back office's plain actions."""
+"""Forms of signing in, of the back office's plain actions, and of the audit log's filters."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ...validators import strip
 
@@ -40,3 +40,15 @@ class PasswordForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (its CSRF token is all it carries)."""
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (a GET form: no CSRF token, state kept in the URL)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", choices=[], validate_choice=False)
+    user = SelectField("Staff account", choices=[], validate_choice=False)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])

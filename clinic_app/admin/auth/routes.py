@@ -5,13 +5,12 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
-from wtforms import DateField, SelectChoice, SelectField
-from wtforms.validators import Optional
+from wtforms import SelectChoice
 
 from ... import clock
+from ...database import requested_page
 from ...extensions import db, limiter, login_manager
 from ...formatting import local_time
 from ...htmx import hx_redirect, is_htmx, render
@@ -21,7 +20,7 @@ from .. import bp
 from . import accounts, audit_log, second_factor
 from .access import BY_SIGN_IN_PAGE, audit, home_zone
 from .attempts import attempt_allowed, forget_attempts
-from .forms import CodeForm, LoginForm, PasswordForm
+from .forms import AuditFilterForm, CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
 # Wrong codes and wrong current passwords only are counted (a success answers 303); sign-in
@@ -285,18 +284,6 @@ def change_password():
     return render_template("admin/auth/password.html", form=form), 422 if form.errors else 200
 
 
-class AuditFilterForm(FlaskForm):
-    """The audit log's filters (a GET form: no CSRF token, state kept in the URL)."""
-
-    class Meta:
-        csrf = False
-
-    action = SelectField("Action", choices=[], validate_choice=False)
-    user = SelectField("Staff account", choices=[], validate_choice=False)
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-
-
 def audit_filters(form) -> audit_log.AuditFilters:
     """The filters from the query string: a value not among the choices, or an unreadable date,
     is ignored, never an error."""
@@ -308,16 +295,12 @@ def audit_filters(form) -> audit_log.AuditFilters:
     action = form.action.data if form.action.data in actions else ""
     user = form.user.data if form.user.data in {str(u.id) for u in accounts_} else ""
     form.action.data, form.user.data = action, user
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
     return audit_log.AuditFilters(
         action=action,
         user_id=int(user) if user else None,
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
-        page=page,
+        page=requested_page(),
     )
 
 

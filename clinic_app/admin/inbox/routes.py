@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from ... import clock
-from ...database import found_or_404
+from ...database import found_or_404, requested_page
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
@@ -83,13 +83,6 @@ class OutboxFilterForm(FlaskForm):
     )
 
 
-def page_number() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
 def chosen(form, name) -> str:
     """The filter's value if it is one of its choices, else the default ("")."""
     value = form[name].data or ""
@@ -109,7 +102,7 @@ def questions():
     form = QuestionFilterForm(request.args)
     state = chosen(form, "state")
     form.state.data = state
-    page = questions_page(db.session, current_user, state, page_number())
+    page = questions_page(db.session, current_user, state, requested_page())
     rows = [
         {
             "id": q.id,
@@ -202,7 +195,7 @@ def outbox():
     form = OutboxFilterForm(request.args)
     status = chosen(form, "status")
     form.status.data = status
-    page = outbox_page(db.session, current_user, status, page_number())
+    page = outbox_page(db.session, current_user, status, requested_page())
     return render(
         "admin/inbox/outbox.html",
         "admin/inbox/_outbox_table.html",

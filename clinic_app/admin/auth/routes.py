@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from wtforms import SelectChoice
 
 from ... import clock
+from ...attempts import client_address
 from ...database import requested_page
 from ...extensions import db, limiter, login_manager
 from ...formatting import local_time
@@ -19,7 +20,7 @@ from ...security import private_page
 from .. import bp
 from . import accounts, audit_log, second_factor
 from .access import BY_SIGN_IN_PAGE, audit, home_zone
-from .attempts import attempt_allowed, forget_attempts
+from .attempts import SIGN_IN
 from .forms import AuditFilterForm, CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 
@@ -100,7 +101,7 @@ def login():
         return redirect(url_for("admin.bookings"), 303)
     form = LoginForm()
     if form.validate_on_submit():
-        if not attempt_allowed(form.email.data, client_address()):
+        if not SIGN_IN.allowed(form.email.data, client_address()):
             return too_many_sign_ins()
         user = db.session.scalars(select(StaffUser).filter_by(email=form.email.data.lower())).one_or_none()
         # Always one hash check, so an unknown email, a wrong password and a disabled account
@@ -108,7 +109,7 @@ def login():
         matches = (user or DUMMY_USER).check_password(form.password.data)
         if user is not None and user.active and matches:
             # Half signed in: nothing of the back office opens until the second step.
-            forget_attempts(form.email.data, client_address())
+            SIGN_IN.forget(form.email.data, client_address())
             session.clear()  # a fresh session: nothing from before sign-in carries over
             session[PENDING] = {
                 "user": user.get_id(),
@@ -136,11 +137,6 @@ def record_wrong_code(user):
     """A wrong code at the second step (the password was right), committed now."""
     audit(db.session, user, "sign_in.wrong_code", account=user.email, address=client_address())
     db.session.commit()
-
-
-def client_address() -> str:
-    """The client's address (the proxy's forwarded one, where the app trusts a proxy)."""
-    return request.remote_addr or "unknown"
 
 
 def pending_user():

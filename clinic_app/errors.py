@@ -27,8 +27,9 @@ MESSAGES = {
 }
 
 
-def render_error(code, title=None, detail=None):
-    """The error page for ``code`` with a friendly title and explanation."""
+def render_error(code, title=None, detail=None, next_step=None):
+    """The error page for ``code`` with a friendly title and explanation, and where to go next
+    (``(label, url)``) when there is somewhere better than the home page."""
     default_title, default_detail = MESSAGES.get(code, MESSAGES[500])
     return render(
         "errors/error.html",
@@ -37,6 +38,7 @@ def render_error(code, title=None, detail=None):
         code=code,
         title=title or default_title,
         detail=detail or default_detail,
+        next_step=next_step,
     )
 
 

@@ -14,7 +14,7 @@ from flask import g, request
 logger = logging.getLogger("clinic_app.requests")
 
 # Paths that carry a secret (a manage or reminder link token) as their second segment.
-SECRET_PATH = re.compile(r"^/booking/[^/]+")
+SECRET_PATH = re.compile(r"^/booking/(?!find$)[^/]+")
 
 
 def escaped(text: str) -> str:

@@ -25,6 +25,14 @@ def test_a_manage_link_token_in_the_path_is_never_logged(client, caplog):
     assert request_lines(caplog)[1].startswith("GET /booking/<token>/calendar.ics 404")
 
 
+def test_the_find_my_appointment_page_is_logged_by_name(client, caplog):
+    caplog.set_level(logging.INFO, logger="clinic_app.requests")
+    client.get("/booking/find")
+    client.get("/booking/findings-token")
+    assert request_lines(caplog)[0].startswith("GET /booking/find 200")
+    assert request_lines(caplog)[1].startswith("GET /booking/<token> 404")
+
+
 def test_a_post_body_is_never_logged(client, caplog):
     caplog.set_level(logging.DEBUG)
     client.post("/", data={"first_name": "Zebulon", "phone": "7035550123"})

@@ -77,6 +77,15 @@ def past_date(form, field):
         raise ValidationError("Please check the year of birth.")
 
 
+def birth_date_field():
+    """The date of birth (step 4, and with the reference to find a booking)."""
+    return DateField(
+        "Date of birth",
+        validators=[InputRequired("Please enter your date of birth."), past_date],
+        render_kw={"autocomplete": "bday"},
+    )
+
+
 class DetailsStepForm(HumanCheck, FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
@@ -84,11 +93,7 @@ class DetailsStepForm(HumanCheck, FlaskForm):
         "First name", required="Please enter your first name.", max_length=80, what="the first name"
     )
     last_name = name_field("Last name", required="Please enter your last name.", max_length=80, what="the last name")
-    date_of_birth = DateField(
-        "Date of birth",
-        validators=[InputRequired("Please enter your date of birth."), past_date],
-        render_kw={"autocomplete": "bday"},
-    )
+    date_of_birth = birth_date_field()
     phone = phone_field("Mobile or home phone", required="Please enter a phone number.")
     email = email_field("Email address", required="Please enter your email address.")
     patient_status = RadioField(
@@ -132,3 +137,17 @@ class CancelForm(FlaskForm):
     """Cancel from the manage page."""
 
     reason = text_field("Reason (optional)", max_length=300, what="the reason")
+
+
+class FindAppointmentForm(FlaskForm):
+    """Find my appointment: the booking reference and the patient's date of birth."""
+
+    reference = text_field(
+        "Booking reference",
+        required="Please enter your booking reference.",
+        max_length=20,
+        what="the booking reference",
+        one_line=True,
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    date_of_birth = birth_date_field()

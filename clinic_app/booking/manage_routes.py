@@ -1,14 +1,15 @@
 """The patient's private manage link: see, cancel or reschedule, and download the calendar file."""
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
 from .. import clock
-from ..database import found_or_404
+from ..attempts import AttemptLimits, client_address
+from ..errors import render_error
 from ..extensions import db, limiter
 from ..htmx import render
 from . import bp, service
 from .availability import find_slot, parse_slot_value
-from .forms import CancelForm, ScreeningStepForm, TimeStepForm
+from .forms import CancelForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm
 from .ics import build_calendar
 from .notifications import (
     calendar_event,
@@ -16,17 +17,67 @@ from .notifications import (
     queue_reschedule_emails,
     queue_screening_flag_email,
 )
-from .presenters import appointment_summary, public_url
+from .presenters import appointment_summary
 from .screening import CURRENT as SCREENING
 from .service.manage import record_patient_action
 from .steps import booking_rules, manage_cutoff, parse_day, time_picker
 
 MANAGE_LIMIT = "60 per hour"
+# Guessing a date of birth for a known reference: a few tries per reference and address, then
+# waits that grow; a ceiling per reference from anywhere, and per address across references.
+FIND_ATTEMPTS = AttemptLimits(
+    "find-appointment",
+    per_subject_and_address="5 per 15 minutes; 10 per hour",
+    per_subject="20 per day",
+    per_address="30 per hour",
+)
 
 
 def appointment_or_404(token):
-    """The appointment behind the link; a wrong or expired link is a plain 404."""
-    return found_or_404(service.find_by_manage_token(db.session, token, clock.now()))
+    """The appointment behind the link; a wrong or expired link is a 404 that says where to go."""
+    appointment = service.find_by_manage_token(db.session, token, clock.now())
+    if appointment is None:
+        abort(
+            render_error(
+                404,
+                title="This link does not open an appointment",
+                detail="The link may be incomplete, the visit may be over, or it came from “Find my appointment”, "
+                "whose links work for one hour. Your booking reference and date of birth open your appointment.",
+                next_step=("Find my appointment", url_for("booking.find_appointment")),
+            )
+        )
+    return appointment
+
+
+@bp.route("/booking/find", methods=["GET", "POST"])
+def find_appointment():
+    """Find my appointment: the booking reference and date of birth open the manage page for an
+    hour (the calendar file links here: it is shared and synced, so it carries no private link)."""
+    form = FindAppointmentForm()
+    status, notice = 200, None
+    if form.validate_on_submit():
+        reference = service.clean_reference(form.reference.data)
+        if not FIND_ATTEMPTS.allowed(reference, client_address()):
+            status = 429
+            notice = (
+                "Too many tries for this booking reference. For your security, please wait 15 minutes and "
+                "try again, or call the office."
+            )
+        else:
+            token = service.open_by_reference(
+                db.session, reference, form.date_of_birth.data, clock.now(), address=client_address()
+            )
+            if token is not None:
+                FIND_ATTEMPTS.forget(reference, client_address())
+                return redirect(url_for("booking.manage", token=token), 303)
+            status = 422
+            notice = (
+                "We could not find an upcoming appointment with that booking reference and date of birth. "
+                "Please check both and try again, or call the office."
+            )
+    elif form.errors:
+        status = 422
+    return render_template("booking/find.html", form=form, notice=notice), status
 
 
 @bp.get("/booking/<token>")
@@ -138,7 +189,10 @@ def reschedule(token):
                     answers=answers,
                     acknowledged=screening_form.acknowledged.data if needs_screening else True,
                     now=now,
-                    notify=lambda moved: queue_reschedule_emails(moved, token),
+                    # The email gets this link only if it lasts (not the hour-long one from "Find").
+                    notify=lambda moved: queue_reschedule_emails(
+                        moved, token if service.is_lasting_link(moved, token) else None
+                    ),
                 )
             except service.SlotTaken as taken:
                 form.slot.errors.append(str(taken))
@@ -170,7 +224,7 @@ def reschedule(token):
 def calendar_file(token):
     """The appointment as a calendar file ("Add to calendar")."""
     appointment = appointment_or_404(token)
-    event = calendar_event(appointment, public_url("booking.manage", token=token))
+    event = calendar_event(appointment)
     response = make_response(build_calendar(event, "PUBLISH", clock.now()))
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'

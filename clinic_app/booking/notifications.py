@@ -16,8 +16,9 @@ from .screening import Outcome
 logger = logging.getLogger("clinic_app.notify")
 
 
-def calendar_event(appointment, manage_url=None) -> CalendarEvent:
-    """The appointment as a calendar event; its UID never changes, so updates replace it."""
+def calendar_event(appointment) -> CalendarEvent:
+    """The appointment as a calendar event; its UID never changes, so updates replace it. Calendar
+    services sync and share events, so it links to "Find my appointment", never a private link."""
     config = current_app.config
     domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "localhost"
     office = appointment.office
@@ -34,20 +35,22 @@ def calendar_event(appointment, manage_url=None) -> CalendarEvent:
         description=(
             f"{appointment.visit_type.name} with {appointment.provider.display_name}.\n"
             f"Booking reference: {appointment.reference}\n"
-            f"Questions or changes: call the {office.name} office at {office.phone}."
+            f"To change or cancel: {public_url('booking.find_appointment')} "
+            "(your booking reference and date of birth)\n"
+            f"Questions: call the {office.name} office at {office.phone}."
         ),
         organizer_email=config["MAIL_DEFAULT_SENDER"],
         organizer_name=clinic,
         attendee_email=appointment.email,
         attendee_name=appointment.patient_name,
         cancelled=not appointment.is_active,
-        url=manage_url,
+        url=public_url("booking.find_appointment"),
     )
 
 
-def calendar_attachment(appointment, method, manage_url=None) -> Attachment:
+def calendar_attachment(appointment, method) -> Attachment:
     """The .ics file for an email."""
-    data = build_calendar(calendar_event(appointment, manage_url), method, clock.now())
+    data = build_calendar(calendar_event(appointment), method, clock.now())
     return Attachment(f"appointment-{appointment.reference}.ics", f"text/calendar; method={method}", data)
 
 
@@ -57,6 +60,7 @@ def _patient_context(appointment, manage_url=None):
         "appointment": appointment,
         "summary": appointment_summary(appointment),
         "manage_url": manage_url,
+        "find_url": public_url("booking.find_appointment"),
         "what_to_bring": WHAT_TO_BRING,
     }
 
@@ -112,7 +116,7 @@ def _patient_email(appointment, kind, subject, template, method, manage_url=None
         subject=one_line(subject),
         text=text,
         html=html,
-        attachments=(calendar_attachment(appointment, method, manage_url),),
+        attachments=(calendar_attachment(appointment, method),),
     )
 
 

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from .. import clock
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
-from ..models import Appointment, Provider, VisitType
+from ..models import Provider, VisitType
 from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from ..security import private_page
@@ -24,8 +24,6 @@ from .presenters import appointment_summary, draft_summary, public_url
 from .screening import CURRENT as SCREENING
 from .screening import Outcome
 from .steps import (
-    CONFIRMATION_SHOWN_SECONDS,
-    CONFIRMED_KEY,
     DRAFT_KEY,
     booking_rules,
     current_draft,
@@ -307,13 +305,14 @@ def review(draft):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            booked = service.confirm_booking(
+            service.confirm_booking(
                 db.session,
                 draft,
                 clock.now(),
                 notify=queue_booking_emails,
                 rules=booking_rules(),
                 max_upcoming=current_app.config["MAX_UPCOMING_BOOKINGS_PER_EMAIL"],
+                draft_key=session.get(DRAFT_KEY),
             )
         except service.SlotTaken:
             return go_to("time")  # the time step explains that the time was just taken
@@ -325,12 +324,6 @@ def review(draft):
         except service.BookingError as error:
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
-        if booked.manage_token:
-            session[CONFIRMED_KEY] = {
-                "appointment": booked.appointment.id,
-                "token": booked.manage_token,
-                "at": clock.now().timestamp(),
-            }
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
     return show_step("review", form=form, summary=draft_summary(view))
@@ -347,16 +340,14 @@ def start_over():
 
 @bp.get("/book/confirmed")
 def confirmed():
-    """The confirmation: reference, time, office, what to bring, calendar file and manage link."""
-    held = session.get(CONFIRMED_KEY) or {}
-    if clock.now().timestamp() - held.get("at", 0) > CONFIRMATION_SHOWN_SECONDS:
-        # On a shared computer the next person must not find the private link here.
-        session.pop(CONFIRMED_KEY, None)
-        held = {}
-    appointment = db.session.get(Appointment, held.get("appointment") or 0)
-    if appointment is None:
+    """The confirmation: reference, time, office, what to bring; the first time it is shown, also
+    the calendar file and the private manage link (read from the server once, never kept in the
+    cookie). For 30 minutes after booking; then, like a reload after it, without the link."""
+    draft = service.find_draft(db.session, session.get(DRAFT_KEY), clock.now())
+    if draft is None or draft.appointment is None or draft.expires_at <= clock.now():
         return redirect(url_for("booking.start"))
-    token = held.get("token")
+    appointment = draft.appointment
+    token = service.take_manage_token(db.session, draft, session.get(DRAFT_KEY))
     return render(
         "booking/confirmed.html",
         "booking/_confirmed.html",

@@ -12,8 +12,6 @@ from .presenters import day_label, slot_label
 from .slots import BookingRules
 
 DRAFT_KEY = "booking_draft"
-CONFIRMED_KEY = "booking_confirmed"
-CONFIRMATION_SHOWN_SECONDS = 30 * 60  # the confirmation page (with the private link) after booking
 STEP_TITLES = {
     "visit": "Your visit",
     "time": "Date and time",

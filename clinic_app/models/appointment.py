@@ -68,6 +68,10 @@ class Appointment(db.Model):
     # The reminder goes out once; its link carries a second token (also stored only as a hash).
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminder_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # "Find my appointment" (reference and date of birth) opens the manage page through a third,
+    # short-lived token (a hash too): the calendar file links there, never to a private link.
+    lookup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    lookup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(300), default="")

@@ -647,25 +647,32 @@ def test_confirming_books_one_appointment_in_utc_and_queues_two_emails(app, clie
     assert str(event["UID"]).startswith(f"appointment-{appointment['reference']}@")
 
 
-def test_confirmation_shows_reference_time_address_what_to_bring_calendar_and_manage_link(
-    app, client, clinic, frozen_now
+@PAGE_OR_HTMX
+def test_confirmation_shows_reference_time_address_what_to_bring_calendar_and_manage_link_once(
+    app, client, clinic, frozen_now, htmx
 ):
     walk(client, "review")
     reference = the_appointment(app)["reference"]
-    for htmx in (False, True):  # the page, then the fragment htmx swaps in
-        response = get(client, "/book/confirmed", htmx)
-        html = html_of(response)
-        assert response.status_code == 200 and ("<html" in html) is not htmx
-        assert "You’re booked" in html
-        assert f'<dd class="reference">{reference}</dd>' in html
-        assert "<dd>Monday, December 7, 2026</dd>" in html and "<dd>10:00 AM EST</dd>" in html
-        assert "4001 Fair Ridge Dr, Suite 202<br>Fairfax, VA 22033<br>" in html
-        assert ">Directions</a>" in html
-        assert "What to bring" in html and "A photo ID and your insurance card" in html
-        token = MANAGE_LINK.search(html).group(1)
-        assert f'<a href="http://localhost/booking/{token}">http://localhost/booking/{token}</a>' in html
-        calendar_link = re.search(r'<a class="button button--secondary" href="([^"]+)">Add to calendar', html).group(1)
-        assert calendar_link == f"/booking/{token}/calendar.ics"
+    response = get(client, "/book/confirmed", htmx)  # the page, or the fragment htmx swaps in
+    html = html_of(response)
+    assert response.status_code == 200 and ("<html" in html) is not htmx
+    assert "You’re booked" in html
+    assert f'<dd class="reference">{reference}</dd>' in html
+    assert "<dd>Monday, December 7, 2026</dd>" in html and "<dd>10:00 AM EST</dd>" in html
+    assert "4001 Fair Ridge Dr, Suite 202<br>Fairfax, VA 22033<br>" in html
+    assert ">Directions</a>" in html
+    assert "What to bring" in html and "A photo ID and your insurance card" in html
+    token = MANAGE_LINK.search(html).group(1)
+    assert f'<a href="http://localhost/booking/{token}">http://localhost/booking/{token}</a>' in html
+    calendar_link = re.search(r'<a class="button button--secondary" href="([^"]+)">Add to calendar', html).group(1)
+    assert calendar_link == f"/booking/{token}/calendar.ics"
+
+    # Shown once: a reload (or the next person at a shared computer) sees the booking, not the link.
+    again = html_of(get(client, "/book/confirmed", htmx))
+    assert f'<dd class="reference">{reference}</dd>' in again
+    assert token not in again and MANAGE_LINK.search(again) is None
+    assert 'href="/booking/find">find your appointment</a>' in again
+
     ics = client.get(calendar_link)
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     manage = html_of(client.get(f"/booking/{token}"))
@@ -843,7 +850,11 @@ def test_calendar_file_from_the_manage_link(app, client, clinic, frozen_now):
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("DTSTART") == datetime(2026, 12, 9, 8, 0, tzinfo=NEW_YORK)
     assert event["DTSTART"].params["TZID"] == "America/New_York"
-    assert str(event["URL"]) == f"http://localhost/booking/{token}"
+    # Calendar services sync and share events: the file links to "Find my appointment" and holds
+    # no private link anywhere.
+    assert str(event["URL"]) == "http://localhost/booking/find"
+    assert "http://localhost/booking/find" in str(event["DESCRIPTION"])
+    assert token not in response.get_data(as_text=True)
 
 
 def test_cancel_without_csrf_token_or_with_markup_is_refused_and_changes_nothing(app, client, clinic, frozen_now):

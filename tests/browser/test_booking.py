@@ -266,3 +266,28 @@ def test_manage_link_calendar_file_and_cancel(page, clinic):
     with clinic.app.app_context():
         appointment = db.session.scalars(select(Appointment)).one()
         assert appointment.status == "cancelled"
+
+
+def test_find_my_appointment_from_the_footer_with_the_keyboard(page, clinic):
+    """The way back for a patient without the email: footer link, reference and date of birth."""
+    requests, errors = watch_requests_and_errors(page)
+    book_through_service(clinic)
+    with clinic.app.app_context():
+        reference = db.session.scalars(select(Appointment.reference)).one()
+    page.goto(clinic.url + "/")
+    page.get_by_role("link", name="Find my appointment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find my appointment")
+
+    page.get_by_label("Booking reference").fill(reference.lower())
+    page.get_by_label("Date of birth").fill("1970-05-18")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("We could not find an upcoming appointment")
+    expect(page.get_by_label("Booking reference")).to_have_value(reference.lower())
+
+    page.get_by_label("Date of birth").fill("1970-05-17")
+    page.get_by_label("Date of birth").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment")
+    expect(page.locator("#booking-step")).to_contain_text(reference)
+    expect(page.get_by_role("button", name="Cancel this appointment")).to_be_visible()
+    assert [error for error in errors if "status of 422" not in error] == []  # the refusal is a 422
+    assert all(url.startswith(clinic.url) for url in requests)

@@ -11,6 +11,7 @@ PAGES = [
     "/office-update",
     "/locations/fairfax",
     "/ask",
+    "/booking/find",
 ]
 
 

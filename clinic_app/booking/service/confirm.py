@@ -1,9 +1,13 @@
 """Confirming a draft: the appointment and its provider's time, in one transaction."""
 
+import base64
 import secrets
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +19,7 @@ from ...models import (
 from .. import screening
 from ..slots import BookingRules
 from . import (
+    DRAFT_LIFETIME,
     BookingError,
     SlotTaken,
     TooManyUpcoming,
@@ -32,7 +37,9 @@ class Booked:
     manage_token: str | None  # None when this was a replay of a booking already made
 
 
-def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules(), max_upcoming=None) -> Booked:
+def confirm_booking(
+    session, draft, now, *, notify=None, rules=BookingRules(), max_upcoming=None, draft_key=None
+) -> Booked:
     """Book the draft's slot in one transaction; the same draft never books twice.
 
     In a fresh transaction (on SQLite it holds the write lock from its first statement), the
@@ -44,6 +51,8 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules(), m
     the first appointment is returned instead. An email address (any capitalisation) that already
     has ``max_upcoming`` upcoming active appointments books no more (None: no cap), checked in the
     same transaction (on PostgreSQL under a lock per address, so parallel confirmations queue).
+    Given the browser's ``draft_key``, the draft keeps the manage token sealed for the
+    confirmation page to show once (see ``take_manage_token``).
 
     :raise SlotTaken: the time was taken by someone else; the draft's time is cleared.
     :raise TooManyUpcoming: the address holds ``max_upcoming`` upcoming appointments; nothing changed.
@@ -111,7 +120,9 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules(), m
     try:
         session.flush()
         draft.appointment_id = appointment.id
-        draft.data = {}  # the appointment holds the details now; the draft keeps none
+        # The appointment holds the details now; the draft keeps none, only the sealed link.
+        draft.data = {"manage_link": seal_manage_token(draft_key, raw_token)} if draft_key else {}
+        draft.expires_at = now + DRAFT_LIFETIME
         if notify is not None:
             notify(appointment, raw_token)
         session.commit()
@@ -123,6 +134,31 @@ def confirm_booking(session, draft, now, *, notify=None, rules=BookingRules(), m
         release_taken_time(session, session.get(BookingDraft, draft.id), now)
         raise SlotTaken("That time was just taken — here are the times still open.") from None
     return Booked(appointment, raw_token)
+
+
+def _sealing_key(draft_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"booking confirmation").derive(draft_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal_manage_token(draft_key: str, manage_token: str) -> str:
+    """The manage token encrypted under a key derived from the browser's draft key. The database
+    holds only the draft key's hash, the browser only the draft key: neither alone opens it."""
+    return _sealing_key(draft_key).encrypt(manage_token.encode()).decode()
+
+
+def take_manage_token(session, draft, draft_key: str | None) -> str | None:
+    """The manage token kept for the confirmation page, once: it is deleted as it is read (a
+    reload, or the next person at a shared computer, finds only the booking's summary)."""
+    sealed = (draft.data or {}).get("manage_link")
+    if not sealed or not draft_key:
+        return None
+    draft.data = {}
+    session.commit()
+    try:
+        return _sealing_key(draft_key).decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        return None
 
 
 def upcoming_count(session, email, now) -> int:

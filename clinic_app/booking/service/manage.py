@@ -1,6 +1,8 @@
 """After booking: the private link, cancelling, rescheduling, answering the questions again."""
 
-from datetime import datetime, timedelta
+import re
+import secrets
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,9 @@ from . import (
 
 # Who acted, in the audit log, for a change made through the manage link (as in admin.auth.access).
 BY_PATIENT = "patient (manage link)"
+BY_FIND_PAGE = "find my appointment page"
+# How long the manage page opened by "Find my appointment" stays open without asking again.
+LOOKUP_LIFETIME = timedelta(hours=1)
 
 
 def record_patient_action(session, appointment, action: str, **details) -> None:
@@ -36,12 +41,58 @@ def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None
     hashed = token_hash(raw)
     appointment = session.scalars(
         select(Appointment).where(
-            (Appointment.manage_token_hash == hashed) | (Appointment.reminder_token_hash == hashed)
+            (Appointment.manage_token_hash == hashed)
+            | (Appointment.reminder_token_hash == hashed)
+            | ((Appointment.lookup_token_hash == hashed) & (Appointment.lookup_expires_at > now))
         )
     ).one_or_none()
     if appointment is None or appointment.ends_at <= now:
         return None
     return appointment
+
+
+def is_lasting_link(appointment, raw: str) -> bool:
+    """Whether ``raw`` is one of the appointment's lasting links (from the confirmation or the
+    reminder), which may go into an email, rather than the hour-long one of "Find my appointment"."""
+    return token_hash(raw) in (appointment.manage_token_hash, appointment.reminder_token_hash)
+
+
+def clean_reference(typed: str) -> str:
+    """A reference as typed ("ab3d-7kx9 ") in its stored form ("AB3D7KX9")."""
+    return re.sub(r"[\s-]", "", typed or "").upper()
+
+
+def open_by_reference(session, reference: str, date_of_birth: date, now: datetime, *, address: str) -> str | None:
+    """For "Find my appointment": a new manage token, valid for an hour, for the visit (not yet over)
+    with this reference and the patient's date of birth; None when they do not match one.
+
+    Both outcomes are audited on the appointment when the reference exists (a wrong date of birth
+    is what someone guessing would give), with the client's address; never what was typed.
+    The caller limits how often this may be tried.
+    """
+    appointment = session.scalars(select(Appointment).filter_by(reference=clean_reference(reference))).one_or_none()
+    if appointment is None or appointment.ends_at <= now:
+        return None
+    if appointment.date_of_birth != date_of_birth:
+        session.add(
+            AuditEntry(
+                appointment_id=appointment.id,
+                action="patient.lookup_refused",
+                changes={"by": BY_FIND_PAGE, "why": "wrong date of birth", "address": address},
+            )
+        )
+        session.commit()
+        return None
+    raw = secrets.token_urlsafe(32)
+    appointment.lookup_token_hash = token_hash(raw)
+    appointment.lookup_expires_at = now + LOOKUP_LIFETIME
+    session.add(
+        AuditEntry(
+            appointment_id=appointment.id, action="patient.found", changes={"by": BY_FIND_PAGE, "address": address}
+        )
+    )
+    session.commit()
+    return raw
 
 
 def can_change(appointment, now, cutoff: timedelta) -> bool:

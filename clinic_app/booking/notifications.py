@@ -51,7 +51,9 @@ def calendar_event(appointment) -> CalendarEvent:
 def calendar_attachment(appointment, method) -> Attachment:
     """The .ics file for an email."""
     data = build_calendar(calendar_event(appointment), method, clock.now())
-    return Attachment(f"appointment-{appointment.reference}.ics", f"text/calendar; method={method}", data)
+    return Attachment(
+        f"appointment-{appointment.reference}.ics", f"text/calendar; charset=utf-8; method={method}", data
+    )
 
 
 def _patient_context(appointment, manage_url=None):

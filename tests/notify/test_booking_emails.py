@@ -55,9 +55,12 @@ def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clini
     # Privacy: the patient's email carries no notes, reason or screening answers.
     for private in ["SECRET-NOTE", "Sciatica", "sciatica", "answers no", "fever?"]:
         assert private not in patient_text and private not in patient_html
+    assert ics.get_content_charset() == "utf-8"  # so "—" in the title reads as a dash, not "â€”"
     calendar = Calendar.from_ical(ics.get_content())
     assert str(calendar["METHOD"]) == "REQUEST"
     event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["SUMMARY"]) == "New-patient consultation — Spine & Nerve Clinic"
+    assert str(event["URL"]) == "http://localhost/booking/find"  # calendars are shared: no private link
     start = event["DTSTART"]
     assert start.params["TZID"] == "America/New_York"
     assert start.dt == TEN_AM and start.dt.astimezone(start.dt.tzinfo).hour == 10

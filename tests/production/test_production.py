@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import psycopg
 import pyotp
 import pytest
+from icalendar import Calendar
 from playwright.sync_api import expect
 
 from tests.browser.booking_steps import (
@@ -358,6 +359,42 @@ def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_
     )
 
 
+def test_a_patient_finds_their_appointment_from_the_calendar_file_without_javascript(production, new_browser_context):
+    email = "finds.it@example.org"
+    book_quickly(production, new_browser_context, email, day=2)
+    [confirmation] = wait_for_mail(production, email, 1)
+    [reference] = [reference for reference, _, booked_by in appointments(production) if booked_by == email]
+    [attachment] = [part for part in confirmation.iter_attachments() if part.get_content_type() == "text/calendar"]
+    calendar_file = attachment.get_content()
+    (event,) = Calendar.from_ical(calendar_file).walk("VEVENT")
+    assert str(event["URL"]) == production.url + "/booking/find"
+    unfolded = calendar_file.replace("\r\n ", "")  # long lines are folded at 75 octets
+    assert not re.search(r"/booking/(?!find)", unfolded)  # no private link anywhere in the file
+
+    page = new_browser_context(javascript=False).new_page()
+    page.goto(str(event["URL"]))
+
+    def try_date_of_birth(date_of_birth):
+        page.get_by_label("Booking reference").fill(reference.lower())
+        page.get_by_label("Date of birth").fill(date_of_birth)
+        page.get_by_role("button", name="Find my appointment").click()
+
+    try_date_of_birth("1970-05-17")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment")
+    expect(page.locator("#booking-step")).to_contain_text(reference)
+
+    # Someone else guessing the date of birth for this reference, over both instances.
+    page.goto(production.url + "/booking/find")
+    before = [posts_served(instance, "/booking/find") for instance in production.instances]
+    for day in range(1, 6):
+        try_date_of_birth(f"1980-01-{day:02}")
+        expect(page.get_by_role("alert")).to_contain_text("We could not find an upcoming appointment")
+    try_date_of_birth("1970-05-17")  # even the right date now waits
+    expect(page.get_by_role("alert")).to_contain_text("Too many tries for this booking reference")
+    served = [posts_served(i, "/booking/find") - b for i, b in zip(production.instances, before, strict=True)]
+    assert sum(served) == 6 and min(served) >= 1, served  # counted in Redis, whichever instance answered
+
+
 def test_failed_sign_ins_are_limited_across_both_instances(production, new_browser_context):
     page = new_browser_context().new_page()
     page.goto(production.url + "/admin/login")
@@ -419,7 +456,16 @@ def test_no_log_holds_patients_data_or_an_error(production):
         for path in [*(production.folder / "logs").glob("*.log"), *production.folder.rglob("*error.log")]
     }
     assert set(logs) >= {"web-a.log", "web-b.log", "outbox-1.log", "outbox-2.log", "nginx-error.log"}
-    patients = [PATIENT["last"], PATIENT["email"], "racer", "no.redis", "no.script", "1970-05-17", "555-0123"]
+    patients = [
+        PATIENT["last"],
+        PATIENT["email"],
+        "racer",
+        "no.redis",
+        "no.script",
+        "finds.it",
+        "1970-05-17",
+        "555-0123",
+    ]
     for name, text in logs.items():
         assert not [word for word in patients if word in text], name
         assert not re.search(r"/booking/(?!<token>)[A-Za-z0-9_-]{20,}", text), name  # no manage-link token

@@ -133,8 +133,14 @@ def cancel(token):
     return redirect(url_for("booking.manage", token=token), 303)
 
 
+def kept_clinician(appointment) -> int | None:
+    """Who a move may go to: the same clinician when the patient chose one, anyone at the office
+    when they booked "first available"."""
+    return appointment.provider_id if appointment.clinician_chosen else None
+
+
 def reschedule_context(appointment, token, day=None, form=None, screening_form=None):
-    picker = time_picker(appointment.office, appointment.visit_type, None, chosen_day=day)
+    picker = time_picker(appointment.office, appointment.visit_type, kept_clinician(appointment), chosen_day=day)
     return {
         "appointment": appointment,
         "summary": appointment_summary(appointment),
@@ -171,7 +177,7 @@ def reschedule(token):
                 db.session,
                 office=appointment.office,
                 visit_type=appointment.visit_type,
-                provider_id=None,
+                provider_id=kept_clinician(appointment),
                 starts_at=parsed[0],
                 chosen_provider_id=parsed[1],
                 now=now,

@@ -126,3 +126,18 @@ def answers_record(answers: dict, acknowledged: bool, questionnaire: Questionnai
         "acknowledgement": {"text": questionnaire.acknowledgement, "given": bool(acknowledged)},
         "outcome": outcome(answers, acknowledged, questionnaire),
     }
+
+
+# Why the questions were asked again, as stored with each later set of answers, and as staff read it.
+ASKED = {
+    "reminder": "Answers after the reminder",
+    "reschedule": "Answers when the visit was moved",
+    "door": "Answers at the door (check-in)",
+    "phone": "Answers given by phone",
+}
+
+
+def asked_label(entry: dict) -> str:
+    """The heading staff see over a later set of answers (entries stored before the reason was
+    recorded came from the reminder, the only later screening then)."""
+    return ASKED.get(entry.get("asked", "reminder"), "Later answers")

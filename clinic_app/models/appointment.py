@@ -57,6 +57,9 @@ class Appointment(db.Model):
     reason: Mapped[str] = mapped_column(String(40))
     consent_to_contact: Mapped[bool] = mapped_column(Boolean)
 
+    # Whether the patient chose this clinician (False: "first available"); a move keeps a chosen one.
+    clinician_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+
     # The screening as answered: questionnaire version, each question's wording and answer.
     screening: Mapped[dict] = mapped_column(JSON, default=dict)
     screening_outcome: Mapped[str] = mapped_column(String(12))  # clear, flagged, not_required

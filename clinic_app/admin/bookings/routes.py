@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime
 
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
@@ -10,7 +11,7 @@ from wtforms import SelectChoice
 
 from ... import clock
 from ...booking.presenters import appointment_summary
-from ...booking.screening import Outcome
+from ...booking.screening import Outcome, asked_label
 from ...database import found_or_404
 from ...extensions import db
 from ...formatting import local_time
@@ -172,6 +173,16 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+def later_screenings(appointment) -> list[dict]:
+    """Each set of answers after booking, oldest first: why asked, when (office time), by whom."""
+    entries = []
+    for entry in (appointment.screening or {}).get("rescreenings", []):
+        answered_at = entry.get("answered_at")
+        when = local_time(datetime.fromisoformat(answered_at), appointment.office.tz) if answered_at else ""
+        entries.append({"heading": asked_label(entry), "when": when, "by": entry.get("by"), "record": entry})
+    return entries
+
+
 def detail_context(appointment, reason_form=None, note_form=None):
     history = db.session.scalars(
         select(AuditEntry)
@@ -194,6 +205,7 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
         "outcome": Outcome.of(appointment.screening_outcome),
+        "later_screenings": later_screenings(appointment),
         "actions": [
             (name, ACTION_LABELS[name]) for name in allowed_actions(appointment, clock.now()) if name != "cancel"
         ],

@@ -108,6 +108,7 @@ def confirm_booking(
         insurance=details.get("insurance", ""),
         notes=details.get("notes", ""),
         reason=view.reason,
+        clinician_chosen=view.provider is not None,
         consent_to_contact=True,
         screening=_screening_for_appointment(draft),
         screening_outcome=_screening_outcome(draft),

@@ -120,20 +120,17 @@ def cancel_appointment(session, appointment, *, now, reason="", notify=None):
 
 
 def reschedule_appointment(session, appointment, *, slot, answers, acknowledged, now, notify=None):
-    """Move an appointment to a new free slot, screening answered again, in one transaction.
+    """Move an appointment to a new free slot, screening answered again, in one transaction. The
+    new answers join the screening history (nothing earlier is replaced, a flag stays).
 
     :raise SlotTaken: the new time was taken meanwhile; nothing changed.
     :raise ScreeningFlagged: the new screening has a "yes".
     :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
     """
-    record = (
-        screening.answers_record(answers, acknowledged)
-        if not appointment.visit_type.is_telehealth
-        else {"outcome": screening.Outcome.NOT_REQUIRED}
-    )
-    if record["outcome"] == screening.Outcome.FLAGGED:
+    record = None if appointment.visit_type.is_telehealth else screening.answers_record(answers, acknowledged)
+    if record is not None and record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
-    if record["outcome"] == screening.Outcome.INCOMPLETE:
+    if record is not None and record["outcome"] == screening.Outcome.INCOMPLETE:
         raise BookingError("Please answer every screening question.")
     session.rollback()
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
@@ -143,8 +140,8 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     appointment.blocks = []
     session.flush()  # the old time is let go first: the new one may overlap it
     appointment.hold_time(slot.provider, slot.starts_at)
-    appointment.screening = record
-    appointment.screening_outcome = record["outcome"]
+    if record is not None:
+        add_screening(appointment, record, now, asked="reschedule")
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminder
@@ -160,6 +157,20 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     return appointment
 
 
+def add_screening(appointment, record: dict, now: datetime, *, asked: str, by: str | None = None) -> None:
+    """Add answers to the appointment's screening history, with when and why they were asked
+    (``screening.ASKED``) and by whom when staff asked; earlier answers stay as they were. A "yes"
+    flags the visit; nothing here clears a flag (staff do that knowingly)."""
+    history = dict(appointment.screening or {})
+    entry = {**record, "answered_at": now.isoformat(), "asked": asked}
+    if by:
+        entry["by"] = by
+    history["rescreenings"] = [*history.get("rescreenings", []), entry]
+    appointment.screening = history
+    if record["outcome"] == screening.Outcome.FLAGGED:
+        appointment.screening_outcome = screening.Outcome.FLAGGED
+
+
 def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> screening.Outcome:
     """Store the answers given after the reminder; a "yes" flags the visit and tells the office.
 
@@ -168,14 +179,9 @@ def record_rescreening(session, appointment, *, answers, acknowledged, now, noti
     record = screening.answers_record(answers, acknowledged)
     session.rollback()
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
-    history = dict(appointment.screening or {})
-    history.setdefault("rescreenings", [])
-    history["rescreenings"] = [*history["rescreenings"], {**record, "answered_at": now.isoformat()}]
-    appointment.screening = history
-    if record["outcome"] == screening.Outcome.FLAGGED:
-        appointment.screening_outcome = screening.Outcome.FLAGGED
-        if notify is not None:
-            notify(appointment)
+    add_screening(appointment, record, now, asked="reminder")
+    if record["outcome"] == screening.Outcome.FLAGGED and notify is not None:
+        notify(appointment)
     appointment.updated_at = now
     record_patient_action(session, appointment, "patient.rescreened")
     session.commit()

@@ -1,9 +1,10 @@
 """Counting attempts at guessing a secret (a staff password, a patient's date of birth), so that
-guessing is slow and nobody can lock anyone else out.
+guessing is slow and one person's mistakes do not lock out anyone else.
 
 Each kind of attempt has limits per subject *and* address (one person's typos, or a stranger trying
 someone else's account, touch nobody else), optional limits per subject from anywhere (against
-guessing spread over many addresses) and a ceiling per address (against trying many subjects).
+guessing spread over many addresses; whoever knows the subject can use these up, so they are only
+for secrets with another way in) and a ceiling per address (against trying many subjects).
 Every counter is one atomic increment in the shared store (Redis in production), made *before*
 the secret is checked, so a burst of parallel guesses is counted one by one; when the store
 cannot be reached each process counts for itself rather than fail or let everything through.

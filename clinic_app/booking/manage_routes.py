@@ -14,6 +14,7 @@ from .ics import build_calendar
 from .notifications import (
     calendar_event,
     queue_cancellation_emails,
+    queue_found_notice,
     queue_reschedule_emails,
     queue_screening_flag_email,
 )
@@ -24,11 +25,13 @@ from .steps import booking_rules, manage_cutoff, parse_day, time_picker
 
 MANAGE_LIMIT = "60 per hour"
 # Guessing a date of birth for a known reference: a few tries per reference and address, then
-# waits that grow; a ceiling per reference from anywhere, and per address across references.
+# waits that grow; a ceiling per reference from anywhere (whoever knows a reference can use it up
+# for the day: the emailed link and the phone still work, and the patient hears of each opening),
+# and one per address across references.
 FIND_ATTEMPTS = AttemptLimits(
     "find-appointment",
     per_subject_and_address="5 per 15 minutes; 10 per hour",
-    per_subject="20 per day",
+    per_subject="10 per day",
     per_address="30 per hour",
 )
 
@@ -60,12 +63,17 @@ def find_appointment():
         if not FIND_ATTEMPTS.allowed(reference, client_address()):
             status = 429
             notice = (
-                "Too many tries for this booking reference. For your security, please wait 15 minutes and "
-                "try again, or call the office."
+                "Too many tries. For your security, Find my appointment is paused for this booking reference "
+                "for now. The link in your confirmation email still works, or please call the office."
             )
         else:
             token = service.open_by_reference(
-                db.session, reference, form.date_of_birth.data, clock.now(), address=client_address()
+                db.session,
+                reference,
+                form.date_of_birth.data,
+                clock.now(),
+                address=client_address(),
+                notify=queue_found_notice,
             )
             if token is not None:
                 FIND_ATTEMPTS.forget(reference, client_address())
@@ -125,7 +133,13 @@ def cancel(token):
     before = appointment.status
 
     def notify(cancelled):  # in the cancellation's transaction
-        record_patient_action(db.session, cancelled, "patient.cancelled", status=[before, cancelled.status])
+        record_patient_action(
+            db.session,
+            cancelled,
+            "patient.cancelled",
+            by=service.acting_patient(cancelled, token),
+            status=[before, cancelled.status],
+        )
         queue_cancellation_emails(cancelled)
 
     service.cancel_appointment(db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=notify)
@@ -195,6 +209,7 @@ def reschedule(token):
                     answers=answers,
                     acknowledged=screening_form.acknowledged.data if needs_screening else True,
                     now=now,
+                    by=service.acting_patient(appointment, token),
                     # The email gets this link only if it lasts (not the hour-long one from "Find").
                     notify=lambda moved: queue_reschedule_emails(
                         moved, token if service.is_lasting_link(moved, token) else None
@@ -252,6 +267,7 @@ def rescreen(token):
             acknowledged=form.acknowledged.data,
             now=clock.now(),
             notify=queue_screening_flag_email,
+            by=service.acting_patient(appointment, token),
         )
     return render(
         "booking/rescreen.html",

@@ -7,6 +7,7 @@ from flask import current_app
 
 from .. import clock
 from ..extensions import db
+from ..formatting import office_time
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
 from .ics import CalendarEvent, build_calendar
@@ -196,6 +197,24 @@ def queue_reminder_email(appointment, reminder_token):
             topic=f"appointment:{appointment.id}",
             recipients=(appointment.email,),
             subject=one_line(f"Reminder: your appointment on {summary['date']} at {summary['time']}"),
+            text=text,
+            html=html,
+        ),
+    )
+
+
+def queue_found_notice(appointment, now):
+    """To the patient: their appointment was opened with "Find my appointment" (a reference and a
+    date of birth are not secret from everyone, so the patient hears of every opening)."""
+    opened_at = office_time(now, appointment.office)
+    text, html = render_pair("found_patient", opened_at=opened_at, **_patient_context(appointment))
+    enqueue(
+        db.session,
+        Email(
+            kind="found.patient",
+            topic=f"appointment:{appointment.id}",
+            recipients=(appointment.email,),
+            subject=one_line("Your appointment was opened on our website"),
             text=text,
             html=html,
         ),

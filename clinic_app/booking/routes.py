@@ -43,6 +43,14 @@ CONFIRM_LIMIT = "20 per hour"
 bp.after_request(private_page)
 
 
+@bp.before_request
+def forget_link_kept_by_earlier_versions():
+    """Until December 2026 the manage link was kept in the session after booking; sessions from
+    then drop it on their next booking page (remove in 2027, when no such session is left)."""
+    if "booking_confirmed" in session:
+        session.pop("booking_confirmed")
+
+
 def show_step(step, status=200, **context):
     """The step's page, or its fragment for htmx (with the progress indicator either way)."""
     response = render(
@@ -347,7 +355,8 @@ def confirmed():
     if draft is None or draft.appointment is None or draft.expires_at <= clock.now():
         return redirect(url_for("booking.start"))
     appointment = draft.appointment
-    token = service.take_manage_token(db.session, draft, session.get(DRAFT_KEY))
+    # A HEAD (a link preview, a prefetch) does not use up the one showing of the link.
+    token = service.take_manage_token(db.session, draft, session.get(DRAFT_KEY)) if request.method == "GET" else None
     return render(
         "booking/confirmed.html",
         "booking/_confirmed.html",

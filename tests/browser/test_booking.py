@@ -282,6 +282,8 @@ def test_find_my_appointment_from_the_footer_with_the_keyboard(page, clinic):
     page.get_by_label("Date of birth").fill("1970-05-18")
     page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("We could not find an upcoming appointment")
+    expect(page.get_by_role("alert")).to_be_focused()  # read out first
+    expect(page).to_have_title(re.compile("^Error: Find my appointment"))
     expect(page.get_by_label("Booking reference")).to_have_value(reference.lower())
 
     page.get_by_label("Date of birth").fill("1970-05-17")

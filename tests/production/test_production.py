@@ -390,7 +390,7 @@ def test_a_patient_finds_their_appointment_from_the_calendar_file_without_javasc
         try_date_of_birth(f"1980-01-{day:02}")
         expect(page.get_by_role("alert")).to_contain_text("We could not find an upcoming appointment")
     try_date_of_birth("1970-05-17")  # even the right date now waits
-    expect(page.get_by_role("alert")).to_contain_text("Too many tries for this booking reference")
+    expect(page.get_by_role("alert")).to_contain_text("Too many tries. For your security")
     served = [posts_served(i, "/booking/find") - b for i, b in zip(production.instances, before, strict=True)]
     assert sum(served) == 6 and min(served) >= 1, served  # counted in Redis, whichever instance answered
 

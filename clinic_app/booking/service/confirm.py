@@ -150,9 +150,13 @@ def seal_manage_token(draft_key: str, manage_token: str) -> str:
 
 def take_manage_token(session, draft, draft_key: str | None) -> str | None:
     """The manage token kept for the confirmation page, once: it is deleted as it is read (a
-    reload, or the next person at a shared computer, finds only the booking's summary)."""
-    sealed = (draft.data or {}).get("manage_link")
+    reload, or the next person at a shared computer, finds only the booking's summary). The row
+    is locked while it is read, so two requests at the same moment cannot both have it."""
+    session.rollback()
+    draft = session.get(BookingDraft, draft.id, with_for_update=True, populate_existing=True)
+    sealed = (draft.data or {}).get("manage_link") if draft is not None else None
     if not sealed or not draft_key:
+        session.rollback()
         return None
     draft.data = {}
     session.commit()

@@ -23,14 +23,15 @@ from . import (
 # Who acted, in the audit log, for a change made through the manage link (as in admin.auth.access).
 BY_PATIENT = "patient (manage link)"
 BY_FIND_PAGE = "find my appointment page"
+BY_PATIENT_FOUND = "patient (link from find my appointment)"
 # How long the manage page opened by "Find my appointment" stays open without asking again.
 LOOKUP_LIFETIME = timedelta(hours=1)
 
 
-def record_patient_action(session, appointment, action: str, **details) -> None:
+def record_patient_action(session, appointment, action: str, *, by: str = BY_PATIENT, **details) -> None:
     """An audit entry for a patient's change through the manage link (no staff user; never the
     patient's details, answers or reason); committed with the change."""
-    session.add(AuditEntry(appointment_id=appointment.id, action=action, changes={"by": BY_PATIENT, **details}))
+    session.add(AuditEntry(appointment_id=appointment.id, action=action, changes={"by": by, **details}))
 
 
 def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None:
@@ -62,23 +63,29 @@ def clean_reference(typed: str) -> str:
     return re.sub(r"[\s-]", "", typed or "").upper()
 
 
-def open_by_reference(session, reference: str, date_of_birth: date, now: datetime, *, address: str) -> str | None:
+def open_by_reference(
+    session, reference: str, date_of_birth: date, now: datetime, *, address: str, notify=None
+) -> str | None:
     """For "Find my appointment": a new manage token, valid for an hour, for the visit (not yet over)
     with this reference and the patient's date of birth; None when they do not match one.
+    ``notify(appointment, now)`` tells the patient, in the same commit.
 
-    Both outcomes are audited on the appointment when the reference exists (a wrong date of birth
-    is what someone guessing would give), with the client's address; never what was typed.
-    The caller limits how often this may be tried.
+    Every try is audited with the client's address, never what was typed: on the appointment when
+    the reference exists (a wrong date of birth is what someone guessing would give), otherwise on
+    no appointment (which also makes both refusals cost the same). The caller limits the tries.
     """
     appointment = session.scalars(select(Appointment).filter_by(reference=clean_reference(reference))).one_or_none()
-    if appointment is None or appointment.ends_at <= now:
-        return None
-    if appointment.date_of_birth != date_of_birth:
+    if appointment is None or appointment.ends_at <= now or appointment.date_of_birth != date_of_birth:
+        known = appointment is not None and appointment.ends_at > now
         session.add(
             AuditEntry(
-                appointment_id=appointment.id,
+                appointment_id=appointment.id if known else None,
                 action="patient.lookup_refused",
-                changes={"by": BY_FIND_PAGE, "why": "wrong date of birth", "address": address},
+                changes={
+                    "by": BY_FIND_PAGE,
+                    "why": "wrong date of birth" if known else "no upcoming visit with that reference",
+                    "address": address,
+                },
             )
         )
         session.commit()
@@ -91,8 +98,16 @@ def open_by_reference(session, reference: str, date_of_birth: date, now: datetim
             appointment_id=appointment.id, action="patient.found", changes={"by": BY_FIND_PAGE, "address": address}
         )
     )
+    if notify is not None:
+        notify(appointment, now)
     session.commit()
     return raw
+
+
+def acting_patient(appointment, raw: str) -> str:
+    """Who acted, for the audit log: the patient through a lasting link, or through the hour-long
+    link that "Find my appointment" opened."""
+    return BY_PATIENT if is_lasting_link(appointment, raw) else BY_PATIENT_FOUND
 
 
 def can_change(appointment, now, cutoff: timedelta) -> bool:
@@ -119,7 +134,7 @@ def cancel_appointment(session, appointment, *, now, reason="", notify=None):
     return appointment
 
 
-def reschedule_appointment(session, appointment, *, slot, answers, acknowledged, now, notify=None):
+def reschedule_appointment(session, appointment, *, slot, answers, acknowledged, now, notify=None, by=BY_PATIENT):
     """Move an appointment to a new free slot, screening answered again, in one transaction. The
     new answers join the screening history (nothing earlier is replaced, a flag stays).
 
@@ -145,7 +160,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminder
-    record_patient_action(session, appointment, "patient.rescheduled")
+    record_patient_action(session, appointment, "patient.rescheduled", by=by)
     try:
         session.flush()
         if notify is not None:
@@ -171,7 +186,9 @@ def add_screening(appointment, record: dict, now: datetime, *, asked: str, by: s
         appointment.screening_outcome = screening.Outcome.FLAGGED
 
 
-def record_rescreening(session, appointment, *, answers, acknowledged, now, notify=None) -> screening.Outcome:
+def record_rescreening(
+    session, appointment, *, answers, acknowledged, now, notify=None, by=BY_PATIENT
+) -> screening.Outcome:
     """Store the answers given after the reminder; a "yes" flags the visit and tells the office.
 
     The first answers stay on record next to the new ones. Returns the new outcome.
@@ -183,6 +200,6 @@ def record_rescreening(session, appointment, *, answers, acknowledged, now, noti
     if record["outcome"] == screening.Outcome.FLAGGED and notify is not None:
         notify(appointment)
     appointment.updated_at = now
-    record_patient_action(session, appointment, "patient.rescreened")
+    record_patient_action(session, appointment, "patient.rescreened", by=by)
     session.commit()
     return screening.Outcome.of(record["outcome"])

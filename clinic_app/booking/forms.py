@@ -77,11 +77,11 @@ def past_date(form, field):
         raise ValidationError("Please check the year of birth.")
 
 
-def birth_date_field():
-    """The date of birth (step 4, and with the reference to find a booking)."""
+def birth_date_field(required="Please enter your date of birth."):
+    """The date of birth (step 4, with the reference to find a booking, and staff bookings)."""
     return DateField(
         "Date of birth",
-        validators=[InputRequired("Please enter your date of birth."), past_date],
+        validators=[InputRequired(required), past_date],
         render_kw={"autocomplete": "bday"},
     )
 

@@ -8,6 +8,7 @@ from flask import current_app
 from .. import clock
 from ..extensions import db
 from ..formatting import office_time
+from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
 from .ics import CalendarEvent, build_calendar
@@ -128,6 +129,8 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
     _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
+    if not appointment.email:  # booked at the desk for a patient who gave no email address
+        return
     enqueue(
         db.session,
         _patient_email(
@@ -144,10 +147,11 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
 def queue_booking_emails(appointment, manage_token):
     """New booking: the office is told at once; the patient gets a confirmation and invitation."""
     clinic = current_app.config["CLINIC_NAME"]
+    by_staff = appointment.source in AppointmentSource.BY_STAFF
     _queue_pair(
         appointment,
         "booking",
-        "New booking",
+        f"New booking ({AppointmentSource.LABELS[appointment.source].lower()})" if by_staff else "New booking",
         "Your appointment on {date} at {time} - " + clinic.replace("{", "{{").replace("}", "}}"),
         "booking_patient",
         "REQUEST",

@@ -10,13 +10,15 @@ from .service import token_hash
 
 
 def due_reminders(session, now, lead: timedelta) -> list[int]:
-    """Active appointments starting within ``lead`` from ``now`` that have had no reminder."""
+    """Active appointments starting within ``lead`` from ``now`` that have had no reminder (and
+    have an email address: the desk may book a patient without one)."""
     return list(
         session.scalars(
             select(Appointment.id)
             .where(
                 Appointment.status.in_(AppointmentStatus.ACTIVE),
                 Appointment.reminder_sent_at.is_(None),
+                Appointment.email != "",
                 Appointment.starts_at > now,
                 Appointment.starts_at <= now + lead,
             )

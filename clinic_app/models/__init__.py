@@ -1,6 +1,6 @@
 """Every model, imported here so that Alembic and ``db.create_all`` see every table."""
 
-from .appointment import Appointment, AppointmentStatus, BookingDraft, ProviderTimeBlock
+from .appointment import Appointment, AppointmentSource, AppointmentStatus, BookingDraft, ProviderTimeBlock
 from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
@@ -15,6 +15,7 @@ __all__ = [
     "RecoveryCode",
     "StaffUser",
     "staff_office",
+    "AppointmentSource",
     "AppointmentStatus",
     "BookingDraft",
     "Closure",

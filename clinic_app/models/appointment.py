@@ -31,6 +31,18 @@ class AppointmentStatus:
     }
 
 
+class AppointmentSource:
+    """How an appointment was booked."""
+
+    ONLINE = "online"  # by the patient, on the website
+    PHONE = "phone"  # by staff, with the patient on the phone
+    WALK_IN = "walk_in"  # by staff, with the patient at the desk
+    STAFF = "staff"  # by staff otherwise (e.g. a follow-up set at the end of a visit)
+
+    BY_STAFF = (PHONE, WALK_IN, STAFF)
+    LABELS = {ONLINE: "Online", PHONE: "Phone", WALK_IN: "Walk-in", STAFF: "Staff"}
+
+
 class Appointment(db.Model):
     """A patient's visit with one provider at one office; times are stored in UTC."""
 
@@ -57,6 +69,8 @@ class Appointment(db.Model):
     reason: Mapped[str] = mapped_column(String(40))
     consent_to_contact: Mapped[bool] = mapped_column(Boolean)
 
+    source: Mapped[str] = mapped_column(String(10), default=AppointmentSource.ONLINE, server_default="online")
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     # Whether the patient chose this clinician (False: "first available"); a move keeps a chosen one.
     clinician_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -83,6 +97,7 @@ class Appointment(db.Model):
 
     office: Mapped[Office] = relationship()
     provider: Mapped[Provider] = relationship()
+    booked_by: Mapped["StaffUser | None"] = relationship()  # noqa: F821 (models.staff)
     visit_type: Mapped[VisitType] = relationship()
     blocks: Mapped[list["ProviderTimeBlock"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
 

@@ -54,6 +54,7 @@ CSV_HEADER = [
     "New patient",
     "Reason",
     "Screening",
+    "Booked",
 ]
 
 
@@ -773,6 +774,7 @@ def test_the_csv_export_writes_the_right_values(app, admin_client, make_appointm
         "yes",
         "Sciatica or pain down the leg",
         "flagged",
+        "Online",
     ]
 
 
@@ -813,3 +815,16 @@ def test_staff_export_only_their_offices(world):
     desk = user_id(world.app, "fairfax.desk@example.org")
     exports = [entry for entry in audit_entries(world.app, action="export") if entry.user_id == desk]
     assert [entry.changes["rows"] for entry in exports] == [len(FAIRFAX_UPCOMING), 0]
+
+
+def test_the_list_shows_and_filters_how_each_visit_was_booked(app, admin_client, make_appointment):
+    make_appointment(soon(days=2), first_name="Olive")
+    make_appointment(soon(days=3), first_name="Phil", source="phone")
+    make_appointment(soon(days=4), first_name="Wanda", source="walk_in")
+    html = admin_client.get("/admin/").get_data(as_text=True)
+    assert '<th scope="col">Booked</th>' in html and "<td>Walk-in</td>" in html
+    assert '<option value="walk_in">Walk-in</option>' in html
+    names = [name for _, name in ROW_LINK.findall(admin_client.get("/admin/?source=phone").get_data(as_text=True))]
+    assert names == ["Phil Patient"]
+    rows = read_csv(admin_client.get("/admin/bookings.csv?source=walk_in"))
+    assert [(row[6], row[-1]) for row in rows[1:]] == [("Wanda", "Walk-in")]

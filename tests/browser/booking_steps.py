@@ -152,3 +152,26 @@ def reach_details_with_htmx(page, live_server):
     expect_step(page, 3, "Health screening before your visit")
     answer_screening(page)
     expect_step(page, 4, "Your details")
+
+
+# --- the front desk's booking page ----------------------------------------------------------------
+
+
+def book_at_the_desk(page, *, reason, first, last, date_of_birth, phone) -> str:
+    """On the desk's booking page: the first free time shown, every screening answer "no", the
+    policy told, the patient's details; then "Book appointment". The slot booked."""
+    first_time = page.locator('#desk-times input[name="slot"]').first
+    slot = first_time.get_attribute("value")
+    first_time.check()
+    for question in page.locator("#desk-times fieldset").filter(has=page.get_by_label("No")).all():
+        question.get_by_label("No").check()
+    page.get_by_label("I read the Safe Patient Appointments policy").check()
+    page.get_by_label(reason).check()
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("Date of birth").fill(date_of_birth)
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_label("Returning patient").check()
+    page.get_by_label("The patient agrees to be contacted").check()
+    page.get_by_role("button", name="Book appointment").click()
+    return slot

@@ -6,9 +6,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from clinic_app.booking.availability import slots_by_day
+from clinic_app.booking.steps import booking_rules
 from clinic_app.extensions import db
-from clinic_app.models import Provider, StaffUser
+from clinic_app.models import Office, Provider, StaffUser, VisitType
 from clinic_app.seed import seed_scheduling
+from tests.browser.booking_steps import book_at_the_desk
 from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
 from tests.conftest import add_appointment, authenticator_code, authenticator_set_up
 
@@ -104,6 +107,7 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/questions",
         "/admin/outbox",
         "/admin/password",
+        "/admin/bookings/new",
     ):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path
@@ -115,5 +119,49 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
     page.get_by_role("link", name="Omar Vance").click()
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state("networkidle")
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []
+
+
+def test_a_phone_booking_in_the_browser_takes_the_time_off_the_website(page, back_office):
+    """The front desk books with the keyboard and htmx; the time is gone online at once."""
+    app = back_office.app
+    requests, errors = watch_requests_and_errors(page)
+    sign_in(page, back_office.url, app)
+    page.get_by_role("link", name="New booking", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New booking")
+    set_marker(page)
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=7 - today.weekday())  # Dr. Haddad is at Fairfax on Mondays
+    page.get_by_label("Clinician", exact=True).select_option(label="Dr. Amira Haddad, MD")
+    page.get_by_label("Day", exact=True).fill(monday.isoformat())
+    page.get_by_label("Day", exact=True).dispatch_event("change")
+    expect(page.locator(".slots-heading")).to_contain_text(f"with Dr. Amira Haddad, MD, {monday:%A, %B} {monday.day}")
+    assert marker_survived(page)  # only the times were swapped in
+    slot = book_at_the_desk(
+        page,
+        reason="Sciatica or pain down the leg",
+        first="Walter",
+        last="Ferreira",
+        date_of_birth="1949-08-02",
+        phone="703 555 0199",
+    )
+    expect(page.locator("#appointment")).to_contain_text("Booked: Walter Ferreira, reference")
+    expect(page.locator("#appointment")).to_contain_text("Phone, by Ada Admin")
+
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        visit = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
+        haddad = db.session.scalars(select(Provider).filter_by(slug="amira-haddad")).one()
+        online = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit,
+            provider_id=haddad.id,
+            days=[monday],
+            now=datetime.now(UTC),
+            rules=booking_rules(),
+        )[monday]
+    assert slot not in {s.value for s in online}
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from tests.browser.booking_steps import (
     PATIENT,
     answer_screening,
+    book_at_the_desk,
     book_with_htmx,
     choose_first_time,
     choose_visit,
@@ -337,6 +338,26 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
     page.get_by_role("button", name="Show bookings").click()
     expect(page.locator("#bookings-table tbody tr")).to_have_count(1)
     expect(page.locator("#bookings-table")).to_contain_text(f"{PATIENT['first']} {PATIENT['last']}")
+
+    # A phone booking over HTTPS, through both instances: the desk's form and its htmx swaps.
+    page.get_by_role("link", name="New booking", exact=True).click()
+    page.get_by_label("Type of visit", exact=True).select_option(label="Follow-up visit")
+    expect(page.locator(".slots-heading")).to_contain_text("Follow-up visit")
+    for _ in range(7):  # the first day from today with a free time
+        if page.locator('#desk-times input[name="slot"]').count():
+            break
+        page.get_by_role("link", name="Next day").click()
+    book_at_the_desk(
+        page, reason="Back pain", first="Phoebe", last="Caller", date_of_birth="1950-03-04", phone="703 555 0177"
+    )
+    expect(page.locator("#appointment")).to_contain_text("Booked: Phoebe Caller, reference")
+    [phoned] = [reference for reference, _, email in appointments(production) if email == ""]
+    assert wait_for(
+        lambda: any(
+            phoned in m["Subject"] and m["Subject"].startswith("New booking (phone)")
+            for m in relay_messages_to(production, "fairfax-frontdesk@example.org")
+        )
+    ), "the office was not told of the phone booking"
 
 
 def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_context):

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from ...booking.screening import Outcome
 from ...database import paginate
-from ...models import Appointment, AppointmentStatus, Office
+from ...models import Appointment, AppointmentSource, AppointmentStatus, Office
 from ..auth.access import visible_office_ids, visible_offices
 
 PER_PAGE = 25
@@ -22,6 +22,7 @@ class BookingFilters:
     office: str = ""
     provider: int | None = None
     status: str = ""
+    source: str = ""
     date_from: date | None = None
     date_to: date | None = None
     flagged: bool = False
@@ -34,6 +35,7 @@ class BookingFilters:
             "office": self.office,
             "provider": self.provider or "",
             "status": self.status,
+            "source": self.source,
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
             "flagged": "y" if self.flagged else "",
@@ -95,6 +97,8 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime):
         query = query.where(Appointment.provider_id == filters.provider)
     if filters.status in AppointmentStatus.LABELS:
         query = query.where(Appointment.status == filters.status)
+    if filters.source in AppointmentSource.LABELS:
+        query = query.where(Appointment.source == filters.source)
     if filters.date_from:
         query = query.where(_from_day(offices, lambda office: filters.date_from))
     elif not filters.date_to:  # upcoming: from today at each office

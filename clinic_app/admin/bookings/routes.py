@@ -16,7 +16,7 @@ from ...database import found_or_404
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
-from ...models import AppointmentNote, AppointmentStatus, AuditEntry, Office, OutboxMessage
+from ...models import AppointmentNote, AppointmentSource, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
 from .. import bp
 from ..auth.access import audit, offices_today, visible_offices, visible_providers
@@ -26,6 +26,7 @@ from .queries import BookingFilters, appointment_for, bookings_page, bookings_qu
 from .service import ActionRefused, add_note, allowed_actions, change_status
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
+ASKED_HOW = {"phone": "by phone", "walk_in": "at the desk", "staff": "in person"}
 ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
 
 
@@ -45,6 +46,7 @@ def read_filters(form) -> BookingFilters:
         office=form.office.data or "",
         provider=_as_id(form.provider.data),
         status=form.status.data or "",
+        source=form.source.data or "",
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         flagged=bool(form.flagged.data),
@@ -64,6 +66,9 @@ def filter_form():
     ]
     form.status.choices = [SelectChoice("", "Any status")] + [
         SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()
+    ]
+    form.source.choices = [SelectChoice("", "Any way")] + [
+        SelectChoice(key, label) for key, label in AppointmentSource.LABELS.items()
     ]
     office_slugs = set(db.session.scalars(select(Office.slug)))
     if form.office.data in office_slugs and form.office.data not in {c.value for c in form.office.choices}:
@@ -86,6 +91,7 @@ def booking_rows(appointments):
             "clinician": a.provider.display_name,
             "visit": a.visit_type.name,
             "status": AppointmentStatus.LABELS[a.status],
+            "source": AppointmentSource.LABELS.get(a.source, a.source),
             "flagged": Outcome.of(a.screening_outcome).is_flagged,
         }
         for a in appointments
@@ -130,6 +136,7 @@ def export_bookings():
             "New patient",
             "Reason",
             "Screening",
+            "Booked",
         ]
     )
     for a in appointments:
@@ -148,6 +155,7 @@ def export_bookings():
                 "yes" if a.is_new_patient else "no",
                 reason_label(a.reason),
                 a.screening_outcome,
+                AppointmentSource.LABELS.get(a.source, a.source),
             ]
         )
     # The search may hold a patient's name: only whether one was used is recorded.
@@ -204,6 +212,8 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "summary": appointment_summary(appointment),
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
+        "source_label": AppointmentSource.LABELS.get(appointment.source, appointment.source),
+        "asked_how": ASKED_HOW.get((appointment.screening or {}).get("asked"), ""),
         "outcome": Outcome.of(appointment.screening_outcome),
         "later_screenings": later_screenings(appointment),
         "actions": [

@@ -91,50 +91,83 @@ def confirm_booking(
                 "email address, the most we can accept online. To book another visit, please call the "
                 f"{view.office.name} office at {view.office.phone}."
             )
+    try:
+        booked = insert_appointment(
+            session,
+            provider=view.slot_provider,
+            visit_type=view.visit_type,
+            starts_at=view.starts_at,
+            booking_key=booking_key,
+            now=now,
+            notify=notify,
+            office=view.office,
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            date_of_birth=date.fromisoformat(details["date_of_birth"]),
+            phone=details["phone"],
+            email=details["email"],
+            is_new_patient=details["patient_status"] == "new",
+            insurance=details.get("insurance", ""),
+            notes=details.get("notes", ""),
+            reason=view.reason,
+            clinician_chosen=view.provider is not None,
+            consent_to_contact=True,
+            screening=_screening_for_appointment(draft),
+            screening_outcome=_screening_outcome(draft),
+            before_commit=lambda appointment, raw_token: _keep_on_draft(draft, appointment, raw_token, draft_key, now),
+        )
+    except SlotTaken:
+        release_taken_time(session, session.get(BookingDraft, draft.id), now)
+        raise
+    return booked
+
+
+def insert_appointment(
+    session, *, provider, visit_type, starts_at, booking_key, now, notify=None, before_commit=None, **values
+) -> Booked:
+    """The one place a provider's time is taken (online and by staff): the appointment and its
+    time blocks, ``notify(appointment, manage_token)`` (the emails) and ``before_commit`` in one
+    commit. The blocks' primary key refuses any overlap however requests race; the unique
+    ``booking_key`` makes a repeated request (double click, replay) find the first appointment,
+    returned with no token.
+
+    :raise SlotTaken: another booking holds some of that time; nothing was stored.
+    """
     raw_token = secrets.token_urlsafe(32)
     appointment = Appointment.hold(
-        provider=view.slot_provider,
-        visit_type=view.visit_type,
-        starts_at=view.starts_at,
+        provider=provider,
+        visit_type=visit_type,
+        starts_at=starts_at,
         reference=_unused_reference(session),
-        office=view.office,
-        status=AppointmentStatus.BOOKED,
-        first_name=details["first_name"],
-        last_name=details["last_name"],
-        date_of_birth=date.fromisoformat(details["date_of_birth"]),
-        phone=details["phone"],
-        email=details["email"],
-        is_new_patient=details["patient_status"] == "new",
-        insurance=details.get("insurance", ""),
-        notes=details.get("notes", ""),
-        reason=view.reason,
-        clinician_chosen=view.provider is not None,
-        consent_to_contact=True,
-        screening=_screening_for_appointment(draft),
-        screening_outcome=_screening_outcome(draft),
         manage_token_hash=token_hash(raw_token),
         booking_key=booking_key,
         created_at=now,
         updated_at=now,
+        **values,
     )
     session.add(appointment)
     try:
         session.flush()
-        draft.appointment_id = appointment.id
-        # The appointment holds the details now; the draft keeps none, only the sealed link.
-        draft.data = {"manage_link": seal_manage_token(draft_key, raw_token)} if draft_key else {}
-        draft.expires_at = now + DRAFT_LIFETIME
+        if before_commit is not None:
+            before_commit(appointment, raw_token)
         if notify is not None:
             notify(appointment, raw_token)
         session.commit()
     except IntegrityError:
         session.rollback()
         existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
-        if existing is not None:  # the same draft was confirmed by a parallel request
+        if existing is not None:  # the same booking, confirmed by a parallel request
             return Booked(existing, None)
-        release_taken_time(session, session.get(BookingDraft, draft.id), now)
         raise SlotTaken("That time was just taken — here are the times still open.") from None
     return Booked(appointment, raw_token)
+
+
+def _keep_on_draft(draft, appointment, raw_token, draft_key, now):
+    """The draft now points at its appointment and keeps none of the details, only the sealed
+    link for the confirmation page; it lives 30 more minutes for that page."""
+    draft.appointment_id = appointment.id
+    draft.data = {"manage_link": seal_manage_token(draft_key, raw_token)} if draft_key else {}
+    draft.expires_at = now + DRAFT_LIFETIME
 
 
 def _sealing_key(draft_key: str) -> Fernet:

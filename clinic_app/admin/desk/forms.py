@@ -1,0 +1,99 @@
+"""The front desk's booking forms: the same fields and checks as the patient's, worded for staff."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from ...booking.forms import birth_date_field, screening_fields
+from ...booking.screening import CURRENT as SCREENING
+from ...fields import email_field, name_field, phone_field, text_field
+from ...models import AppointmentSource
+from ...reasons import VISIT_REASONS
+
+
+class FindTimeForm(FlaskForm):
+    """Which visit, with whom and which day: a GET form (state in the URL, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    office = SelectField("Office", choices=[], validate_choice=False)
+    visit_type = SelectField("Type of visit", choices=[], validate_choice=False)
+    provider = SelectField("Clinician", choices=[], validate_choice=False, default="any")
+    day = DateField("Day", validators=[Optional()])
+
+
+class _VisitPart(FlaskForm):
+    booking_key = HiddenField()  # one per form shown: a double submission books once
+    slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
+    source = RadioField(
+        "How is the patient booking?",
+        choices=[SelectChoice(key, AppointmentSource.LABELS[key]) for key in AppointmentSource.BY_STAFF],
+        default=AppointmentSource.PHONE,
+        validators=[InputRequired("Please say how the patient is booking.")],
+    )
+    reason = RadioField(
+        "Main reason for the visit",
+        choices=[SelectChoice(key, label) for key, label in VISIT_REASONS.items()],
+        validators=[InputRequired("Please choose the main reason for the visit.")],
+    )
+
+
+# Made here, so that the questions come after the visit and before the details (in the errors too).
+_QUESTIONS = screening_fields()
+
+
+class StaffBookingForm(_VisitPart):
+    """The booking itself: time, how the patient is booking, the screening asked aloud, details."""
+
+    acknowledged = BooleanField(
+        "I read the Safe Patient Appointments policy to the patient (or they have read it).",
+        validators=[DataRequired("Please tell the patient about the safety policy and tick this box.")],
+    )
+    first_name = name_field(
+        "First name", required="Please enter the patient's first name.", max_length=80, what="the first name"
+    )
+    last_name = name_field(
+        "Last name", required="Please enter the patient's last name.", max_length=80, what="the last name"
+    )
+    date_of_birth = birth_date_field(required="Please enter the patient's date of birth.")
+    phone = phone_field("Phone number", required="Please enter a phone number.")
+    email = email_field("Email address (optional: the confirmation goes here)")
+    patient_status = RadioField(
+        "Seen at the clinic before?",
+        choices=[SelectChoice("new", "New patient"), SelectChoice("returning", "Returning patient")],
+        validators=[InputRequired("Please say whether the patient is new or returning.")],
+    )
+    insurance = text_field("Insurance company (optional)", max_length=120, one_line=True)
+    notes = text_field(
+        "Notes for the visit (optional)",
+        max_length=1000,
+        too_long="Please shorten the notes to 1,000 characters or fewer.",
+    )
+    consent = BooleanField(
+        "The patient agrees to be contacted by email, phone or text about this appointment.",
+        validators=[DataRequired("Please ask the patient whether we may contact them about this appointment.")],
+    )
+
+    def question_fields(self):
+        return [getattr(self, q.key) for q in SCREENING.questions]
+
+    def answers(self) -> dict:
+        """{question key: True for yes, False for no}."""
+        return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
+
+    def details(self) -> dict:
+        return {
+            "first_name": self.first_name.data,
+            "last_name": self.last_name.data,
+            "date_of_birth": self.date_of_birth.data,
+            "phone": self.phone.data,
+            "email": self.email.data or "",
+            "is_new_patient": self.patient_status.data == "new",
+            "insurance": self.insurance.data or "",
+            "notes": self.notes.data or "",
+        }
+
+
+for _key, _field in _QUESTIONS.items():
+    setattr(StaffBookingForm, _key, _field)

@@ -1,0 +1,109 @@
+"""Booking for a patient at the front desk: the same availability and the same database guarantee
+as online (``insert_appointment``), with the desk's own rules: no minimum notice, a longer horizon.
+Plain functions over a session; the caller passes the staff user and ``now``."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ...booking import screening
+from ...booking.availability import find_slot
+from ...booking.service import Booked, BookingError, SlotTaken, insert_appointment
+from ...booking.slots import BookingRules
+from ...models import Appointment, AppointmentSource, AppointmentStatus
+from ..auth.access import audit
+
+# The desk may book a patient who is standing there for the next free quarter hour, and a
+# follow-up up to a year ahead; never into time that is held.
+DESK_RULES = BookingRules(min_notice=timedelta(0), horizon_days=365)
+
+
+class ScreeningSaysNo(BookingError):
+    """A "yes" to a screening question: no in-person visit; the desk offers video or a later date."""
+
+
+def book_for_patient(
+    session,
+    user,
+    *,
+    office,
+    visit_type,
+    provider_id,
+    starts_at,
+    slot_provider_id,
+    source,
+    reason,
+    answers,
+    acknowledged,
+    details,
+    booking_key,
+    now,
+    notify=None,
+) -> Booked:
+    """Book the visit a staff member chose for a patient, in one transaction, audited.
+
+    ``provider_id`` is the clinician asked for (None: first available), ``slot_provider_id`` the
+    one the chosen time is with. For an in-person visit the screening (asked aloud) is stored like
+    a patient's, with who asked and how; a "yes" books nothing. A repeated ``booking_key`` (a
+    double submission) returns the first appointment.
+
+    :raise ScreeningSaysNo: a screening answer was "yes".
+    :raise SlotTaken: the time is not free (taken meanwhile, blocked, or not offered).
+    """
+    if source not in AppointmentSource.BY_STAFF:
+        raise BookingError("Please say how the patient is booking.")
+    if visit_type.is_telehealth:
+        record, outcome = {"outcome": screening.Outcome.NOT_REQUIRED}, screening.Outcome.NOT_REQUIRED
+    else:
+        record = screening.answers_record(answers, acknowledged)
+        outcome = screening.Outcome.of(record["outcome"])
+        if outcome == screening.Outcome.FLAGGED:
+            raise ScreeningSaysNo(
+                "The patient answered “yes” to a health question, so this in-person visit cannot be booked. "
+                "Offer a video visit or a date after they have recovered."
+            )
+        if outcome == screening.Outcome.INCOMPLETE:
+            raise BookingError("Please ask every screening question.")
+        record = {**record, "asked": source, "by": user.label}
+    session.rollback()  # a fresh transaction: the checks below see the latest bookings
+    existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
+    if existing is not None:  # the same form sent twice
+        session.commit()
+        return Booked(existing, None)
+    slot = find_slot(
+        session,
+        office=office,
+        visit_type=visit_type,
+        provider_id=provider_id,
+        starts_at=starts_at,
+        chosen_provider_id=slot_provider_id,
+        now=now,
+        rules=DESK_RULES,
+    )
+    if slot is None:
+        session.rollback()
+        raise SlotTaken("That time is no longer free. Please choose another.")
+
+    def before_commit(appointment, _token):
+        audit(session, user, "booked", appointment, source=source)
+
+    return insert_appointment(
+        session,
+        provider=slot.provider,
+        visit_type=visit_type,
+        starts_at=slot.starts_at,
+        booking_key=booking_key,
+        now=now,
+        notify=notify,
+        before_commit=before_commit,
+        office=office,
+        status=AppointmentStatus.CONFIRMED,  # agreed with the patient there and then
+        source=source,
+        booked_by_id=user.id,
+        reason=reason,
+        clinician_chosen=provider_id is not None,
+        consent_to_contact=True,
+        screening=record,
+        screening_outcome=outcome,
+        **details,
+    )

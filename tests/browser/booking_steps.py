@@ -175,3 +175,12 @@ def book_at_the_desk(page, *, reason, first, last, date_of_birth, phone) -> str:
     page.get_by_label("The patient agrees to be contacted").check()
     page.get_by_role("button", name="Book appointment").click()
     return slot
+
+
+def go_to_a_day_with_desk_times(page, days=7):
+    """On the desk's booking or move page: "Next day" until free times show (a closed day has none)."""
+    for _ in range(days):
+        if page.locator('#desk-times input[name="slot"]').count():
+            return
+        page.get_by_role("link", name="Next day").click()
+    raise AssertionError(f"no free times in {days} days")

@@ -1,17 +1,19 @@
 """The back office in a real browser: sign in, filter with htmx (kept in the URL), act with CSRF."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.steps import booking_rules
 from clinic_app.extensions import db
-from clinic_app.models import Office, Provider, StaffUser, VisitType
+from clinic_app.models import Office, OutboxMessage, Provider, StaffUser, VisitType
 from clinic_app.seed import seed_scheduling
-from tests.browser.booking_steps import book_at_the_desk
+from tests.browser.booking_steps import book_at_the_desk, go_to_a_day_with_desk_times
 from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
 from tests.conftest import add_appointment, authenticator_code, authenticator_set_up
 
@@ -163,5 +165,28 @@ def test_a_phone_booking_in_the_browser_takes_the_time_off_the_website(page, bac
             rules=booking_rules(),
         )[monday]
     assert slot not in {s.value for s in online}
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []
+
+
+def test_the_desk_moves_a_visit_and_the_patient_gets_an_updated_calendar_entry(page, back_office):
+    app = back_office.app
+    requests, errors = watch_requests_and_errors(page)
+    sign_in(page, back_office.url, app)
+    page.get_by_role("link", name="Nora Quinn").click()
+    page.get_by_role("link", name="Move to another time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move Nora Quinn’s appointment")
+    page.get_by_label("Clinician", exact=True).select_option(label="First available")
+    expect(page.locator(".slots-heading")).not_to_contain_text(" with Dr. Amira Haddad")
+    go_to_a_day_with_desk_times(page)
+    page.locator('#desk-times input[name="slot"]').last.check()
+    page.get_by_role("button", name="Move appointment").click()
+    expect(page.locator("#appointment")).to_contain_text("Moved to")
+    expect(page.locator("#appointment")).to_contain_text("The patient has been emailed the new time.")
+    with app.app_context():
+        email = db.session.scalars(select(OutboxMessage).filter_by(kind="reschedule.patient")).one()
+        (event,) = Calendar.from_ical(base64.b64decode(email.attachments[0]["data"])).walk("VEVENT")
+    assert email.recipients == ["nora@example.org"] and str(event["UID"]) == "appointment-TEST0002@" + "127.0.0.1"
+    assert int(event["SEQUENCE"]) == 1
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []

@@ -33,6 +33,7 @@ from tests.browser.booking_steps import (
     expect_confirmation,
     expect_step,
     fill_details,
+    go_to_a_day_with_desk_times,
     slots_heading,
 )
 from tests.conftest import need_service, wait_for
@@ -343,10 +344,7 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
     page.get_by_role("link", name="New booking", exact=True).click()
     page.get_by_label("Type of visit", exact=True).select_option(label="Follow-up visit")
     expect(page.locator(".slots-heading")).to_contain_text("Follow-up visit")
-    for _ in range(7):  # the first day from today with a free time
-        if page.locator('#desk-times input[name="slot"]').count():
-            break
-        page.get_by_role("link", name="Next day").click()
+    go_to_a_day_with_desk_times(page)
     book_at_the_desk(
         page, reason="Back pain", first="Phoebe", last="Caller", date_of_birth="1950-03-04", phone="703 555 0177"
     )

@@ -23,6 +23,12 @@ class FindTimeForm(FlaskForm):
     day = DateField("Day", validators=[Optional()])
 
 
+class MoveForm(FlaskForm):
+    """The new time for a visit the desk moves."""
+
+    slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
+
+
 class _VisitPart(FlaskForm):
     booking_key = HiddenField()  # one per form shown: a double submission books once
     slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])

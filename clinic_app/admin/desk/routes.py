@@ -13,18 +13,20 @@ from wtforms import SelectChoice
 
 from ... import clock
 from ...booking.availability import parse_slot_value, providers_for, slots_by_day
-from ...booking.notifications import queue_booking_emails
+from ...booking.notifications import queue_booking_emails, queue_reschedule_emails
 from ...booking.presenters import slot_label
 from ...booking.screening import CURRENT as SCREENING
 from ...booking.service import BookingError, SlotTaken
+from ...database import found_or_404
 from ...extensions import db
-from ...formatting import long_day
+from ...formatting import long_day, office_time
 from ...htmx import is_htmx
 from ...models import Office, VisitType
 from .. import bp
 from ..auth.access import visible_offices
-from .forms import FindTimeForm, StaffBookingForm
-from .service import DESK_RULES, ScreeningSaysNo, book_for_patient
+from ..bookings.queries import appointment_for
+from .forms import FindTimeForm, MoveForm, StaffBookingForm
+from .service import DESK_RULES, ScreeningSaysNo, book_for_patient, move_for_patient
 
 
 def desk_choice(form):
@@ -42,18 +44,26 @@ def desk_choice(form):
         db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order, VisitType.id))
     )
     visit_type = next((v for v in visit_types if v.slug == form.visit_type.data), visit_types[0])
-    clinicians = providers_for(db.session, office, visit_type)
-    provider = next((p for p in clinicians if str(p.id) == form.provider.data), None)
-    today = clock.now().astimezone(office.tz).date()
-    day = form.day.data if form.day.data and not form.day.errors and form.day.data >= today else today
     form.office.choices = [SelectChoice(o.slug, o.name) for o in offices]
     form.visit_type.choices = [SelectChoice(v.slug, v.name) for v in visit_types]
+    form.office.data, form.visit_type.data = office.slug, visit_type.slug
+    return office, visit_type, *clinician_and_day(form, office, visit_type)
+
+
+def clinician_and_day(form, office, visit_type, default_provider=None, default_day=None):
+    """The clinician (None: first available) and the day asked for at this office and visit type;
+    when none was asked, the defaults; never a day before today."""
+    clinicians = providers_for(db.session, office, visit_type)
+    wanted = form.provider.data if form.provider.raw_data else str(default_provider or "any")
+    provider = next((p for p in clinicians if str(p.id) == wanted), None)
+    today = clock.now().astimezone(office.tz).date()
+    day = form.day.data if form.day.data and not form.day.errors else default_day
+    day = day if day and day >= today else today
     form.provider.choices = [SelectChoice("any", "First available")] + [
         SelectChoice(str(p.id), p.display_name) for p in clinicians
     ]
-    form.office.data, form.visit_type.data = office.slug, visit_type.slug
     form.provider.data, form.day.data = str(provider.id) if provider else "any", day
-    return office, visit_type, provider, day
+    return provider, day
 
 
 def free_times(office, visit_type, provider, day, chosen=None) -> list[dict]:
@@ -143,18 +153,82 @@ def new_booking():
         else None,
         "later_url": day_url(finder, day + timedelta(days=1)),
         "screening": SCREENING,
+        "ask_screening": not visit_type.is_telehealth,
     }
     # htmx asks for the free times (and the screening) alone when the visit or day changes.
     template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/new_booking.html"
     return make_response(render_template(template, **context), 422 if (form.errors or notice) else 200)
 
 
-def day_url(finder, day: date) -> str:
+def day_url(finder, day: date, endpoint="admin.new_booking", **values) -> str:
     """This page with the same choices on another day."""
-    return url_for(
-        "admin.new_booking",
-        office=finder.office.data,
-        visit_type=finder.visit_type.data,
-        provider=finder.provider.data,
-        day=day.isoformat(),
+    choices = {"provider": finder.provider.data, "day": day.isoformat(), **values}
+    if endpoint == "admin.new_booking":
+        choices.update(office=finder.office.data, visit_type=finder.visit_type.data)
+    return url_for(endpoint, **choices)
+
+
+@bp.route("/appointments/<int(max=2147483647):appointment_id>/move", methods=["GET", "POST"])
+def move_booking(appointment_id):
+    """Move a visit for the patient (on the phone, or at the desk), at any time before it: the
+    same clinician unless another is chosen, the desk's free times; the patient is emailed."""
+    appointment = found_or_404(appointment_for(db.session, current_user, appointment_id))
+    if not appointment.is_active:
+        flash("This appointment is no longer active, so it cannot be moved.", "error")
+        return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+    office, visit_type = appointment.office, appointment.visit_type
+    finder = FindTimeForm(request.values)
+    finder.validate()
+    provider, day = clinician_and_day(
+        finder,
+        office,
+        visit_type,
+        default_provider=appointment.provider_id,
+        default_day=appointment.starts_at.astimezone(office.tz).date(),
     )
+    form = MoveForm()
+    if form.validate_on_submit():
+        parsed = parse_slot_value(form.slot.data)
+        try:
+            if parsed is None:
+                raise SlotTaken("That time is not available. Please choose one of the times shown.")
+            moved = move_for_patient(
+                db.session,
+                current_user,
+                appointment,
+                provider_id=provider.id if provider else None,
+                starts_at=parsed[0],
+                slot_provider_id=parsed[1],
+                now=clock.now(),
+                notify=lambda moved: queue_reschedule_emails(moved, None),
+            )
+        except SlotTaken as taken:
+            form.slot.errors.append(str(taken))
+        except BookingError as refused:
+            flash(str(refused), "error")
+            return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+        else:
+            emailed = " The patient has been emailed the new time." if moved.email else ""
+            flash(
+                f"Moved to {office_time(moved.starts_at, office)} with {moved.provider.display_name}.{emailed}", "info"
+            )
+            return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
+    context = {
+        "appointment": appointment,
+        "now_at": office_time(appointment.starts_at, office),
+        "finder": finder,
+        "form": form,
+        "office": office,
+        "visit_type": visit_type,
+        "provider": provider,
+        "day": day,
+        "day_label": long_day(day),
+        "times": free_times(office, visit_type, provider, day, chosen=form.slot.data),
+        "earlier_url": day_url(finder, day - timedelta(days=1), "admin.move_booking", appointment_id=appointment_id)
+        if day > clock.now().astimezone(office.tz).date()
+        else None,
+        "later_url": day_url(finder, day + timedelta(days=1), "admin.move_booking", appointment_id=appointment_id),
+        "ask_screening": False,
+    }
+    template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/move.html"
+    return make_response(render_template(template, **context), 422 if form.errors else 200)

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from ...booking import screening
 from ...booking.availability import find_slot
-from ...booking.service import Booked, BookingError, SlotTaken, insert_appointment
+from ...booking.service import Booked, BookingError, SlotTaken, insert_appointment, move_appointment
 from ...booking.slots import BookingRules
+from ...formatting import local_time
 from ...models import Appointment, AppointmentSource, AppointmentStatus
 from ..auth.access import audit
 
@@ -107,3 +108,39 @@ def book_for_patient(
         screening_outcome=outcome,
         **details,
     )
+
+
+def move_for_patient(session, user, appointment, *, provider_id, starts_at, slot_provider_id, now, notify=None):
+    """Move a visit for the patient to a free time at the same office (any time before it: no
+    online cut-off for the desk), audited with the old and new time and clinician.
+
+    :raise SlotTaken: the time is not free (taken meanwhile, blocked, or not offered).
+    :raise BookingError: the appointment was cancelled meanwhile.
+    """
+    slot = find_slot(
+        session,
+        office=appointment.office,
+        visit_type=appointment.visit_type,
+        provider_id=provider_id,
+        starts_at=starts_at,
+        chosen_provider_id=slot_provider_id,
+        now=now,
+        rules=DESK_RULES,
+    )
+    if slot is None:
+        session.rollback()
+        raise SlotTaken("That time is no longer free. Please choose another.")
+    zone = appointment.office.tz
+    was = local_time(appointment.starts_at, zone), appointment.provider.display_name
+
+    def record(moved):
+        audit(
+            session,
+            user,
+            "moved",
+            moved,
+            when=[was[0], local_time(moved.starts_at, zone)],
+            clinician=[was[1], moved.provider.display_name],
+        )
+
+    return move_appointment(session, appointment, slot=slot, now=now, before_commit=record, notify=notify)

@@ -142,11 +142,29 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     :raise ScreeningFlagged: the new screening has a "yes".
     :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
     """
-    record = None if appointment.visit_type.is_telehealth else screening.answers_record(answers, acknowledged)
-    if record is not None and record["outcome"] == screening.Outcome.FLAGGED:
+    answers_record = None if appointment.visit_type.is_telehealth else screening.answers_record(answers, acknowledged)
+    if answers_record is not None and answers_record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
-    if record is not None and record["outcome"] == screening.Outcome.INCOMPLETE:
+    if answers_record is not None and answers_record["outcome"] == screening.Outcome.INCOMPLETE:
         raise BookingError("Please answer every screening question.")
+
+    def record(moved):
+        if answers_record is not None:
+            add_screening(moved, answers_record, now, asked="reschedule")
+        record_patient_action(session, moved, "patient.rescheduled", by=by)
+
+    return move_appointment(session, appointment, slot=slot, now=now, before_commit=record, notify=notify)
+
+
+def move_appointment(session, appointment, *, slot, now, before_commit=None, notify=None):
+    """Give the appointment the slot's time and clinician in one transaction (the patient's
+    reschedule and the desk's move): its old time is let go, the new one held, the calendar
+    SEQUENCE raised and the reminder due again; ``before_commit(appointment)`` (the audit) and
+    ``notify(appointment)`` (the emails) in the same commit.
+
+    :raise SlotTaken: the new time was taken meanwhile; nothing changed.
+    :raise BookingError: the appointment was cancelled meanwhile.
+    """
     session.rollback()
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
     if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
@@ -155,14 +173,13 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     appointment.blocks = []
     session.flush()  # the old time is let go first: the new one may overlap it
     appointment.hold_time(slot.provider, slot.starts_at)
-    if record is not None:
-        add_screening(appointment, record, now, asked="reschedule")
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminder
-    record_patient_action(session, appointment, "patient.rescheduled", by=by)
     try:
         session.flush()
+        if before_commit is not None:
+            before_commit(appointment)
         if notify is not None:
             notify(appointment)
         session.commit()

@@ -4,7 +4,7 @@ import math
 
 from flask import abort, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 
 
@@ -50,6 +50,22 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+PROVIDER_TIME_LOCK = 1001  # the first key of PostgreSQL advisory locks on a clinician's time
+
+
+def lock_provider_time(session, provider_ids) -> None:
+    """Hold, until the transaction ends, the lock on these clinicians' time: a booking or a move
+    and a new block of that time then happen one after the other, each seeing the other's result.
+    On PostgreSQL an advisory lock per clinician (in id order, so two holders never deadlock); on
+    SQLite every transaction already holds the one write lock from its start."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for provider_id in sorted(set(provider_ids)):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, :id)"), {"kind": PROVIDER_TIME_LOCK, "id": provider_id}
+        )
 
 
 def paginate(session, query, page: int, per_page: int) -> SelectPagination:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from ..models import Closure, Provider, ProviderTimeBlock, VisitType, WorkingHours
+from ..models import Closure, Provider, ProviderTimeBlock, TimeBlock, VisitType, WorkingHours
 from .slots import GRID, BookingRules, bookable_days, free_slots
 
 
@@ -85,6 +85,41 @@ def _busy(session, providers, first_utc: datetime, last_utc: datetime) -> dict:
     return busy
 
 
+def _time_blocks(session, office, providers, first: date, last: date) -> list[TimeBlock]:
+    """Blocked time that may fall between ``first`` and ``last``: the providers' own (at any
+    office) and this office's part-day closures."""
+    return list(
+        session.scalars(
+            select(TimeBlock).where(
+                TimeBlock.starts_on <= last,
+                (TimeBlock.ends_on.is_(None)) | (TimeBlock.ends_on >= first),
+                TimeBlock.provider_id.in_([p.id for p in providers])
+                | (TimeBlock.provider_id.is_(None) & (TimeBlock.office_id == office.id)),
+            )
+        )
+    )
+
+
+def blocked_intervals(blocks, provider, day: date) -> list[tuple[datetime, datetime]]:
+    """The provider's blocked time on ``day`` as aware intervals, each in its block's office zone."""
+    return [
+        (
+            datetime.combine(day, block.starts_at, tzinfo=block.office.tz),
+            datetime.combine(day, block.ends_at, tzinfo=block.office.tz),
+        )
+        for block in blocks
+        if block.provider_id in (None, provider.id) and block.covers(day)
+    ]
+
+
+def time_is_blocked(session, *, office, provider, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether blocked time (the clinician's, or the office's part-day closure) overlaps the
+    interval: checked again under the clinician's time lock as a booking or a move is written."""
+    day = starts_at.astimezone(office.tz).date()
+    blocks = _time_blocks(session, office, [provider], day, day)
+    return any(start < ends_at and starts_at < end for start, end in blocked_intervals(blocks, provider, day))
+
+
 def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, now, rules) -> dict:
     """{day: [Slot]} for the given office-local days, one slot per start time.
 
@@ -100,6 +135,7 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     window_start = datetime.combine(first, datetime.min.time(), tzinfo=tz) - timedelta(days=1)
     window_end = datetime.combine(last, datetime.min.time(), tzinfo=tz) + timedelta(days=2)
     busy = _busy(session, providers, window_start.astimezone(UTC), window_end.astimezone(UTC))
+    blocks = _time_blocks(session, office, providers, first, last)
     hours = session.scalars(
         select(WorkingHours).where(
             WorkingHours.office_id == office.id,
@@ -122,7 +158,7 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
                 shifts=shifts,
                 length=length,
                 buffer=buffer,
-                busy=busy[provider.id],
+                busy=busy[provider.id] + blocked_intervals(blocks, provider, day),
                 closed=day in closed[provider.id],
                 now=now,
                 rules=rules,

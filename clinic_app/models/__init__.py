@@ -4,7 +4,7 @@ from .appointment import Appointment, AppointmentSource, AppointmentStatus, Book
 from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
-from .scheduling import Closure, Provider, VisitType, WorkingHours, provider_office
+from .scheduling import Closure, Provider, TimeBlock, VisitType, WorkingHours, provider_office
 from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, staff_office
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Provider",
     "ProviderTimeBlock",
     "QuestionStatus",
+    "TimeBlock",
     "VisitType",
     "WorkingHours",
     "provider_office",

@@ -112,3 +112,44 @@ class Closure(db.Model):
 
     def __repr__(self):
         return f"<Closure {self.starts_on}..{self.ends_on}>"
+
+
+class TimeBlock(db.Model):
+    """Part of a day when a clinician, or a whole office, takes no appointments (surgery, a meeting,
+    lunch, leave): on one day, or every week on that weekday from ``starts_on`` until ``ends_on``
+    (None: no end). Times are wall-clock times in the office's zone; a clinician's block holds them
+    at every office."""
+
+    __tablename__ = "time_block"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        CheckConstraint("ends_on IS NULL OR starts_on <= ends_on", name="first_day_before_last"),
+    )
+
+    KINDS = {"surgery": "Surgery", "meeting": "Meeting", "lunch": "Lunch", "leave": "Leave", "other": "Other"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    weekly: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[time] = mapped_column(Time)
+    ends_at: Mapped[time] = mapped_column(Time)
+
+    office: Mapped[Office] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+
+    def covers(self, day: date) -> bool:
+        """Whether the block falls on ``day``."""
+        if not self.weekly:
+            return day == self.starts_on
+        return (
+            day.weekday() == self.starts_on.weekday()
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+        )
+
+    def __repr__(self):
+        return f"<TimeBlock {self.kind} {self.starts_on} {self.starts_at}-{self.ends_at}>"

@@ -110,6 +110,7 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/outbox",
         "/admin/password",
         "/admin/bookings/new",
+        "/admin/blocks",
     ):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path

@@ -37,6 +37,10 @@ SHOWN_DETAILS = {
     "provider": "clinician",
     "starts_on": "from",
     "ends_on": "to",
+    "who": "who",
+    "what": "for",
+    "when": "when",
+    "clinician": "clinician",
 }
 
 

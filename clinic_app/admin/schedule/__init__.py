@@ -1,3 +1,3 @@
-"""Closures and clinicians' weekly hours."""
+"""Closures, blocked time within a day, and clinicians' weekly hours."""
 
-from . import routes  # noqa: F401  (registers the views on the admin blueprint)
+from . import block_routes, routes  # noqa: F401  (registers the views on the admin blueprint)

@@ -1,10 +1,11 @@
 """Forms for closures and clinicians' weekly hours."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, TimeField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, TimeField
 from wtforms.validators import InputRequired, Optional
 
 from ...fields import text_field
+from ...models import TimeBlock
 from ...models.office import WEEKDAY_NAMES
 from .service import PERIODS_PER_DAY, HoursKey
 
@@ -30,6 +31,23 @@ class ClosureForm(FlaskForm):
         what="the reason",
         one_line=True,
     )
+
+
+class BlockForm(FlaskForm):
+    """Block part of a day for a clinician or a whole office, once or every week."""
+
+    office = SelectField("Office", choices=[], validate_choice=False)
+    provider = SelectField("Who", choices=[], validate_choice=False)
+    kind = SelectField(
+        "For",
+        choices=[SelectChoice(key, label) for key, label in TimeBlock.KINDS.items()],
+        validate_choice=False,
+    )
+    starts_on = DateField("Day", invalid_value_message=DATE_MESSAGE, validators=[InputRequired("Please give the day.")])
+    starts_at = TimeField("From", validators=[InputRequired("Please give the start time.")])
+    ends_at = TimeField("Until", validators=[InputRequired("Please give the end time.")])
+    weekly = BooleanField("Every week on this weekday")
+    ends_on = DateField("Last week (optional)", invalid_value_message=DATE_MESSAGE, validators=[Optional()])
 
 
 def chosen_id(value):

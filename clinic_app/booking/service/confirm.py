@@ -3,7 +3,7 @@
 import base64
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -11,12 +11,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from ...database import lock_provider_time
 from ...models import (
     Appointment,
     AppointmentStatus,
     BookingDraft,
 )
 from .. import screening
+from ..availability import time_is_blocked
 from ..slots import BookingRules
 from . import (
     DRAFT_LIFETIME,
@@ -129,10 +131,16 @@ def insert_appointment(
     time blocks, ``notify(appointment, manage_token)`` (the emails) and ``before_commit`` in one
     commit. The blocks' primary key refuses any overlap however requests race; the unique
     ``booking_key`` makes a repeated request (double click, replay) find the first appointment,
-    returned with no token.
+    returned with no token. Under the clinician's time lock, blocked time saved meanwhile is
+    checked again.
 
     :raise SlotTaken: another booking holds some of that time; nothing was stored.
     """
+    lock_provider_time(session, [provider.id])
+    held_until = starts_at + timedelta(minutes=visit_type.duration_minutes + visit_type.buffer_minutes)
+    if time_is_blocked(session, office=values["office"], provider=provider, starts_at=starts_at, ends_at=held_until):
+        session.rollback()
+        raise SlotTaken("That time was just taken — here are the times still open.")
     raw_token = secrets.token_urlsafe(32)
     appointment = Appointment.hold(
         provider=provider,

@@ -7,12 +7,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ...database import lock_provider_time
 from ...models import (
     Appointment,
     AppointmentStatus,
     AuditEntry,
 )
 from .. import screening
+from ..availability import time_is_blocked
 from . import (
     BookingError,
     ScreeningFlagged,
@@ -170,6 +172,15 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
         session.rollback()
         raise BookingError("This appointment was cancelled, so it cannot be moved.")
+    lock_provider_time(session, [slot.provider.id])
+    held_until = slot.starts_at + timedelta(
+        minutes=appointment.visit_type.duration_minutes + appointment.visit_type.buffer_minutes
+    )
+    if time_is_blocked(
+        session, office=appointment.office, provider=slot.provider, starts_at=slot.starts_at, ends_at=held_until
+    ):
+        session.rollback()
+        raise SlotTaken("That time was just taken — please choose another.")
     appointment.blocks = []
     session.flush()  # the old time is let go first: the new one may overlap it
     appointment.hold_time(slot.provider, slot.starts_at)

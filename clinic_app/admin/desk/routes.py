@@ -19,13 +19,14 @@ from ...booking.screening import CURRENT as SCREENING
 from ...booking.service import BookingError, SlotTaken
 from ...database import found_or_404
 from ...extensions import db
-from ...formatting import long_day, office_time
+from ...formatting import local_time, long_day, office_time
 from ...htmx import is_htmx
-from ...models import Office, VisitType
+from ...models import AppointmentStatus, Office, VisitType
 from .. import bp
-from ..auth.access import visible_offices
+from ..auth.access import audit, visible_offices
 from ..bookings.queries import appointment_for
 from .forms import FindTimeForm, MoveForm, StaffBookingForm
+from .patients import find_patients, read_search
 from .service import DESK_RULES, ScreeningSaysNo, book_for_patient, move_for_patient
 
 
@@ -86,6 +87,18 @@ def free_times(office, visit_type, provider, day, chosen=None) -> list[dict]:
     ]
 
 
+def fill_from_earlier_visit(form, appointment_id) -> None:
+    """A follow-up: the patient's details from an earlier visit the user may see (the id in the
+    URL names a visit, never the patient)."""
+    earlier = appointment_for(db.session, current_user, appointment_id) if appointment_id else None
+    if earlier is None:
+        return
+    for name in ("first_name", "last_name", "date_of_birth", "phone", "email", "insurance"):
+        getattr(form, name).data = getattr(earlier, name)
+    form.patient_status.data = "returning"
+    form.reason.data = earlier.reason
+
+
 def fresh_key(value) -> str:
     """The form's booking key as sent, or a new one (a key is 32 hex digits)."""
     return value if value and re.fullmatch(r"[0-9a-f]{32}", value) else uuid.uuid4().hex
@@ -99,6 +112,8 @@ def new_booking():
     finder.validate()
     office, visit_type, provider, day = desk_choice(finder)
     form = StaffBookingForm()
+    if request.method == "GET":
+        fill_from_earlier_visit(form, request.args.get("from_visit", type=int))
     if visit_type.is_telehealth:  # no screening for a video visit
         for name in [q.key for q in SCREENING.questions] + ["acknowledged"]:
             del form[name]
@@ -137,6 +152,8 @@ def new_booking():
             flash(f"Booked: {appointment.patient_name}, reference {appointment.reference}.{emailed}", "info")
             return redirect(url_for("admin.appointment", appointment_id=appointment.id), 303)
     form.booking_key.data = fresh_key(form.booking_key.data)
+    # A follow-up's earlier visit stays in the page's links until the booking is made.
+    follow_up = {"from_visit": request.args["from_visit"]} if request.args.get("from_visit", "").isdigit() else {}
     times = free_times(office, visit_type, provider, day, chosen=form.slot.data or request.args.get("at"))
     context = {
         "finder": finder,
@@ -148,10 +165,11 @@ def new_booking():
         "day": day,
         "day_label": long_day(day),
         "times": times,
-        "earlier_url": day_url(finder, day - timedelta(days=1))
+        "earlier_url": day_url(finder, day - timedelta(days=1), **follow_up)
         if day > clock.now().astimezone(office.tz).date()
         else None,
-        "later_url": day_url(finder, day + timedelta(days=1)),
+        "later_url": day_url(finder, day + timedelta(days=1), **follow_up),
+        "follow_up": follow_up,
         "screening": SCREENING,
         "ask_screening": not visit_type.is_telehealth,
     }
@@ -232,3 +250,25 @@ def move_booking(appointment_id):
     }
     template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/move.html"
     return make_response(render_template(template, **context), 422 if form.errors else 200)
+
+
+@bp.get("/patients")
+def patients():
+    """Find a patient (name and date of birth, phone, email or reference) and their visits, past
+    and future, with "Book a follow-up". Each search is audited (that one was made, not its text)."""
+    typed = request.args.get("q", "")
+    search = read_search(typed)
+    found = find_patients(db.session, current_user, search)
+    if not search.empty:
+        audit(db.session, current_user, "patients_searched", None, rows=len(found))
+        db.session.commit()
+    context = {
+        "q": typed[:100],
+        "searched": not search.empty,
+        "patients": found,
+        "now": clock.now(),
+        "local_time": local_time,
+        "status_labels": AppointmentStatus.LABELS,
+    }
+    template = "admin/desk/_patients.html" if is_htmx() else "admin/desk/patients.html"
+    return render_template(template, **context)

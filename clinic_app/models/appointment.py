@@ -90,6 +90,9 @@ class Appointment(db.Model):
     lookup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     lookup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # At the door: when the patient arrived and who checked them in (after the door re-screen).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
@@ -97,7 +100,8 @@ class Appointment(db.Model):
 
     office: Mapped[Office] = relationship()
     provider: Mapped[Provider] = relationship()
-    booked_by: Mapped["StaffUser | None"] = relationship()  # noqa: F821 (models.staff)
+    booked_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[booked_by_id])  # noqa: F821 (models.staff)
+    checked_in_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[checked_in_by_id])  # noqa: F821
     visit_type: Mapped[VisitType] = relationship()
     blocks: Mapped[list["ProviderTimeBlock"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
 

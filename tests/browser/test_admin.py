@@ -1,6 +1,7 @@
 """The back office in a real browser: sign in, filter with htmx (kept in the URL), act with CSRF."""
 
 import base64
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from clinic_app.booking.availability import slots_by_day
 from clinic_app.booking.steps import booking_rules
 from clinic_app.extensions import db
-from clinic_app.models import Office, OutboxMessage, Provider, StaffUser, VisitType
+from clinic_app.models import Appointment, Office, OutboxMessage, Provider, StaffUser, VisitType
 from clinic_app.seed import seed_scheduling
 from tests.browser.booking_steps import book_at_the_desk, go_to_a_day_with_desk_times
 from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
@@ -112,6 +113,8 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/bookings/new",
         "/admin/blocks",
         "/admin/patients?q=quinn",
+        "/admin/today",
+        "/admin/today/sheet",
     ):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path
@@ -190,5 +193,36 @@ def test_the_desk_moves_a_visit_and_the_patient_gets_an_updated_calendar_entry(p
         (event,) = Calendar.from_ical(base64.b64decode(email.attachments[0]["data"])).walk("VEVENT")
     assert email.recipients == ["nora@example.org"] and str(event["UID"]) == "appointment-TEST0002@" + "127.0.0.1"
     assert int(event["SEQUENCE"]) == 1
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []
+
+
+def test_a_yes_at_the_door_flags_the_visit_on_the_board_and_the_day_sheet_prints_a_page_per_clinician(
+    page, back_office
+):
+    app = back_office.app
+    requests, errors = watch_requests_and_errors(page)
+    sign_in(page, back_office.url, app)
+    with app.app_context():
+        nora = db.session.scalars(select(Appointment).filter_by(first_name="Nora")).one()
+        day = nora.starts_at.astimezone(nora.office.tz).date().isoformat()
+    page.goto(f"{back_office.url}/admin/today?office=fairfax&day={day}")
+    expect(page.locator("#today-board")).to_have_attribute("hx-trigger", "every 30s")
+    page.get_by_role("link", name="Check in Nora Quinn").click()
+    for question in page.locator("fieldset").filter(has=page.get_by_label("No")).all():
+        question.get_by_label("No").check()
+    page.locator("fieldset").filter(has_text="new cough").get_by_label("Yes").check()
+    page.get_by_label("The patient confirmed these answers").check()
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not checked in: the patient answered “yes”")
+    expect(page.get_by_role("alert")).to_be_focused()
+    page.get_by_role("link", name="Back to today").click()
+    page.goto(f"{back_office.url}/admin/today?office=fairfax&day={day}")
+    expect(page.locator("#today-board tr", has_text="Nora Quinn")).to_contain_text("Call first")
+
+    page.goto(f"{back_office.url}/admin/today/sheet?office=fairfax&day={day}")
+    expect(page.locator(".sheet-page")).to_have_count(2)
+    pdf = page.pdf(format="Letter")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2  # one printed page per clinician
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []

@@ -258,6 +258,8 @@ def appointment_action(appointment_id, action):
             flash(f"{ACTION_LABELS[action]}: done.", "info")
         except ActionRefused as refused:
             flash(str(refused), "error")
+    if request.form.get("back") == "today":  # done from the Today board: back to it
+        return redirect(url_for("admin.today", office=appointment.office.slug), 303)
     return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
 
 

@@ -29,6 +29,17 @@ class MoveForm(FlaskForm):
     slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
 
 
+class AskedAloud:
+    """What a form with the screening questions (asked by staff) gives its view."""
+
+    def question_fields(self):
+        return [getattr(self, q.key) for q in SCREENING.questions]
+
+    def answers(self) -> dict:
+        """{question key: True for yes, False for no}."""
+        return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
+
+
 class _VisitPart(FlaskForm):
     booking_key = HiddenField()  # one per form shown: a double submission books once
     slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
@@ -49,7 +60,7 @@ class _VisitPart(FlaskForm):
 _QUESTIONS = screening_fields()
 
 
-class StaffBookingForm(_VisitPart):
+class StaffBookingForm(AskedAloud, _VisitPart):
     """The booking itself: time, how the patient is booking, the screening asked aloud, details."""
 
     acknowledged = BooleanField(
@@ -81,13 +92,6 @@ class StaffBookingForm(_VisitPart):
         validators=[DataRequired("Please ask the patient whether we may contact them about this appointment.")],
     )
 
-    def question_fields(self):
-        return [getattr(self, q.key) for q in SCREENING.questions]
-
-    def answers(self) -> dict:
-        """{question key: True for yes, False for no}."""
-        return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
-
     def details(self) -> dict:
         return {
             "first_name": self.first_name.data,
@@ -103,3 +107,19 @@ class StaffBookingForm(_VisitPart):
 
 for _key, _field in _QUESTIONS.items():
     setattr(StaffBookingForm, _key, _field)
+
+
+_DOOR_QUESTIONS = screening_fields()
+
+
+class DoorScreenForm(AskedAloud, FlaskForm):
+    """The questions again at the door, asked by staff as the patient arrives."""
+
+    acknowledged = BooleanField(
+        "The patient confirmed these answers and will follow the Safe Patient Appointments policy.",
+        validators=[DataRequired("Please confirm the answers with the patient.")],
+    )
+
+
+for _key, _field in _DOOR_QUESTIONS.items():
+    setattr(DoorScreenForm, _key, _field)

@@ -201,6 +201,40 @@ def test_staff_cannot_block_or_unblock_at_another_office(app, desk):
     assert desk.post(f"/admin/blocks/{block_id}/remove", data={"csrf_token": token}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"provider": "abc"}, "Please choose a clinician who works at this office, or the whole office."),
+        ({"office": "99999999999999999999"}, "Please choose one of your offices."),
+        ({"weekly": "y", "ends_on": "9999-12-31"}, "more than two years ahead"),
+        ({"starts_on": "9999-12-31"}, "more than two years ahead"),
+    ],
+)
+def test_odd_values_are_refused_in_place(app, desk, fields, message):
+    response = post_block(desk, **fields)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(TimeBlock)).all() == []
+
+
+def test_a_clinicians_block_entered_elsewhere_shows_here_without_remove_and_hides_other_patients(
+    app, monday_8am, clinic, make_user, make_appointment
+):
+    make_appointment(datetime(2026, 12, 8, 15, 0, tzinfo=NOW.tzinfo), provider="amira-haddad", office="potomac")
+    make_user("potomac.desk@example.org", "staff", ["potomac"])
+    make_user("fairfax.desk2@example.org", "staff", ["fairfax"])
+    fairfax, potomac = app.test_client(), app.test_client()
+    from tests.conftest import sign_in
+
+    assert sign_in(fairfax, "fairfax.desk2@example.org").status_code == 303
+    assert sign_in(potomac, "potomac.desk@example.org").status_code == 303
+    refused = post_block(fairfax, starts_on="2026-12-08").get_data(as_text=True)  # Tuesday: she is at Potomac
+    assert "And 1 at another office: please ask that office." in refused and "Test Patient" not in refused
+    assert post_block(fairfax, starts_on="2026-12-09").status_code == 303
+    page = potomac.get("/admin/blocks").get_data(as_text=True)
+    assert "Dr. Amira Haddad, MD" in page and "Entered at another office" in page
+
+
 # --- a block and bookings of that time at the same instant ----------------------------------------
 
 
@@ -221,18 +255,23 @@ class AddsBlock:
         return add_block(session, user, request, NOW, MONDAY)
 
 
-class BooksSlowly(DeskBooks):
-    """The desk booking 10:00 with a pause: after checking the time is free, or before committing."""
+class BooksLate(DeskBooks):
+    """The desk booking 10:00, ``after`` seconds late."""
 
-    def __init__(self, user_id, slot, pause_after_check=0.0, pause_before_commit=0.0):
+    def __init__(self, user_id, slot, after=0.0):
         super().__init__(user_id, slot, 0)
-        self.pause_after_check, self.pause_before_commit = pause_after_check, pause_before_commit
+        self.after = after
+
+    def __call__(self, session, ready):
+        sleep(self.after)
+        return super().__call__(session, ready)
 
 
 def race_block_and_booking(url, tmp_path, monkeypatch, order):
     """The two interleavings a lock must serialize, forced with pauses: a booking that found the
     time free before the block was saved, and a block checked while a booking is being written."""
     import clinic_app.admin.desk.service as desk
+    import clinic_app.admin.schedule.blocks as blocks_module
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MAIL_SINK_DIR=str(tmp_path))
     seed_clinic(app)
@@ -249,15 +288,19 @@ def race_block_and_booking(url, tmp_path, monkeypatch, order):
     if order == "booking checked, then block saved":
         real_find_slot = desk.find_slot
         monkeypatch.setattr(desk, "find_slot", lambda *a, **k: (real_find_slot(*a, **k), sleep(0.6))[0])
-        jobs = [BooksSlowly(user, slot), AddsBlock(user)]
-    else:
+        jobs = [BooksLate(user, slot), AddsBlock(user, after=0.2)]
+    elif order == "block checked while a booking is written":
         real_insert = desk.insert_appointment
 
         def insert_slowly(*args, **kwargs):  # the emails are queued in the booking's transaction
             return real_insert(*args, **{**kwargs, "notify": lambda *_: sleep(0.6)})
 
         monkeypatch.setattr(desk, "insert_appointment", insert_slowly)
-        jobs = [BooksSlowly(user, slot), AddsBlock(user, after=0.2)]
+        jobs = [BooksLate(user, slot), AddsBlock(user, after=0.2)]
+    else:  # a booking re-checking while the block is written
+        real_check = blocks_module.booked_in_block
+        monkeypatch.setattr(blocks_module, "booked_in_block", lambda *a, **k: (real_check(*a, **k), sleep(0.6))[0])
+        jobs = [BooksLate(user, slot, after=0.2), AddsBlock(user)]
     outcomes = all_at_once(url, jobs, {SlotTaken: "taken", BlockOverBookings: "refused"})
     assert "error" not in [kind for kind, _ in outcomes], outcomes
     with app.app_context():
@@ -267,7 +310,11 @@ def race_block_and_booking(url, tmp_path, monkeypatch, order):
         db.engine.dispose()
 
 
-ORDERS = ["booking checked, then block saved", "block checked while a booking is written"]
+ORDERS = [
+    "booking checked, then block saved",
+    "block checked while a booking is written",
+    "booking re-checked while a block is written",
+]
 
 
 @pytest.mark.parametrize("order", ORDERS)

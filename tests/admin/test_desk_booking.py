@@ -119,7 +119,7 @@ def test_a_phone_booking_takes_the_time_off_the_website_at_once(app, desk):
         entry = db.session.scalars(select(AuditEntry).filter_by(action="booked")).one()
         assert entry.changes == {"source": "phone"} and entry.user.email == "fairfax.desk@example.org"
     page = html_of(desk.get(response.headers["Location"]))
-    assert "Booked: Walter Ferreira, reference" in page
+    assert "Booked: reference" in page
     assert "Phone, by Fairfax.Desk" in page and "Asked by phone by Fairfax.Desk" in page
 
 
@@ -291,3 +291,23 @@ def test_the_desk_and_six_patients_racing_for_one_time_on_sqlite_book_it_once(tm
 @pytest.mark.postgres
 def test_the_desk_and_six_patients_racing_for_one_time_on_postgresql_book_it_once(postgres_url, tmp_path):
     race_desk_and_website(postgres_url, tmp_path)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2031-01-01", "0001-01-01", "not-a-day"])
+def test_any_day_in_the_address_shows_a_page(desk, day):
+    response = desk_page(desk, day=day)
+    assert response.status_code == 200
+
+
+def test_a_booking_key_reused_for_another_patient_books_nobody_else(app, desk):
+    key = uuid.uuid4().hex
+    assert book(desk, booking_key=key).status_code == 303
+    other = book(desk, booking_key=key, slot="2026-12-07T16:00Z|1", last_name="Someone", date_of_birth="1960-01-01")
+    assert other.status_code == 422 and "This form was already used for a booking." in html_of(other)
+    assert len(appointments(app)) == 1
+
+
+def test_screening_answers_stay_outside_the_part_htmx_refreshes(desk):
+    page = html_of(desk_page(desk))
+    times = page.split('<div id="desk-times">')[1].split("</fieldset>")[0]
+    assert 'name="fever"' not in times and 'name="fever"' in page

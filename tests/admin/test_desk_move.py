@@ -141,3 +141,13 @@ def test_the_desk_cancels_within_the_cut_off_and_the_calendar_entry_is_cancelled
     assert response.status_code == 303 and load(app, visit)["status"] == "cancelled"
     _, event = calendar_of(app, "cancellation.patient")
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 1
+
+
+def test_the_same_move_sent_twice_moves_once_and_says_so_twice(app, desk, visit):
+    page = html_of(move_page(desk, visit))
+    later = next(value for value, label in offered(page) if label == "2:00 PM")
+    token = csrf_token_from(page)
+    for _ in range(2):
+        response = desk.post(f"/admin/appointments/{visit}/move", data={"csrf_token": token, "slot": later})
+        assert response.status_code == 303
+    assert load(app, visit)["sequence"] == 1

@@ -76,7 +76,10 @@ def test_searches_are_audited_without_what_was_typed(app, desk, history):
 
 def test_book_a_follow_up_in_two_clicks(app, desk, history):
     html = find(desk, "Ferreira 08/02/1949")
-    follow_up = re.search(r'<a class="button" href="([^"]+)">Book a follow-up with Lauren Whitfield, PA-C</a>', html)
+    follow_up = re.search(
+        r'<a class="button" href="([^"]+)" aria-label="Book a follow-up for Walter Ferreira with Lauren Whitfield',
+        html,
+    )
     page = desk.get(follow_up.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert 'value="Walter"' in page and 'value="Ferreira"' in page and 'value="1949-08-02"' in page
     assert 'value="(703) 555-0199"' in page and re.search(r'checked[^>]*value="returning"', page)
@@ -121,3 +124,14 @@ def test_reading_what_was_typed():
     assert read_search("7k3m9qxa").reference == "7K3M9QXA"
     assert read_search("Ferreira 02/31/1949").date_of_birth is None  # no such day: ignored
     assert read_search("   ").empty
+
+
+def test_twins_are_two_patients(desk, history, make_appointment):
+    make_appointment(NOW + timedelta(days=3), first_name="Wanda", last_name="Ferreira", date_of_birth=date(1949, 8, 2))
+    html = find(desk, "Ferreira 08/02/1949")
+    assert html.count("<h3") == 2 and "Wanda Ferreira" in html and "Walter Ferreira" in html
+
+
+def test_a_huge_visit_number_fills_nothing_and_breaks_nothing(desk, history):
+    response = desk.get("/admin/bookings/new?from_visit=99999999999999999999")
+    assert response.status_code == 200 and 'value="Walter"' not in response.get_data(as_text=True)

@@ -163,8 +163,8 @@ def book_at_the_desk(page, *, reason, first, last, date_of_birth, phone) -> str:
     first_time = page.locator('#desk-times input[name="slot"]').first
     slot = first_time.get_attribute("value")
     first_time.check()
-    for question in page.locator("#desk-times fieldset").filter(has=page.get_by_label("No")).all():
-        question.get_by_label("No").check()
+    for question in page.locator("fieldset").filter(has=page.get_by_label("No", exact=True)).all():
+        question.get_by_label("No", exact=True).check()
     page.get_by_label("I read the Safe Patient Appointments policy").check()
     page.get_by_label(reason).check()
     page.get_by_label("First name").fill(first)

@@ -1,6 +1,6 @@
 """Finding a patient across all their visits, past and future, at the user's offices: by name and
-date of birth, phone, email or booking reference. A patient is known by last name and date of
-birth (there are no patient accounts); their visits are listed newest first."""
+date of birth, phone, email or booking reference. A patient is known by first and last name and
+date of birth (there are no patient accounts; twins stay apart); their visits, newest first."""
 
 import re
 from dataclasses import dataclass, field
@@ -55,7 +55,7 @@ def read_search(typed: str) -> PatientSearch:
 
 @dataclass
 class PatientRecord:
-    """One patient (last name and date of birth) and their visits at the user's offices."""
+    """One patient (first and last name and date of birth) and their visits at the user's offices."""
 
     first_name: str
     last_name: str
@@ -103,19 +103,25 @@ def find_patients(session, user, search: PatientSearch) -> list[PatientRecord]:
         conditions.append(Appointment.reference == search.reference)
     offices = visible_office_ids(session, user)
     matches = session.execute(
-        select(func.lower(Appointment.last_name), Appointment.date_of_birth, func.max(Appointment.starts_at))
+        select(
+            func.lower(Appointment.first_name),
+            func.lower(Appointment.last_name),
+            Appointment.date_of_birth,
+            func.max(Appointment.starts_at),
+        )
         .where(Appointment.office_id.in_(offices), *conditions)
-        .group_by(func.lower(Appointment.last_name), Appointment.date_of_birth)
+        .group_by(func.lower(Appointment.first_name), func.lower(Appointment.last_name), Appointment.date_of_birth)
         .order_by(func.max(Appointment.starts_at).desc())
         .limit(MAX_PATIENTS)
     ).all()
     patients = []
-    for last_name, born, _ in matches:
+    for first_name, last_name, born, _ in matches:
         visits = list(
             session.scalars(
                 select(Appointment)
                 .where(
                     Appointment.office_id.in_(offices),
+                    func.lower(Appointment.first_name) == first_name,
                     func.lower(Appointment.last_name) == last_name,
                     Appointment.date_of_birth == born,
                 )

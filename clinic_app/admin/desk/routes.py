@@ -60,6 +60,7 @@ def clinician_and_day(form, office, visit_type, default_provider=None, default_d
     today = clock.now().astimezone(office.tz).date()
     day = form.day.data if form.day.data and not form.day.errors else default_day
     day = day if day and day >= today else today
+    day = min(day, today + timedelta(days=DESK_RULES.horizon_days))  # nothing is offered beyond
     form.provider.choices = [SelectChoice("any", "First available")] + [
         SelectChoice(str(p.id), p.display_name) for p in clinicians
     ]
@@ -99,6 +100,11 @@ def fill_from_earlier_visit(form, appointment_id) -> None:
     form.reason.data = earlier.reason
 
 
+def visit_id(value) -> int | None:
+    """An appointment id from the URL, or None when it is not one (never beyond the database's range)."""
+    return int(value) if value and value.isdigit() and 0 < int(value) <= 2**31 - 1 else None
+
+
 def fresh_key(value) -> str:
     """The form's booking key as sent, or a new one (a key is 32 hex digits)."""
     return value if value and re.fullmatch(r"[0-9a-f]{32}", value) else uuid.uuid4().hex
@@ -113,7 +119,7 @@ def new_booking():
     office, visit_type, provider, day = desk_choice(finder)
     form = StaffBookingForm()
     if request.method == "GET":
-        fill_from_earlier_visit(form, request.args.get("from_visit", type=int))
+        fill_from_earlier_visit(form, visit_id(request.args.get("from_visit")))
     if visit_type.is_telehealth:  # no screening for a video visit
         for name in [q.key for q in SCREENING.questions] + ["acknowledged"]:
             del form[name]
@@ -149,11 +155,12 @@ def new_booking():
         else:
             appointment = booked.appointment
             emailed = " The patient has been emailed a confirmation." if appointment.email else ""
-            flash(f"Booked: {appointment.patient_name}, reference {appointment.reference}.{emailed}", "info")
+            flash(f"Booked: reference {appointment.reference}.{emailed}", "info")
             return redirect(url_for("admin.appointment", appointment_id=appointment.id), 303)
     form.booking_key.data = fresh_key(form.booking_key.data)
     # A follow-up's earlier visit stays in the page's links until the booking is made.
-    follow_up = {"from_visit": request.args["from_visit"]} if request.args.get("from_visit", "").isdigit() else {}
+    earlier = visit_id(request.args.get("from_visit"))
+    follow_up = {"from_visit": earlier} if earlier else {}
     times = free_times(office, visit_type, provider, day, chosen=form.slot.data or request.args.get("at"))
     context = {
         "finder": finder,

@@ -68,8 +68,15 @@ def book_for_patient(
         record = {**record, "asked": source, "by": user.label}
     session.rollback()  # a fresh transaction: the checks below see the latest bookings
     existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
-    if existing is not None:  # the same form sent twice
+    if existing is not None:  # the same form sent twice, or a key reused for someone else
         session.commit()
+        same = (existing.booked_by_id, existing.last_name, existing.date_of_birth) == (
+            user.id,
+            details["last_name"],
+            details["date_of_birth"],
+        )
+        if not same:
+            raise BookingError("This form was already used for a booking. Please open New booking again.")
         return Booked(existing, None)
     slot = find_slot(
         session,
@@ -117,6 +124,8 @@ def move_for_patient(session, user, appointment, *, provider_id, starts_at, slot
     :raise SlotTaken: the time is not free (taken meanwhile, blocked, or not offered).
     :raise BookingError: the appointment was cancelled meanwhile.
     """
+    if appointment.starts_at == starts_at and appointment.provider_id == slot_provider_id:
+        return appointment  # already there (the same move sent twice)
     slot = find_slot(
         session,
         office=appointment.office,

@@ -111,7 +111,7 @@ def check_in_visit(appointment_id):
             notice = str(refused)
         else:
             if outcome == Outcome.CLEAR:
-                flash(f"Checked in: {appointment.patient_name}.", "info")
+                flash(f"Checked in: reference {appointment.reference}.", "info")
                 return redirect(url_for("admin.today", office=appointment.office.slug), 303)
     status = 422 if (form.errors or notice) else 200
     page = render_template(

@@ -35,14 +35,19 @@ def block_form():
     return form
 
 
-def blocks_page(form, status=200, covered=()):
-    rows = [{"id": block.id, **describe(block)} for block in blocks_for(db.session, current_user, clinic_today())]
+def blocks_page(form, status=200, covered=(), elsewhere=0):
+    mine = {office.id for office in visible_offices(db.session, current_user)}
+    rows = [
+        {"id": block.id, "can_remove": block.office_id in mine, **describe(block)}
+        for block in blocks_for(db.session, current_user, clinic_today())
+    ]
     return (
         render_template(
             "admin/schedule/blocks.html",
             form=form,
             rows=rows,
             covered=[(a.id, booking_line(a)) for a in covered],
+            elsewhere=elsewhere,
             remove_form=ActionForm(),
         ),
         status,
@@ -71,7 +76,7 @@ def blocks():
         form.form_errors.append(
             "Visits are booked in that time. Move or cancel them first (links below), then block the time."
         )
-        return blocks_page(form, 422, covered=refused.appointments)
+        return blocks_page(form, 422, covered=refused.appointments, elsewhere=refused.elsewhere)
     except ScheduleError as refused:
         for name, message in refused.problems.items():
             getattr(form, name).errors.append(message)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ...database import lock_provider_time
 from ...formatting import local_time, time_of_day
 from ...models import Appointment, AppointmentStatus, Office, Provider, TimeBlock
-from ..auth.access import audit, visible_offices
+from ..auth.access import audit, visible_office_ids, visible_offices, visible_providers
 from .service import ScheduleError
 
 LATEST_START_DAYS = 731  # a block more than two years ahead is almost surely a typo in the year
@@ -31,20 +31,23 @@ class BlockRequest:
 
 
 class BlockOverBookings(ScheduleError):
-    """The block would cover booked visits; ``appointments`` lists them (soonest first)."""
+    """The block would cover booked visits: ``appointments`` lists those at the user's offices
+    (soonest first), ``elsewhere`` counts those at offices the user may not see."""
 
-    def __init__(self, appointments):
-        super().__init__({"appointments": f"{len(appointments)} booked visit(s) fall in this time."})
-        self.appointments = appointments
+    def __init__(self, appointments, elsewhere=0):
+        super().__init__({"appointments": f"{len(appointments) + elsewhere} booked visit(s) fall in this time."})
+        self.appointments, self.elsewhere = appointments, elsewhere
 
 
 def blocks_for(session, user, today: date) -> list[TimeBlock]:
-    """Blocks still to come (or repeating on) at the user's offices, soonest first."""
+    """Blocks still to come (or repeating on) at the user's offices, or of clinicians who work
+    there (a clinician's block, entered at another office, holds their time here too), soonest first."""
     office_ids = [office.id for office in visible_offices(session, user)]
+    provider_ids = [provider.id for provider in visible_providers(session, user)]
     query = (
         select(TimeBlock)
         .where(
-            TimeBlock.office_id.in_(office_ids),
+            TimeBlock.office_id.in_(office_ids) | TimeBlock.provider_id.in_(provider_ids),
             ((~TimeBlock.weekly) & (TimeBlock.starts_on >= today))
             | (TimeBlock.weekly & (TimeBlock.ends_on.is_(None) | (TimeBlock.ends_on >= today))),
         )
@@ -79,7 +82,9 @@ def _check(session, user, request: BlockRequest, today: date) -> tuple[Office, P
     if office is None or office not in visible_offices(session, user):
         problems["office"] = "Please choose one of your offices."
     provider = session.get(Provider, request.provider_id) if request.provider_id else None
-    if request.provider_id and (provider is None or (office is not None and office not in provider.offices)):
+    if request.provider_id is not None and (
+        provider is None or (office is not None and office not in provider.offices)
+    ):
         problems["provider"] = "Please choose a clinician who works at this office, or the whole office."
     if request.kind not in TimeBlock.KINDS:
         problems["kind"] = "Please choose what the time is for."
@@ -91,6 +96,8 @@ def _check(session, user, request: BlockRequest, today: date) -> tuple[Office, P
         problems["starts_on"] = "That is more than two years ahead; please check the year."
     if request.weekly and request.ends_on is not None and request.ends_on < request.starts_on:
         problems["ends_on"] = "The last week must be on or after the first day."
+    elif request.weekly and request.ends_on is not None and request.ends_on > today + timedelta(days=LATEST_START_DAYS):
+        problems["ends_on"] = "That is more than two years ahead; leave it empty for no end."
     if problems:
         raise ScheduleError(problems)
     return office, provider
@@ -146,7 +153,10 @@ def add_block(session, user, request: BlockRequest, now: datetime, today: date) 
     covered = booked_in_block(session, block, now)
     if covered:
         session.rollback()
-        raise BlockOverBookings(covered)
+        mine = set(visible_office_ids(session, user))
+        raise BlockOverBookings(
+            [a for a in covered if a.office_id in mine], elsewhere=sum(a.office_id not in mine for a in covered)
+        )
     audit(
         session,
         user,

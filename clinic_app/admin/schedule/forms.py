@@ -55,9 +55,10 @@ def chosen_id(value):
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number <= 2**31 - 1 else 0  # beyond the database's integers: nothing
 
 
 def hours_field_name(key: HoursKey) -> str:

@@ -18,7 +18,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, AuditEntry, Office, Provider, StaffUser, TimeBlock, VisitType
 from tests.admin.test_desk_booking import DeskBooks
 from tests.booking.racing import NOW, all_at_once
-from tests.conftest import add_appointment, csrf_token_from, make_staff_user, seed_clinic, set_clock
+from tests.conftest import add_appointment, csrf_token_from, make_staff_user, seed_clinic
 
 MONDAY = date(2026, 12, 7)
 WEDNESDAY = date(2026, 12, 9)
@@ -130,16 +130,6 @@ def test_a_wrong_block_is_refused_naming_the_field(ctx, change, field):
 
 
 # --- the page -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def monday_8am(monkeypatch):
-    set_clock(monkeypatch, NOW)
-
-
-@pytest.fixture
-def desk(monday_8am, clinic, fairfax_staff_client):  # the clock first: sessions start on Monday
-    return fairfax_staff_client
 
 
 def post_block(client, **fields):

@@ -17,7 +17,7 @@ from clinic_app.extensions import db
 from clinic_app.models import Appointment, AuditEntry, Office, OutboxMessage, Provider, StaffUser, VisitType
 from tests.booking.racing import NOW, Confirm, all_at_once
 from tests.booking.test_race import ready_drafts
-from tests.conftest import csrf_token_from, make_staff_user, set_clock
+from tests.conftest import csrf_token_from, make_staff_user
 
 UTC = NOW.tzinfo
 NO = {q.key: "no" for q in CURRENT.questions}
@@ -32,16 +32,6 @@ PATIENT = {
 HADDAD = "1"  # Dr. Amira Haddad, seeded first
 TEN_AM = "2026-12-07T15:00Z|1"  # Monday 10:00 in Fairfax with Dr. Haddad
 QUARTER_PAST_EIGHT = "2026-12-07T13:15Z|1"  # within the online minimum notice (2 hours)
-
-
-@pytest.fixture
-def monday_8am(monkeypatch):
-    set_clock(monkeypatch, NOW)
-
-
-@pytest.fixture
-def desk(monday_8am, clinic, fairfax_staff_client):
-    return fairfax_staff_client
 
 
 def html_of(response):

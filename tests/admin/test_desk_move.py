@@ -12,20 +12,10 @@ from sqlalchemy import select
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, AuditEntry, OutboxMessage
 from tests.booking.racing import NOW
-from tests.conftest import csrf_token_from, set_clock
+from tests.conftest import csrf_token_from
 
 UTC = NOW.tzinfo
 TODAY_11AM = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)  # Monday 11:00 in Fairfax: within the 24-hour cut-off
-
-
-@pytest.fixture
-def monday_8am(monkeypatch):
-    set_clock(monkeypatch, NOW)
-
-
-@pytest.fixture
-def desk(monday_8am, clinic, fairfax_staff_client):
-    return fairfax_staff_client
 
 
 @pytest.fixture

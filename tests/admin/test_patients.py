@@ -10,20 +10,10 @@ from clinic_app.admin.desk.patients import read_search
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, AuditEntry
 from tests.booking.racing import NOW
-from tests.conftest import csrf_token_from, set_clock
+from tests.conftest import csrf_token_from
 
 UTC = NOW.tzinfo
 WALTER = {"first_name": "Walter", "last_name": "Ferreira", "date_of_birth": date(1949, 8, 2)}
-
-
-@pytest.fixture
-def monday_8am(monkeypatch):
-    set_clock(monkeypatch, NOW)
-
-
-@pytest.fixture
-def desk(monday_8am, clinic, fairfax_staff_client):
-    return fairfax_staff_client
 
 
 @pytest.fixture

@@ -19,6 +19,27 @@ from ..auth.access import audit
 DESK_RULES = BookingRules(min_notice=timedelta(0), horizon_days=365)
 
 
+def free_at_the_desk(session, office, visit_type, provider_id, starts_at, slot_provider_id, now):
+    """The slot the desk chose, if it is still free under the desk's rules.
+
+    :raise SlotTaken: it is not (taken meanwhile, blocked, or never offered).
+    """
+    slot = find_slot(
+        session,
+        office=office,
+        visit_type=visit_type,
+        provider_id=provider_id,
+        starts_at=starts_at,
+        chosen_provider_id=slot_provider_id,
+        now=now,
+        rules=DESK_RULES,
+    )
+    if slot is None:
+        session.rollback()
+        raise SlotTaken("That time is no longer free. Please choose another.")
+    return slot
+
+
 class ScreeningSaysNo(BookingError):
     """A "yes" to a screening question: no in-person visit; the desk offers video or a later date."""
 
@@ -78,19 +99,7 @@ def book_for_patient(
         if not same:
             raise BookingError("This form was already used for a booking. Please open New booking again.")
         return Booked(existing, None)
-    slot = find_slot(
-        session,
-        office=office,
-        visit_type=visit_type,
-        provider_id=provider_id,
-        starts_at=starts_at,
-        chosen_provider_id=slot_provider_id,
-        now=now,
-        rules=DESK_RULES,
-    )
-    if slot is None:
-        session.rollback()
-        raise SlotTaken("That time is no longer free. Please choose another.")
+    slot = free_at_the_desk(session, office, visit_type, provider_id, starts_at, slot_provider_id, now)
 
     def before_commit(appointment, _token):
         audit(session, user, "booked", appointment, source=source)
@@ -126,19 +135,9 @@ def move_for_patient(session, user, appointment, *, provider_id, starts_at, slot
     """
     if appointment.starts_at == starts_at and appointment.provider_id == slot_provider_id:
         return appointment  # already there (the same move sent twice)
-    slot = find_slot(
-        session,
-        office=appointment.office,
-        visit_type=appointment.visit_type,
-        provider_id=provider_id,
-        starts_at=starts_at,
-        chosen_provider_id=slot_provider_id,
-        now=now,
-        rules=DESK_RULES,
+    slot = free_at_the_desk(
+        session, appointment.office, appointment.visit_type, provider_id, starts_at, slot_provider_id, now
     )
-    if slot is None:
-        session.rollback()
-        raise SlotTaken("That time is no longer free. Please choose another.")
     zone = appointment.office.tz
     was = local_time(appointment.starts_at, zone), appointment.provider.display_name
 

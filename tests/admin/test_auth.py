@@ -630,3 +630,10 @@ def test_every_refused_sign_in_costs_one_password_hash_check(app, client, make_u
     response = sign_in(client, email, password)
     assert response.status_code == 422 and WRONG_CREDENTIALS in response.get_data(as_text=True)
     assert len(checks) == 1
+
+
+@pytest.mark.parametrize("role, home", [("staff", "/admin/today"), ("admin", "/admin/")])
+def test_staff_start_on_the_today_board_and_admins_on_the_bookings(app, make_user, role, home):
+    make_user("someone@example.org", role, ["fairfax"])
+    response = sign_in(app.test_client(), "someone@example.org")
+    assert response.status_code == 303 and response.headers["Location"] == home

@@ -192,7 +192,8 @@ def second_step():
 def finish_sign_in(user, second_step: str) -> str:
     """Sign the user in (a fresh session, stamped for its time limits), recorded in the audit
     log with how the second step was passed; where to go next."""
-    next_url = session[PENDING]["next"]
+    # Front-desk staff start their day on the Today board; admins on the bookings list.
+    next_url = session[PENDING]["next"] or url_for("admin.bookings" if user.is_admin else "admin.today")
     session.clear()
     user.last_login_at = clock.now()
     audit(db.session, user, "signed_in", account=user.email, second_step=second_step, address=client_address())
@@ -229,7 +230,7 @@ def too_many_sign_ins():
 
 
 def safe_admin_next(target):
-    """Only a back-office path is a valid place to return to after sign-in."""
+    """Only a back-office path is a valid place to return to after sign-in (None: the home page)."""
     if (
         target
         and target.startswith("/admin/")
@@ -237,7 +238,7 @@ def safe_admin_next(target):
         and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)
     ):
         return target
-    return url_for("admin.bookings")
+    return None
 
 
 @bp.post("/logout")

@@ -161,23 +161,20 @@ def new_booking():
     # A follow-up's earlier visit stays in the page's links until the booking is made.
     earlier = visit_id(request.args.get("from_visit"))
     follow_up = {"from_visit": earlier} if earlier else {}
-    times = free_times(office, visit_type, provider, day, chosen=form.slot.data or request.args.get("at"))
     context = {
-        "finder": finder,
+        **time_picker(
+            finder,
+            office,
+            visit_type,
+            provider,
+            day,
+            form.slot.data or request.args.get("at"),
+            "admin.new_booking",
+            {"office": office.slug, "visit_type": visit_type.slug, **follow_up},
+        ),
         "form": form,
         "notice": notice,
-        "office": office,
-        "visit_type": visit_type,
-        "provider": provider,
-        "day": day,
-        "day_label": long_day(day),
-        "times": times,
-        "earlier_url": day_url(finder, day - timedelta(days=1), **follow_up)
-        if day > clock.now().astimezone(office.tz).date()
-        else None,
-        "later_url": day_url(finder, day + timedelta(days=1), **follow_up),
         "follow_up": follow_up,
-        "screening": SCREENING,
         "ask_screening": not visit_type.is_telehealth,
     }
     # htmx asks for the free times (and the screening) alone when the visit or day changes.
@@ -185,12 +182,25 @@ def new_booking():
     return make_response(render_template(template, **context), 422 if (form.errors or notice) else 200)
 
 
-def day_url(finder, day: date, endpoint="admin.new_booking", **values) -> str:
-    """This page with the same choices on another day."""
-    choices = {"provider": finder.provider.data, "day": day.isoformat(), **values}
-    if endpoint == "admin.new_booking":
-        choices.update(office=finder.office.data, visit_type=finder.visit_type.data)
-    return url_for(endpoint, **choices)
+def time_picker(finder, office, visit_type, provider, day, chosen, endpoint, url_values) -> dict:
+    """What the desk's time picker shows (booking and moving): the day's free times, and this
+    page (``endpoint`` with ``url_values``) with the same choices on the day before and after."""
+
+    def day_url(other: date) -> str:
+        return url_for(endpoint, provider=finder.provider.data, day=other.isoformat(), **url_values)
+
+    today = clock.now().astimezone(office.tz).date()
+    return {
+        "finder": finder,
+        "office": office,
+        "visit_type": visit_type,
+        "provider": provider,
+        "day": day,
+        "day_label": long_day(day),
+        "times": free_times(office, visit_type, provider, day, chosen=chosen),
+        "earlier_url": day_url(day - timedelta(days=1)) if day > today else None,
+        "later_url": day_url(day + timedelta(days=1)),
+    }
 
 
 @bp.route("/appointments/<int(max=2147483647):appointment_id>/move", methods=["GET", "POST"])
@@ -239,21 +249,19 @@ def move_booking(appointment_id):
             )
             return redirect(url_for("admin.appointment", appointment_id=appointment_id), 303)
     context = {
+        **time_picker(
+            finder,
+            office,
+            visit_type,
+            provider,
+            day,
+            form.slot.data,
+            "admin.move_booking",
+            {"appointment_id": appointment_id},
+        ),
         "appointment": appointment,
         "now_at": office_time(appointment.starts_at, office),
-        "finder": finder,
         "form": form,
-        "office": office,
-        "visit_type": visit_type,
-        "provider": provider,
-        "day": day,
-        "day_label": long_day(day),
-        "times": free_times(office, visit_type, provider, day, chosen=form.slot.data),
-        "earlier_url": day_url(finder, day - timedelta(days=1), "admin.move_booking", appointment_id=appointment_id)
-        if day > clock.now().astimezone(office.tz).date()
-        else None,
-        "later_url": day_url(finder, day + timedelta(days=1), "admin.move_booking", appointment_id=appointment_id),
-        "ask_screening": False,
     }
     template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/move.html"
     return make_response(render_template(template, **context), 422 if form.errors else 200)

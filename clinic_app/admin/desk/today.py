@@ -36,37 +36,37 @@ def arrivals(session, office, day) -> list[Appointment]:
     )
 
 
-def to_call(session, office, now) -> list[Appointment]:
-    """Coming visits whose screening is flagged: the office calls before the patient comes."""
+def _coming(session, office, now, ahead: timedelta, *conditions) -> list[Appointment]:
+    """The office's visits from ``now`` to ``now + ahead`` that meet ``conditions``, soonest first."""
     return list(
         session.scalars(
             select(Appointment)
             .where(
                 Appointment.office_id == office.id,
-                Appointment.status.in_(AppointmentStatus.ACTIVE),
-                Appointment.screening_outcome == screening.Outcome.FLAGGED,
                 Appointment.starts_at >= now,
-                Appointment.starts_at < now + FLAGGED_AHEAD,
+                Appointment.starts_at < now + ahead,
+                *conditions,
             )
             .order_by(Appointment.starts_at)
         )
+    )
+
+
+def to_call(session, office, now) -> list[Appointment]:
+    """Coming visits whose screening is flagged: the office calls before the patient comes."""
+    return _coming(
+        session,
+        office,
+        now,
+        FLAGGED_AHEAD,
+        Appointment.status.in_(AppointmentStatus.ACTIVE),
+        Appointment.screening_outcome == screening.Outcome.FLAGGED,
     )
 
 
 def to_confirm(session, office, now) -> list[Appointment]:
     """Online bookings of the next two days that nobody has confirmed yet."""
-    return list(
-        session.scalars(
-            select(Appointment)
-            .where(
-                Appointment.office_id == office.id,
-                Appointment.status == AppointmentStatus.BOOKED,
-                Appointment.starts_at >= now,
-                Appointment.starts_at < now + UNCONFIRMED_AHEAD,
-            )
-            .order_by(Appointment.starts_at)
-        )
-    )
+    return _coming(session, office, now, UNCONFIRMED_AHEAD, Appointment.status == AppointmentStatus.BOOKED)
 
 
 def check_in(session, user, appointment, *, answers, acknowledged, now) -> screening.Outcome:

@@ -12,6 +12,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from ...database import lock_provider_time
+from ..availability import time_is_blocked
+
 DRAFT_LIFETIME = timedelta(minutes=30)  # without a step saved, what a patient typed is deleted
 STEPS = ("visit", "time", "screening", "details", "review")
 # No 0/O, 1/I/L or 5/S: a code read out over the phone is never misheard or mistyped.
@@ -37,6 +40,15 @@ class ScreeningFlagged(BookingError):
 def token_hash(raw: str) -> str:
     """Drafts and manage links are stored by hash, so the database never holds a usable key."""
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def lock_clear_time(session, *, office, provider, visit_type, starts_at) -> bool:
+    """Take the clinician's time lock until the transaction ends (so a new block and this booking
+    or move happen one after the other), then whether the visit and its pause from ``starts_at``
+    are still clear of blocked time; the caller writes the appointment only when they are."""
+    lock_provider_time(session, [provider.id])
+    held_until = starts_at + timedelta(minutes=visit_type.duration_minutes + visit_type.buffer_minutes)
+    return not time_is_blocked(session, office=office, provider=provider, starts_at=starts_at, ends_at=held_until)
 
 
 def new_reference() -> str:

@@ -3,7 +3,7 @@
 import base64
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -11,20 +11,19 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from ...database import lock_provider_time
 from ...models import (
     Appointment,
     AppointmentStatus,
     BookingDraft,
 )
 from .. import screening
-from ..availability import time_is_blocked
 from ..slots import BookingRules
 from . import (
     DRAFT_LIFETIME,
     BookingError,
     SlotTaken,
     TooManyUpcoming,
+    lock_clear_time,
     new_reference,
     token_hash,
 )
@@ -136,9 +135,9 @@ def insert_appointment(
 
     :raise SlotTaken: another booking holds some of that time; nothing was stored.
     """
-    lock_provider_time(session, [provider.id])
-    held_until = starts_at + timedelta(minutes=visit_type.duration_minutes + visit_type.buffer_minutes)
-    if time_is_blocked(session, office=values["office"], provider=provider, starts_at=starts_at, ends_at=held_until):
+    if not lock_clear_time(
+        session, office=values["office"], provider=provider, visit_type=visit_type, starts_at=starts_at
+    ):
         session.rollback()
         raise SlotTaken("That time was just taken — here are the times still open.")
     raw_token = secrets.token_urlsafe(32)

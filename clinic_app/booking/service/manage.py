@@ -7,18 +7,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ...database import lock_provider_time
 from ...models import (
     Appointment,
     AppointmentStatus,
     AuditEntry,
 )
 from .. import screening
-from ..availability import time_is_blocked
 from . import (
     BookingError,
     ScreeningFlagged,
     SlotTaken,
+    lock_clear_time,
     token_hash,
 )
 
@@ -172,12 +171,12 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
         session.rollback()
         raise BookingError("This appointment was cancelled, so it cannot be moved.")
-    lock_provider_time(session, [slot.provider.id])
-    held_until = slot.starts_at + timedelta(
-        minutes=appointment.visit_type.duration_minutes + appointment.visit_type.buffer_minutes
-    )
-    if time_is_blocked(
-        session, office=appointment.office, provider=slot.provider, starts_at=slot.starts_at, ends_at=held_until
+    if not lock_clear_time(
+        session,
+        office=appointment.office,
+        provider=slot.provider,
+        visit_type=appointment.visit_type,
+        starts_at=slot.starts_at,
     ):
         session.rollback()
         raise SlotTaken("That time was just taken — please choose another.")

@@ -59,6 +59,26 @@ def _digits_only(column):
     return column
 
 
+def like_term(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere, any case; % and _ typed by staff are letters to
+    find, not wildcards (escaped with a backslash)."""
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def name_matches(text: str) -> list:
+    """Conditions finding ``text`` in a patient's full name or last name."""
+    term = like_term(text)
+    return [
+        func.lower(Appointment.first_name + " " + Appointment.last_name).like(term, escape="\\"),
+        func.lower(Appointment.last_name).like(term, escape="\\"),
+    ]
+
+
+def phone_matches(digits: str):
+    """The condition finding these digits (the last ten) in a phone number however it is written."""
+    return _digits_only(Appointment.phone).like(f"%{digits[-10:]}%")
+
+
 def _from_day(offices, first_day):
     """Appointments from the start of ``first_day(office)`` in each office's own zone."""
     return or_(
@@ -108,18 +128,14 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime):
     if filters.flagged:
         query = query.where(Appointment.screening_outcome == Outcome.FLAGGED)
     if filters.q:
-        # % and _ typed by staff are letters to find, not wildcards.
-        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        term = f"%{escaped}%"
         conditions = [
-            func.lower(Appointment.first_name + " " + Appointment.last_name).like(term, escape="\\"),
-            func.lower(Appointment.last_name).like(term, escape="\\"),
-            func.lower(Appointment.email).like(term, escape="\\"),
+            *name_matches(filters.q),
+            func.lower(Appointment.email).like(like_term(filters.q), escape="\\"),
             func.upper(Appointment.reference) == filters.q.upper(),
         ]
         digits = re.sub(r"\D", "", filters.q)
         if len(digits) >= 4:
-            conditions.append(_digits_only(Appointment.phone).like(f"%{digits[-10:]}%"))
+            conditions.append(phone_matches(digits))
         query = query.where(or_(*conditions))
     return query.order_by(Appointment.starts_at, Appointment.id)
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from ...models import Appointment
 from ..auth.access import visible_office_ids
+from ..bookings.queries import name_matches, phone_matches
 
 MAX_PATIENTS = 20
 DATE_TYPED = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
@@ -73,12 +74,6 @@ class PatientRecord:
         return upcoming[-1] if upcoming else None
 
 
-def _digits_only(column):
-    for char in "()- .+":
-        column = func.replace(column, char, "")
-    return column
-
-
 def find_patients(session, user, search: PatientSearch) -> list[PatientRecord]:
     """Patients matching ``search`` with every visit of theirs at the user's offices; at most
     :data:`MAX_PATIENTS`, the most recently seen first. An empty search finds no one."""
@@ -86,17 +81,11 @@ def find_patients(session, user, search: PatientSearch) -> list[PatientRecord]:
         return []
     conditions = []
     if search.name:
-        term = "%" + search.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                func.lower(Appointment.first_name + " " + Appointment.last_name).like(term, escape="\\"),
-                func.lower(Appointment.last_name).like(term, escape="\\"),
-            )
-        )
+        conditions.append(or_(*name_matches(search.name)))
     if search.date_of_birth:
         conditions.append(Appointment.date_of_birth == search.date_of_birth)
     if search.digits:
-        conditions.append(_digits_only(Appointment.phone).like(f"%{search.digits}%"))
+        conditions.append(phone_matches(search.digits))
     if search.email:
         conditions.append(func.lower(Appointment.email) == search.email)
     if search.reference:

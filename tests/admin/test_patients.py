@@ -125,3 +125,9 @@ def test_twins_are_two_patients(desk, history, make_appointment):
 def test_a_huge_visit_number_fills_nothing_and_breaks_nothing(desk, history):
     response = desk.get("/admin/bookings/new?from_visit=99999999999999999999")
     assert response.status_code == 200 and 'value="Walter"' not in response.get_data(as_text=True)
+
+
+def test_with_htmx_only_the_results_come_back(desk, history):
+    response = desk.get("/admin/patients", query_string={"q": "Ferreira 08/02/1949"}, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.startswith('<section id="patients"') and "<html" not in html and "Walter Ferreira" in html

@@ -23,7 +23,12 @@ class Slot:
     @property
     def value(self) -> str:
         """How the slot travels in a form: start in UTC and provider id."""
-        return f"{self.starts_at:%Y-%m-%dT%H:%M}Z|{self.provider.id}"
+        return slot_value(self.starts_at, self.provider.id)
+
+
+def slot_value(starts_at: datetime, provider_id: int) -> str:
+    """A start time with a provider as forms and links carry it: ``2026-12-07T15:00Z|3`` (UTC)."""
+    return f"{starts_at.astimezone(UTC):%Y-%m-%dT%H:%M}Z|{provider_id}"
 
 
 def parse_slot_value(value: str) -> tuple[datetime, int] | None:
@@ -85,7 +90,7 @@ def _busy(session, providers, first_utc: datetime, last_utc: datetime) -> dict:
     return busy
 
 
-def _time_blocks(session, office, providers, first: date, last: date) -> list[TimeBlock]:
+def time_blocks_between(session, office, providers, first: date, last: date) -> list[TimeBlock]:
     """Blocked time that may fall between ``first`` and ``last``: the providers' own (at any
     office) and this office's part-day closures."""
     return list(
@@ -116,7 +121,7 @@ def time_is_blocked(session, *, office, provider, starts_at: datetime, ends_at: 
     """Whether blocked time (the clinician's, or the office's part-day closure) overlaps the
     interval: checked again under the clinician's time lock as a booking or a move is written."""
     day = starts_at.astimezone(office.tz).date()
-    blocks = _time_blocks(session, office, [provider], day, day)
+    blocks = time_blocks_between(session, office, [provider], day, day)
     return any(start < ends_at and starts_at < end for start, end in blocked_intervals(blocks, provider, day))
 
 
@@ -135,7 +140,7 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     window_start = datetime.combine(first, datetime.min.time(), tzinfo=tz) - timedelta(days=1)
     window_end = datetime.combine(last, datetime.min.time(), tzinfo=tz) + timedelta(days=2)
     busy = _busy(session, providers, window_start.astimezone(UTC), window_end.astimezone(UTC))
-    blocks = _time_blocks(session, office, providers, first, last)
+    blocks = time_blocks_between(session, office, providers, first, last)
     hours = session.scalars(
         select(WorkingHours).where(
             WorkingHours.office_id == office.id,

@@ -19,10 +19,93 @@
     }
   }
 
+  // The calendar's time grid: one Tab stop, arrow keys move between its visits and free times
+  // (without this every free quarter hour is its own Tab stop, which still works).
+  function cellsOf(grid) {
+    var cells = [];
+    grid.querySelectorAll("td[data-col]").forEach(function (td) {
+      var link = td.querySelector("a");
+      if (!link) return;
+      cells.push({
+        td: td,
+        link: link,
+        row: Number(td.getAttribute("data-row")),
+        rows: Number(td.getAttribute("data-rows")),
+        col: Number(td.getAttribute("data-col")),
+      });
+    });
+    return cells;
+  }
+
+  function nextCell(cells, from, key) {
+    var best = null;
+    var bestScore = Infinity;
+    cells.forEach(function (cell) {
+      var score;
+      if (key === "ArrowDown" && cell.col === from.col && cell.row >= from.row + from.rows) {
+        score = cell.row;
+      } else if (key === "ArrowUp" && cell.col === from.col && cell.row + cell.rows <= from.row) {
+        score = -cell.row;
+      } else if ((key === "ArrowRight" && cell.col > from.col) || (key === "ArrowLeft" && cell.col < from.col)) {
+        // The nearest column first, then the cell closest to the current row in it.
+        var overlaps = cell.row <= from.row && from.row < cell.row + cell.rows;
+        score = Math.abs(cell.col - from.col) * 10000 + (overlaps ? 0 : 1 + Math.abs(cell.row - from.row));
+      } else {
+        return;
+      }
+      if (score < bestScore) {
+        best = cell;
+        bestScore = score;
+      }
+    });
+    return best;
+  }
+
+  function setUpTimeGrid(grid) {
+    if (grid.getAttribute("data-ready")) return;
+    grid.setAttribute("data-ready", "true");
+    var cells = cellsOf(grid);
+    if (!cells.length) return;
+    var keys = grid.closest("section").querySelector("[data-calendar-keys]");
+    if (keys) {
+      keys.hidden = false;
+      grid.setAttribute("aria-describedby", keys.id);
+    }
+    var now = grid.querySelector("tr.is-now");
+    var start = cells[0];
+    if (now) {
+      var nowRow = Array.prototype.indexOf.call(now.parentNode.children, now);
+      start = cells.filter(function (cell) { return cell.row + cell.rows > nowRow; })[0] || start;
+    }
+    cells.forEach(function (cell) { cell.link.tabIndex = cell === start ? 0 : -1; });
+    grid.addEventListener("keydown", function (event) {
+      if (["ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight"].indexOf(event.key) < 0) return;
+      var from = cells.filter(function (cell) { return cell.td.contains(event.target); })[0];
+      if (!from) return;
+      var to = nextCell(cells, from, event.key);
+      event.preventDefault();
+      if (!to) return;
+      from.link.tabIndex = -1;
+      to.link.tabIndex = 0;
+      to.link.focus();
+    });
+  }
+
+  function setUpTimeGrids(root) {
+    (root || document).querySelectorAll("[data-calendar-grid]").forEach(setUpTimeGrid);
+  }
+
   document.addEventListener("htmx:after:settle", function (event) {
     var detail = event.detail || {};
     var roots = Array.prototype.slice.call(detail.newContent || []);
     roots.push(event.target);
+    roots.forEach(function (root) { if (root && root.querySelectorAll) setUpTimeGrids(root); });
     focusAfterSwap(roots);
   });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { setUpTimeGrids(document); });
+  } else {
+    setUpTimeGrids(document);
+  }
 })();

@@ -157,12 +157,15 @@ def reach_details_with_htmx(page, live_server):
 # --- the front desk's booking page ----------------------------------------------------------------
 
 
-def book_at_the_desk(page, *, reason, first, last, date_of_birth, phone) -> str:
-    """On the desk's booking page: the first free time shown, every screening answer "no", the
-    policy told, the patient's details; then "Book appointment". The slot booked."""
-    first_time = page.locator('#desk-times input[name="slot"]').first
-    slot = first_time.get_attribute("value")
-    first_time.check()
+def book_at_the_desk(page, *, reason, first, last, date_of_birth, phone, keep_chosen=False) -> str:
+    """On the desk's booking page: the first free time shown (or the one already chosen, with
+    ``keep_chosen``), every screening answer "no", the policy told, the patient's details; then
+    "Book appointment". The slot booked."""
+    times = page.locator('#desk-times input[name="slot"]')
+    time = page.locator('#desk-times input[name="slot"]:checked') if keep_chosen else times.first
+    expect(time).to_have_count(1)
+    slot = time.get_attribute("value")
+    time.check()
     for question in page.locator("fieldset").filter(has=page.get_by_label("No", exact=True)).all():
         question.get_by_label("No", exact=True).check()
     page.get_by_label("I read the Safe Patient Appointments policy").check()

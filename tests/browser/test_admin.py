@@ -104,6 +104,7 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/?q=quinn",
         "/admin/calendar",
         "/admin/calendar?view=week",
+        "/admin/calendar?view=list",
         "/admin/closures",
         "/admin/providers",
         f"/admin/providers/{provider_id}/hours",
@@ -170,6 +171,68 @@ def test_a_phone_booking_in_the_browser_takes_the_time_off_the_website(page, bac
             rules=booking_rules(),
         )[monday]
     assert slot not in {s.value for s in online}
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []
+
+
+def expect_focus_on(page, name) -> None:
+    """Keyboard focus is on the element with this accessible name."""
+    expect(page.locator(":focus")).to_have_accessible_name(name)
+
+
+def test_the_calendar_is_a_time_grid_walked_with_arrow_keys_and_a_free_time_books_there(page, back_office):
+    """One Tab into the grid, arrows to a free time, Enter: the desk form has the time and a visit
+    that fits; once booked, the visit fills three quarter hours and its pause a fourth."""
+    app = back_office.app
+    requests, errors = watch_requests_and_errors(page)
+    sign_in(page, back_office.url, app)
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=14 - today.weekday())  # Haddad and Whitfield work Mondays at Fairfax
+    page.goto(f"{back_office.url}/admin/calendar?office=fairfax&date={monday.isoformat()}")
+    grid = page.locator("table.time-grid")
+    expect(grid).to_have_attribute("aria-describedby", "calendar-keys")  # the arrow-key hint, read with it
+    expect(page.locator("#calendar-keys")).to_be_visible()
+    page.get_by_role("link", name="Lauren Whitfield, PA-C", exact=True).focus()  # the last column's heading
+    page.keyboard.press("Tab")
+    expect_focus_on(page, "Book 8:00 AM with Dr. Amira Haddad, MD")
+    for _ in range(8):
+        page.keyboard.press("ArrowDown")
+    expect_focus_on(page, "Book 10:00 AM with Dr. Amira Haddad, MD")
+    page.keyboard.press("ArrowRight")
+    expect_focus_on(page, "Book 10:00 AM with Lauren Whitfield, PA-C")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Tab")  # one Tab leaves the grid
+    assert page.evaluate("document.querySelector('table.time-grid').contains(document.activeElement)") is False
+    page.keyboard.press("Shift+Tab")  # and one brings focus back where it was
+    expect_focus_on(page, "Book 10:00 AM with Dr. Amira Haddad, MD")
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New booking")
+    expect(page.get_by_label("Type of visit", exact=True)).to_have_value("new-patient")
+    expect(page.get_by_label("Clinician", exact=True)).to_have_value(re.compile(r"^\d+$"))
+    chosen = page.locator('#desk-times input[name="slot"]:checked')
+    expect(chosen).to_have_count(1)
+    expect(page.locator("#desk-times label").filter(has=page.locator("input:checked"))).to_contain_text("10:00 AM")
+    book_at_the_desk(
+        page,
+        reason="Sciatica or pain down the leg",
+        first="Greta",
+        last="Lindqvist",
+        date_of_birth="1951-03-14",
+        phone="703 555 0142",
+        keep_chosen=True,
+    )
+    expect(page.locator("#appointment")).to_contain_text("Booked: reference")
+
+    page.goto(f"{back_office.url}/admin/calendar?office=fairfax&date={monday.isoformat()}")
+    visit = page.locator("td.calendar-cell--visit").filter(has_text="Greta Lindqvist")
+    expect(visit).to_have_attribute("rowspan", "3")  # 45 minutes
+    expect(visit).to_contain_text("10:00–10:45 AM")
+    pause = page.locator("tr").filter(has=page.locator("th", has_text="10:45 AM")).locator("td.calendar-cell--buffer")
+    expect(pause).to_have_text("Buffer")
+    height = visit.bounding_box()["height"]
+    row = page.locator("tr").filter(has=page.locator("th", has_text="8:00 AM")).bounding_box()["height"]
+    assert abs(height - 3 * row) < 3  # as tall as three quarter hours, not as its text
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []
 

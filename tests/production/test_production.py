@@ -357,6 +357,20 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
         )
     ), "the office was not told of the phone booking"
 
+    # The calendar over HTTPS: switch to a clinician's week with htmx, then book from a free time.
+    page.get_by_role("link", name="Calendar", exact=True).click()
+    page.get_by_label("View", exact=True).select_option(label="Week of one clinician")
+    page.get_by_role("button", name="Show calendar").click()
+    expect(page.locator("#calendar-heading")).to_contain_text(", week of ")
+    expect(page.locator("#calendar-heading")).to_be_focused()
+    assert "view=week" in page.url
+    page.get_by_role("link", name="Next week").click()
+    free = page.locator("a.calendar-free").first
+    expect(free).to_have_accessible_name(re.compile(r"^Book \w+day, \w+ \d+, \d+:\d\d [AP]M$"))
+    free.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New booking")
+    expect(page.locator('#desk-times input[name="slot"]:checked')).to_have_count(1)
+
 
 def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_context):
     # The third day offered is always more than a day away: online changes are still open then

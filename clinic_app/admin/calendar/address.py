@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-VIEWS = ("day", "week")
+VIEWS = ("day", "week", "list")  # a day, a clinician's week, the whole week as a list
 # A date outside these years is a typo, not a day anyone schedules; it falls back to today (and
 # keeps "previous" and "next" away from the ends of the calendar).
 FIRST_DAY = date(1900, 1, 1)
@@ -50,7 +50,7 @@ def read_day(value, today: date) -> date:
 
 
 def read_view(value) -> str:
-    """``day`` or ``week``; anything else is ``day``."""
+    """``day``, ``week`` or ``list``; anything else is ``day``."""
     return value if value in VIEWS else "day"
 
 
@@ -61,7 +61,7 @@ def monday_of(day: date) -> date:
 
 def days_shown(day: date, view: str) -> tuple[date, date]:
     """The first and last office-local day on screen: the day itself, or Monday to Sunday."""
-    if view == "week":
+    if view in ("week", "list"):
         return monday_of(day), monday_of(day) + timedelta(days=6)
     return day, day
 
@@ -70,9 +70,10 @@ def navigation(day: date, view: str, today: date) -> list[NavLink]:
     """The "Previous", "Today" and "Next" links, in that order.
 
     Day view: the day before and after. Week view: the Mondays of the weeks before and after, so
-    that the address of every week is its Monday whatever day inside it was asked for.
+    that the address of every week is its Monday whatever day inside it was asked for (the
+    week's list alike).
     """
-    if view == "week":
+    if view in ("week", "list"):
         start = monday_of(day)
         return [
             NavLink("Previous week", start - timedelta(days=7)),

@@ -1,4 +1,5 @@
-"""The calendar: one office's appointments by day or by week, with previous / today / next."""
+"""The calendar: one office's day (a time grid per clinician), a clinician's week (a time grid
+per day), or the week as a list; with previous / today / next, all kept in the address."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -9,15 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ... import clock
+from ...booking.availability import time_blocks_between
 from ...extensions import db
 from ...htmx import render
-from ...models import Appointment, Closure, WorkingHours
+from ...models import Appointment, Closure, Office, ProviderTimeBlock, WorkingHours
 from .. import bp
 from ..auth.access import visible_offices
 from .address import days_shown, navigation, office_today, read_day, read_view
-from .view import caption, day_grid, heading, week_grid
+from .timegrid import BUFFER, ELSEWHERE, Held, day_time_grid, week_providers, week_time_grid
+from .view import caption, heading, week_grid
 
-VIEW_CHOICES = (("day", "Day"), ("week", "Week"))
+VIEW_CHOICES = (("day", "Day"), ("week", "Week of one clinician"), ("list", "Week list, all clinicians"))
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,38 @@ def closures_between(session, office, first, last) -> list[Closure]:
     )
 
 
+def held_time(session, office, providers, first, last) -> list[Held]:
+    """The quarter hours the clinicians' appointments hold beyond the visits at this office: the
+    pause after each visit here, and every visit at another office (from the held blocks, so a
+    visit keeps the pause it was booked with)."""
+    tz = office.tz
+    starts = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
+    ends = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+    names = dict(session.execute(select(Office.id, Office.name)).all())
+    rows = session.execute(
+        select(
+            ProviderTimeBlock.provider_id,
+            ProviderTimeBlock.starts_at,
+            Appointment.office_id,
+            Appointment.starts_at,
+            Appointment.ends_at,
+        )
+        .join(Appointment, ProviderTimeBlock.appointment_id == Appointment.id)
+        .where(
+            ProviderTimeBlock.provider_id.in_([p.id for p in providers]),
+            ProviderTimeBlock.starts_at >= starts,
+            ProviderTimeBlock.starts_at < ends,
+        )
+    )
+    held = []
+    for provider_id, quarter, office_id, visit_starts, visit_ends in rows:
+        if office_id != office.id:
+            held.append(Held(provider_id, quarter, ELSEWHERE, f"At {names.get(office_id, 'another office')}"))
+        elif not visit_starts <= quarter < visit_ends:
+            held.append(Held(provider_id, quarter, BUFFER, "Buffer"))
+    return held
+
+
 def office_hours(session, office) -> list[WorkingHours]:
     """The weekly working hours of every provider at ``office``."""
     return list(
@@ -84,19 +119,44 @@ def calendar():
     day = read_day(request.args.get("date"), today)
     view = read_view(request.args.get("view"))
     first, last = days_shown(day, view)
-    build = week_grid if view == "week" else day_grid
-    grid = build(
-        office=office,
-        day=day,
-        now=now,
-        appointments=appointments_between(db.session, office, first, last),
-        working_hours=office_hours(db.session, office),
-        closures=closures_between(db.session, office, first, last),
-    )
+    appointments = appointments_between(db.session, office, first, last)
+    hours = office_hours(db.session, office)
+    closures = closures_between(db.session, office, first, last)
+    provider, clinicians = None, []
+    if view == "list":
+        grid = week_grid(
+            office=office, day=day, now=now, appointments=appointments, working_hours=hours, closures=closures
+        )
+    else:
+        providers = {h.provider.id: h.provider for h in hours} | {a.provider.id: a.provider for a in appointments}
+        shown = list(providers.values())
+        if view == "week":
+            clinicians = week_providers(office=office, day=day, appointments=appointments, working_hours=hours)
+            wanted = request.args.get("provider", "")
+            provider = next((p for p in clinicians if str(p.id) == wanted), clinicians[0] if clinicians else None)
+            shown = [provider] if provider else []
+        context = {
+            "office": office,
+            "day": day,
+            "now": now,
+            "appointments": appointments,
+            "working_hours": hours,
+            "closures": closures,
+            "blocks": time_blocks_between(db.session, office, shown, first, last),
+            "held": held_time(db.session, office, shown, first, last),
+        }
+        if view == "day":
+            grid = day_time_grid(**context)
+        else:
+            grid = week_time_grid(provider=provider, **context) if provider else None
 
     def address(**changes):
         args = {"office": office.slug, "date": day.isoformat(), "view": view}
+        if provider is not None:
+            args["provider"] = provider.id
         args.update(changes)
+        if args["view"] != "week":
+            args.pop("provider", None)
         return url_for("admin.calendar", **args)
 
     return render(
@@ -106,10 +166,13 @@ def calendar():
         day=day,
         view=view,
         grid=grid,
-        heading=heading(office, day, view),
-        caption=caption(office, day, view),
+        provider=provider,
+        heading=heading(office, day, view, provider),
+        caption=caption(office, day, view, provider),
         links=[(link.label, address(date=link.day.isoformat())) for link in navigation(day, view, today)],
-        day_addresses={d.day: address(date=d.day.isoformat(), view="day") for d in grid.days} if view == "week" else {},
+        day_address=lambda other: address(date=other.isoformat(), view="day"),
+        week_address=lambda provider_id: address(view="week", provider=provider_id),
         office_choices=[Choice(o.slug, o.name, o.id == office.id) for o in offices],
         view_choices=[Choice(value, label, value == view) for value, label in VIEW_CHOICES],
+        clinician_choices=[Choice(str(p.id), p.display_name, p == provider) for p in clinicians],
     )

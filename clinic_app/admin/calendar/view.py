@@ -1,4 +1,5 @@
-"""The back-office calendar of one office, by day or by week, as rows and cells ready to show.
+"""The back-office calendar of one office: its building blocks, and the week as a list (a row per
+clinician, a column per day); the time grids of a day and of a clinician's week are in ``timegrid.py``.
 
 Pure data and functions: the caller passes the office, the day, ``now``, the appointments, the
 working hours and the closures; nothing here reads the request, the session, the database or the
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from ...booking.screening import Outcome
-from ...formatting import long_day, short_day, time_of_day, time_range
+from ...formatting import long_day, short_day, time_range
 from ...models.appointment import AppointmentStatus
 from .address import monday_of, office_today
 
@@ -40,34 +41,6 @@ class CalendarEntry:
     visit: str
     status: str
     flagged: bool
-
-
-@dataclass(frozen=True)
-class ProviderColumn:
-    """A clinician's column (day view) or row (week view)."""
-
-    provider_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class TimeRow:
-    """One 15-minute row of the day view: its office-local start and one cell per provider column."""
-
-    starts_at: datetime  # aware, in the office's zone
-    label: str  # "10:00 AM"
-    cells: tuple  # one tuple of CalendarEntry per provider column
-    is_now: bool = False
-
-
-@dataclass(frozen=True)
-class DayGrid:
-    """The day view: provider columns, time rows, and closure notices for the day."""
-
-    day: date
-    providers: tuple
-    rows: tuple
-    notices: tuple
 
 
 @dataclass(frozen=True)
@@ -105,20 +78,26 @@ class WeekGrid:
     notices: tuple
 
 
-def heading(office, day: date, view: str) -> str:
-    """Fairfax, VA — Monday, December 7, 2026 (day) or … — week of Monday, December 7, 2026."""
-    if view == "week":
+def heading(office, day: date, view: str, provider=None) -> str:
+    """Fairfax, VA — Monday, December 7, 2026 (day); … — Dr. Roe, week of Monday, … (week);
+    … — week of Monday, December 7, 2026 (the week's list)."""
+    if view == "week" and provider is not None:
+        return f"{office.name} — {provider.display_name}, week of {long_day(monday_of(day))}"
+    if view in ("week", "list"):
         return f"{office.name} — week of {long_day(monday_of(day))}"
     return f"{office.name} — {long_day(day)}"
 
 
-def caption(office, day: date, view: str) -> str:
+def caption(office, day: date, view: str, provider=None) -> str:
     """What the table holds and how it is laid out, for its ``<caption>``."""
-    if view == "week":
+    week = long_day(monday_of(day))
+    if view == "week" and provider is not None:
         return (
-            f"Appointments at {office.name} in the week of {long_day(monday_of(day))}: "
-            "a row per clinician, a column per day"
+            f"Appointments of {provider.display_name} at {office.name} in the week of {week}: "
+            "a column per day, a row per quarter hour"
         )
+    if view in ("week", "list"):
+        return f"Appointments at {office.name} in the week of {week}: a row per clinician, a column per day"
     return f"Appointments at {office.name} on {long_day(day)}: a column per clinician, a row per quarter hour"
 
 
@@ -163,13 +142,13 @@ def providers_shown(working_hours, appointments, weekdays) -> list:
     return sorted(providers.values(), key=lambda p: (p.name, p.id))
 
 
-def _wall(moment: datetime, tz) -> datetime:
+def wall_quarter(moment: datetime, tz) -> datetime:
     """The naive office wall-clock time of an aware moment, floored to the grid."""
     local = moment.astimezone(tz).replace(tzinfo=None)
     return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
 
 
-def _exists(wall: datetime, tz) -> bool:
+def wall_exists(wall: datetime, tz) -> bool:
     """Whether a wall-clock time happens in ``tz`` (false inside the spring-forward gap)."""
     aware = wall.replace(tzinfo=tz)
     return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
@@ -202,14 +181,14 @@ def time_rows(day: date, tz, shifts, extra_starts=()) -> list[datetime]:
         overshoot = (end - midnight) % GRID
         bounds.append(end + (GRID - overshoot if overshoot else timedelta(0)))
     for moment in extra_starts:
-        wall = _wall(moment, tz)
+        wall = wall_quarter(moment, tz)
         if wall.date() == day:
             bounds.extend([wall, wall + GRID])
     if not bounds:
         return []
     rows, wall = [], min(bounds)
     while wall < max(bounds):
-        if _exists(wall, tz):
+        if wall_exists(wall, tz):
             rows.append(wall.replace(tzinfo=tz))
         wall += GRID
     return rows
@@ -234,13 +213,13 @@ def closure_notices(closures, office, providers, first: date, last: date) -> lis
             continue
         dates = "" if first == last else f" ({_date_span(closure.starts_on, closure.ends_on)})"
         if closure.provider_id is None:
-            office_notes.append(_notice("Closed", closure.reason) + dates)
+            office_notes.append(notice_text("Closed", closure.reason) + dates)
         elif closure.provider_id in shown_ids:
-            provider_notes.append(_notice(f"{closure.provider.display_name} away", closure.reason) + dates)
+            provider_notes.append(notice_text(f"{closure.provider.display_name} away", closure.reason) + dates)
     return office_notes + provider_notes
 
 
-def _notice(what: str, reason: str) -> str:
+def notice_text(what: str, reason: str) -> str:
     return f"{what}: {reason}" if reason else what
 
 
@@ -249,46 +228,7 @@ def _date_span(first: date, last: date) -> str:
     return short_day(first) if first == last else f"{short_day(first)} – {short_day(last)}"
 
 
-# The two views
-
-
-def day_grid(*, office, day: date, now: datetime, appointments, working_hours, closures=()) -> DayGrid:
-    """The day view of ``office`` on the office-local ``day``.
-
-    :param appointments: the office's appointments around that day (cancelled ones and those of
-        other days are left out here).
-    :param working_hours: the office's weekly working hours (other weekdays are left out here).
-    :param closures: closures that may concern the office or its providers.
-    :param now: the current moment, aware; marks the row of the current time when ``day`` is today.
-    :return: one column per provider who works that day or has an appointment, one row per 15
-        minutes of the hours worked (see :func:`time_rows`), each appointment in the row of its
-        start and its provider's column.
-    """
-    tz = office.tz
-    shown = shown_appointments(appointments, office, day, day)
-    hours = [h for h in working_hours if h.weekday == day.weekday() and h.provider.active]
-    providers = providers_shown(hours, shown, {day.weekday()})
-    column_of = {p.id: index for index, p in enumerate(providers)}
-    by_row = {}
-    for appointment in shown:
-        key = (_wall(appointment.starts_at, tz), column_of[appointment.provider.id])
-        by_row.setdefault(key, []).append(calendar_entry(appointment, office))
-    now_wall = _wall(now, tz) if office_today(now, office) == day else None
-    rows = tuple(
-        TimeRow(
-            starts_at=row,
-            label=time_of_day(row),
-            cells=tuple(tuple(by_row.get((row.replace(tzinfo=None), index), ())) for index in range(len(providers))),
-            is_now=row.replace(tzinfo=None) == now_wall,
-        )
-        for row in time_rows(day, tz, [(h.starts, h.ends) for h in hours], [a.starts_at for a in shown])
-    )
-    return DayGrid(
-        day=day,
-        providers=tuple(ProviderColumn(p.id, p.display_name) for p in providers),
-        rows=rows,
-        notices=tuple(closure_notices(closures, office, providers, day, day)),
-    )
+# The week as a list (the time grids are in ``timegrid.py``)
 
 
 def week_grid(*, office, day: date, now: datetime, appointments, working_hours, closures=()) -> WeekGrid:

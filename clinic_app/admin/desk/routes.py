@@ -12,14 +12,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ... import clock
-from ...booking.availability import parse_slot_value, providers_for, slots_by_day
+from ...booking.availability import find_slot, parse_slot_value, providers_for, slots_by_day
 from ...booking.notifications import queue_booking_emails, queue_reschedule_emails
 from ...booking.presenters import slot_label
 from ...booking.screening import CURRENT as SCREENING
 from ...booking.service import BookingError, SlotTaken
 from ...database import found_or_404
 from ...extensions import db
-from ...formatting import local_time, long_day, office_time
+from ...formatting import local_time, long_day, office_time, time_of_day
 from ...htmx import is_htmx
 from ...models import AppointmentStatus, Office, VisitType
 from .. import bp
@@ -100,6 +100,28 @@ def fill_from_earlier_visit(form, appointment_id) -> None:
     form.reason.data = earlier.reason
 
 
+def first_visit_type_free_at(office, wanted) -> VisitType | None:
+    """The first active visit type (in the booking form's order) that fits at a time picked on the
+    calendar, ``(start, clinician id)``; None when none does."""
+    starts_at, provider_id = wanted
+    for visit_type in db.session.scalars(
+        select(VisitType).filter_by(active=True).order_by(VisitType.sort_order, VisitType.id)
+    ):
+        found = find_slot(
+            db.session,
+            office=office,
+            visit_type=visit_type,
+            provider_id=provider_id,
+            starts_at=starts_at,
+            chosen_provider_id=provider_id,
+            now=clock.now(),
+            rules=DESK_RULES,
+        )
+        if found is not None:
+            return visit_type
+    return None
+
+
 def visit_id(value) -> int | None:
     """An appointment id from the URL, or None when it is not one (never beyond the database's range)."""
     return int(value) if value and value.isdigit() and 0 < int(value) <= 2**31 - 1 else None
@@ -117,6 +139,12 @@ def new_booking():
     finder = FindTimeForm(request.values)
     finder.validate()
     office, visit_type, provider, day = desk_choice(finder)
+    wanted = parse_slot_value(request.args.get("at", ""))  # a free time chosen on the calendar
+    if wanted and request.method == "GET" and not request.args.get("visit_type"):
+        fitting = first_visit_type_free_at(office, wanted)
+        if fitting is not None and fitting != visit_type:
+            finder.visit_type.data = fitting.slug
+            office, visit_type, provider, day = desk_choice(finder)
     form = StaffBookingForm()
     if request.method == "GET":
         fill_from_earlier_visit(form, visit_id(request.args.get("from_visit")))
@@ -175,8 +203,16 @@ def new_booking():
         "form": form,
         "notice": notice,
         "follow_up": follow_up,
+        "calendar_time": request.args.get("at") if wanted else None,
         "ask_screening": not visit_type.is_telehealth,
     }
+    chosen = context["times"] and any(time["checked"] for time in context["times"])
+    if wanted and request.method == "GET" and not chosen and wanted[0].astimezone(office.tz).date() == day:
+        clinician = next((p for p in providers_for(db.session, office, visit_type) if p.id == wanted[1]), None)
+        context["not_free"] = (
+            f"{time_of_day(wanted[0].astimezone(office.tz))} is not free for a {visit_type.name} "
+            f"with {clinician.display_name if clinician else 'this clinician'}. Choose another time or visit."
+        )
     # htmx asks for the free times (and the screening) alone when the visit or day changes.
     template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/new_booking.html"
     return make_response(render_template(template, **context), 422 if (form.errors or notice) else 200)

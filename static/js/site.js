@@ -22,16 +22,18 @@
   // The calendar's time grid: one Tab stop, arrow keys move between its visits and free times
   // (without this every free quarter hour is its own Tab stop, which still works).
   function cellsOf(grid) {
+    // One entry per link; a cell holding several visits gives several, in order.
     var cells = [];
     grid.querySelectorAll("td[data-col]").forEach(function (td) {
-      var link = td.querySelector("a");
-      if (!link) return;
-      cells.push({
-        td: td,
-        link: link,
-        row: Number(td.getAttribute("data-row")),
-        rows: Number(td.getAttribute("data-rows")),
-        col: Number(td.getAttribute("data-col")),
+      td.querySelectorAll("a").forEach(function (link, index) {
+        cells.push({
+          td: td,
+          link: link,
+          index: index,
+          row: Number(td.getAttribute("data-row")),
+          rows: Number(td.getAttribute("data-rows")),
+          col: Number(td.getAttribute("data-col")),
+        });
       });
     });
     return cells;
@@ -42,14 +44,19 @@
     var bestScore = Infinity;
     cells.forEach(function (cell) {
       var score;
-      if (key === "ArrowDown" && cell.col === from.col && cell.row >= from.row + from.rows) {
-        score = cell.row;
-      } else if (key === "ArrowUp" && cell.col === from.col && cell.row + cell.rows <= from.row) {
-        score = -cell.row;
+      var sameCell = cell.td === from.td;
+      if (key === "ArrowDown" && sameCell && cell.index > from.index) {
+        score = -1000000 + cell.index;
+      } else if (key === "ArrowUp" && sameCell && cell.index < from.index) {
+        score = -1000000 - cell.index;
+      } else if (key === "ArrowDown" && !sameCell && cell.col === from.col && cell.row >= from.row + from.rows) {
+        score = cell.row * 100 + cell.index;
+      } else if (key === "ArrowUp" && !sameCell && cell.col === from.col && cell.row + cell.rows <= from.row) {
+        score = -cell.row * 100 - cell.index;
       } else if ((key === "ArrowRight" && cell.col > from.col) || (key === "ArrowLeft" && cell.col < from.col)) {
         // The nearest column first, then the cell closest to the current row in it.
         var overlaps = cell.row <= from.row && from.row < cell.row + cell.rows;
-        score = Math.abs(cell.col - from.col) * 10000 + (overlaps ? 0 : 1 + Math.abs(cell.row - from.row));
+        score = Math.abs(cell.col - from.col) * 10000 + (overlaps ? 0 : 1 + Math.abs(cell.row - from.row)) + cell.index / 100;
       } else {
         return;
       }
@@ -78,16 +85,20 @@
       start = cells.filter(function (cell) { return cell.row + cell.rows > nowRow; })[0] || start;
     }
     cells.forEach(function (cell) { cell.link.tabIndex = cell === start ? 0 : -1; });
+    // Wherever focus lands in the grid (a click, a screen reader), Tab comes back there.
+    grid.addEventListener("focusin", function (event) {
+      var landed = cells.some(function (cell) { return cell.link === event.target; });
+      if (!landed) return; // a column heading's link
+      cells.forEach(function (cell) { cell.link.tabIndex = cell.link === event.target ? 0 : -1; });
+    });
     grid.addEventListener("keydown", function (event) {
       if (["ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight"].indexOf(event.key) < 0) return;
-      var from = cells.filter(function (cell) { return cell.td.contains(event.target); })[0];
+      if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return; // the browser's own
+      var from = cells.filter(function (cell) { return cell.link === event.target; })[0];
       if (!from) return;
       var to = nextCell(cells, from, event.key);
       event.preventDefault();
-      if (!to) return;
-      from.link.tabIndex = -1;
-      to.link.tabIndex = 0;
-      to.link.focus();
+      if (to) to.link.focus();
     });
   }
 

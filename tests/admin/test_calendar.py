@@ -322,6 +322,35 @@ def test_every_free_quarter_hour_is_a_link_to_book_it_and_the_past_is_not():
     assert free.day == MONDAY
 
 
+def test_a_free_quarter_hour_too_short_for_any_visit_is_not_a_link():
+    thirty, forty_five = (timedelta(minutes=30), timedelta(0)), (timedelta(minutes=45), timedelta(minutes=15))
+    cells = column(day([visit(TEN_AM + timedelta(minutes=30))], lengths=[forty_five, thirty]))
+    # 9:45 leaves 45 minutes before the 10:30 visit: room for a follow-up at 9:45 and 10:00, not later.
+    assert cells["9:45 AM"].kind == FREE and cells["10:00 AM"].kind == FREE
+    assert (cells["10:15 AM"].kind, cells["10:15 AM"].rows) == (PAST, 1)
+    assert (cells["11:45 AM"].kind, cells["11:45 AM"].rows) == (PAST, 1)  # lunch at noon
+    assert cells["11:30 AM"].kind == FREE
+    assert cells["4:30 PM"].kind == FREE and cells["4:45 PM"].kind == PAST  # the day ends at 5
+    only_long = column(day(lengths=[forty_five]))
+    assert only_long["4:15 PM"].kind == FREE  # its pause may run past the hours
+    assert only_long["4:30 PM"].kind == PAST
+
+
+def test_a_visit_in_the_repeated_fall_back_hour_keeps_its_row():
+    fall_back = date(2026, 11, 1)  # 1:00–2:00 AM happens twice
+    second_half_past_one = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 1:30 AM EST, the second one
+    grid = day_time_grid(
+        office=OFFICE,
+        day=fall_back,
+        now=NOW,
+        appointments=[visit(second_half_past_one)],
+        working_hours=[hours(HADDAD, fall_back.weekday(), time(0), time(3))],
+    )
+    cells = column(grid)
+    assert (cells["1:30 AM"].kind, cells["1:30 AM"].rows) == (VISIT, 2)
+    assert cells["1:30 AM"].entries[0].time == "1:30–2:00 AM"
+
+
 def test_the_time_outside_the_hours_is_one_not_working_cell():
     cells = column(day())
     assert (cells["12:00 PM"].kind, cells["12:00 PM"].rows, cells["12:00 PM"].label) == (OFF, 4, "Not working")
@@ -538,7 +567,7 @@ class CalendarTable(HTMLParser):
         super().__init__()
         self.caption, self._rows, self._cell, self._in_caption, self._in_table = "", [], None, False, False
         self.feed(html)
-        self.rows = self._resolve_spans(self._rows)
+        self.rows, self.spans_left = self._resolve_spans(self._rows)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -585,7 +614,8 @@ class CalendarTable(HTMLParser):
 
     @staticmethod
     def _resolve_spans(rows):
-        """Each row as its full list of columns: a cell from above with rowspan fills its column."""
+        """Each row as its full list of columns (a cell from above with rowspan fills its column),
+        and the rows still owed by spans that run past the last row."""
         resolved, carried = [], {}  # column → [cell, rows still to fill]
         for row in rows:
             cells, column, remaining = [], 0, list(row)
@@ -602,7 +632,7 @@ class CalendarTable(HTMLParser):
                 cells.append(cell)
                 column += 1
             resolved.append(cells)
-        return resolved
+        return resolved, {column: rows for column, (_cell, rows) in carried.items()}
 
     def cell(self, row_header, column_header):
         """The cell in the row headed ``row_header`` and the column headed ``column_header``."""
@@ -696,6 +726,8 @@ def test_day_view_shows_the_visit_in_its_clinicians_column_from_its_first_row_to
 
 
 def test_day_view_is_an_accessible_table_with_a_caption_and_scoped_headers(admin_client, make_appointment):
+    make_appointment(TEN_AM, visit="new-patient")  # a cell three rows tall, and its pause
+    make_appointment(datetime(2026, 12, 7, 21, 30, tzinfo=UTC), provider="lauren-whitfield")  # to 5:00 PM
     table = CalendarTable(html_of(admin_client.get(DAY_URL)))
     assert table.caption.startswith("Appointments at Fairfax, VA on Monday, December 7, 2026")
     assert [(c["tag"], c["scope"], " ".join(c["text"].split())) for c in table.rows[0]] == [
@@ -706,6 +738,7 @@ def test_day_view_is_an_accessible_table_with_a_caption_and_scoped_headers(admin
     assert [row[0]["scope"] for row in table.rows[1:]] == ["row"] * 36
     assert (table.rows[1][0]["text"], table.rows[-1][0]["text"]) == ("8:00 AM", "4:45 PM")
     assert all(len(row) == 3 for row in table.rows)  # the spans leave no hole and no overflow
+    assert table.spans_left == {}  # and none runs past the last row
 
 
 def test_a_free_time_starts_a_desk_booking_then_with_that_clinician(frozen_now, admin_client, clinic):
@@ -784,6 +817,51 @@ def test_the_pause_after_a_visit_and_blocked_time_are_shaded_and_not_bookable(
     assert (meeting["text"].strip(), meeting["rowspan"], meeting["links"]) == ("Meeting", 4, [])
     assert table.cell("2:45 PM", "Lauren Whitfield, PA-C") is meeting
     assert table.cell("3:00 PM", "Lauren Whitfield, PA-C")["links"]
+
+
+def test_a_weekly_block_shows_on_its_weekday_from_its_first_to_its_last_week(frozen_now, app, admin_client, clinic):
+    with app.app_context():
+        fairfax = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        whitfield = db.session.scalars(select(Provider).filter_by(slug="lauren-whitfield")).one()
+        for kind, starts_on, ends_on in (
+            ("meeting", date(2026, 11, 23), date(2026, 11, 30)),  # ended the week before
+            ("lunch", date(2026, 11, 30), None),
+            ("surgery", date(2026, 12, 14), None),  # starts the week after
+        ):
+            db.session.add(
+                TimeBlock(
+                    office=fairfax,
+                    provider=whitfield,
+                    kind=kind,
+                    weekly=True,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    starts_at=time(11),
+                    ends_at=time(11, 30),
+                )
+            )
+        db.session.commit()
+    table = CalendarTable(html_of(admin_client.get(DAY_URL)))
+    cell = table.cell("11:00 AM", "Lauren Whitfield, PA-C")
+    assert (cell["text"].strip(), cell["rowspan"], cell["links"]) == ("Lunch", 2, [])
+    assert table.cell("11:30 AM", "Lauren Whitfield, PA-C")["links"]
+
+
+def test_a_calendar_time_stays_chosen_when_the_desk_switches_to_first_available(
+    frozen_now, admin_client, make_appointment
+):
+    make_appointment(TEN_AM - timedelta(hours=2))  # Haddad is busier, so "first available" gives 10:00 to Whitfield
+    haddad = provider_id(admin_client.application, "amira-haddad")
+    whitfield = provider_id(admin_client.application, "lauren-whitfield")
+    html = html_of(
+        admin_client.get(
+            f"/admin/bookings/new?office=fairfax&visit_type=follow-up&provider=any&day=2026-12-07"
+            f"&at=2026-12-07T15:00Z|{haddad}",
+            headers=HTMX,
+        )
+    )
+    assert f'value="2026-12-07T15:00Z|{whitfield}" checked' in html
+    assert "is not free" not in html
 
 
 def test_a_clinicians_time_at_the_other_office_is_shown_as_held_there(frozen_now, admin_client, make_appointment):

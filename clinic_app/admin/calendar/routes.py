@@ -13,12 +13,12 @@ from ... import clock
 from ...booking.availability import time_blocks_between
 from ...extensions import db
 from ...htmx import render
-from ...models import Appointment, Closure, Office, ProviderTimeBlock, WorkingHours
+from ...models import Appointment, Closure, Office, ProviderTimeBlock, VisitType, WorkingHours
 from .. import bp
 from ..auth.access import visible_offices
 from .address import days_shown, navigation, office_today, read_day, read_view
 from .timegrid import BUFFER, ELSEWHERE, Held, day_time_grid, week_providers, week_time_grid
-from .view import caption, heading, week_grid
+from .view import caption, heading, providers_shown, shown_appointments, week_grid
 
 VIEW_CHOICES = (("day", "Day"), ("week", "Week of one clinician"), ("list", "Week list, all clinicians"))
 
@@ -69,16 +69,17 @@ def held_time(session, office, providers, first, last) -> list[Held]:
     tz = office.tz
     starts = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC)
     ends = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-    names = dict(session.execute(select(Office.id, Office.name)).all())
     rows = session.execute(
         select(
             ProviderTimeBlock.provider_id,
             ProviderTimeBlock.starts_at,
             Appointment.office_id,
+            Office.name,
             Appointment.starts_at,
             Appointment.ends_at,
         )
         .join(Appointment, ProviderTimeBlock.appointment_id == Appointment.id)
+        .join(Office, Appointment.office_id == Office.id)
         .where(
             ProviderTimeBlock.provider_id.in_([p.id for p in providers]),
             ProviderTimeBlock.starts_at >= starts,
@@ -86,12 +87,20 @@ def held_time(session, office, providers, first, last) -> list[Held]:
         )
     )
     held = []
-    for provider_id, quarter, office_id, visit_starts, visit_ends in rows:
+    for provider_id, quarter, office_id, office_name, visit_starts, visit_ends in rows:
         if office_id != office.id:
-            held.append(Held(provider_id, quarter, ELSEWHERE, f"At {names.get(office_id, 'another office')}"))
+            held.append(Held(provider_id, quarter, ELSEWHERE, f"At {office_name}"))
         elif not visit_starts <= quarter < visit_ends:
             held.append(Held(provider_id, quarter, BUFFER, "Buffer"))
     return held
+
+
+def visit_lengths(session) -> list[tuple[timedelta, timedelta]]:
+    """The length and pause of each kind of visit offered."""
+    rows = session.execute(
+        select(VisitType.duration_minutes, VisitType.buffer_minutes).where(VisitType.active.is_(True))
+    )
+    return [(timedelta(minutes=length), timedelta(minutes=pause)) for length, pause in rows]
 
 
 def office_hours(session, office) -> list[WorkingHours]:
@@ -128,8 +137,11 @@ def calendar():
             office=office, day=day, now=now, appointments=appointments, working_hours=hours, closures=closures
         )
     else:
-        providers = {h.provider.id: h.provider for h in hours} | {a.provider.id: a.provider for a in appointments}
-        shown = list(providers.values())
+        shown = providers_shown(
+            [h for h in hours if h.weekday == day.weekday()],
+            shown_appointments(appointments, office, day, day),
+            {day.weekday()},
+        )
         if view == "week":
             clinicians = week_providers(office=office, day=day, appointments=appointments, working_hours=hours)
             wanted = request.args.get("provider", "")
@@ -144,6 +156,7 @@ def calendar():
             "closures": closures,
             "blocks": time_blocks_between(db.session, office, shown, first, last),
             "held": held_time(db.session, office, shown, first, last),
+            "lengths": visit_lengths(db.session),
         }
         if view == "day":
             grid = day_time_grid(**context)

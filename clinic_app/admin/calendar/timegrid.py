@@ -13,7 +13,7 @@ what the database holds; objects are read by attribute (see ``view.py``), plus:
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from ...booking.availability import slot_value
 from ...formatting import short_day, time_of_day
@@ -118,16 +118,19 @@ def _moment(day: date, wall: time, tz) -> datetime | None:
     return naive.replace(tzinfo=tz) if wall_exists(naive, tz) else None
 
 
-def _visit_groups(visits) -> list[tuple[datetime, datetime, list]]:
-    """Visits as (start, end, visits), overlapping ones together (the database never lets a
-    clinician's visits overlap, but a calendar must not break if old data does)."""
+def _visit_groups(visits, tz) -> list[tuple[datetime, datetime, list]]:
+    """Visits as (start, end, visits) in naive office wall-clock time, overlapping ones together
+    (the database never lets a clinician's visits overlap, but a calendar must not break if old
+    data does). Wall-clock, so that a visit in the repeated fall-back hour still has its row."""
     groups = []
     for visit in sorted(visits, key=lambda a: (a.starts_at, a.id)):
-        if groups and visit.starts_at < groups[-1][1]:
-            start, end, members = groups[-1]
-            groups[-1] = (start, max(end, visit.ends_at), [*members, visit])
+        start = visit.starts_at.astimezone(tz).replace(tzinfo=None)
+        stop = max(visit.ends_at.astimezone(tz).replace(tzinfo=None), start + GRID)
+        if groups and start < groups[-1][1]:
+            first, last, members = groups[-1]
+            groups[-1] = (first, max(last, stop), [*members, visit])
         else:
-            groups.append((visit.starts_at, visit.ends_at, [visit]))
+            groups.append((start, stop, [visit]))
     return groups
 
 
@@ -156,7 +159,7 @@ def _closure_label(closures, office, provider_id, day: date) -> str | None:
 
 
 def column_cells(
-    *, walls, day, office, provider_id, shifts, visits, held, blocks, closures, now, describe: Callable
+    *, walls, day, office, provider_id, shifts, visits, held, blocks, closures, now, describe: Callable, lengths=()
 ) -> list:
     """The cells of one clinician's day, one per run of rows (None for the rows a run covers).
 
@@ -165,27 +168,34 @@ def column_cells(
     :param visits: the clinician's visits that day at this office (not cancelled).
     :param held: :class:`Held` quarter hours of this clinician.
     :param describe: the words of a free quarter hour's link, from its aware start.
+    :param lengths: ``(length, pause)`` of each kind of visit offered; a free quarter hour is a
+        link only when one of them fits from there (the visit within the hours, the pause not
+        over held or blocked time), else a quiet cell. Empty: every free quarter hour is a link.
 
     What a quarter hour shows, first match wins: a visit; held time (pause or another office); a
     closure; blocked time; a free time (a link) or a past one within the hours; "Not working".
     Runs of the same kind and label become one cell; every free quarter hour is its own cell.
     """
     tz = office.tz
-    groups = _visit_groups(visits)
+    groups = _visit_groups(visits, tz)
+    held_at = {quarter.starts_at.astimezone(UTC): quarter for quarter in held}
     blocked = _blocked(blocks, provider_id, day)
     closed = _closure_label(closures, office, provider_id, day)
     working = [(datetime.combine(day, s, tzinfo=tz), datetime.combine(day, e, tzinfo=tz)) for s, e in shifts]
 
-    def state(moment):
+    def state(wall):
+        naive = datetime.combine(day, wall)
+        for index, (start, stop, _members) in enumerate(groups):
+            if start < naive + GRID and naive < stop:
+                return (VISIT, index)
+        moment = _moment(day, wall, tz)
         if moment is None:
             return (OFF, "Not working")
+        moment = moment.astimezone(UTC)  # aware arithmetic in UTC: a quarter is 15 real minutes
         end = moment + GRID
-        for index, (start, stop, _members) in enumerate(groups):
-            if start < end and moment < stop:
-                return (VISIT, index)
-        for quarter in held:
-            if quarter.starts_at < end and moment < quarter.starts_at + GRID:
-                return (quarter.kind, quarter.label)
+        quarter = held_at.get(moment)
+        if quarter is not None:
+            return (quarter.kind, quarter.label)
         if closed:
             return (CLOSED, closed)
         for start, stop, label in blocked:
@@ -195,7 +205,7 @@ def column_cells(
             return (FREE, moment) if moment >= now else (PAST, "")
         return (OFF, "Not working")
 
-    states = [state(_moment(day, wall, tz)) for wall in walls]
+    states = _too_short_to_book([state(wall) for wall in walls], lengths)
     cells = [None] * len(states)
     index = 0
     while index < len(states):
@@ -207,12 +217,34 @@ def column_cells(
         if kind == VISIT:
             cell = GridCell(VISIT, run, entries=tuple(calendar_entry(a, office) for a in groups[value][2]))
         elif kind == FREE:
-            cell = GridCell(FREE, 1, free=FreeTime(provider_id, day, value, describe(value)))
+            cell = GridCell(FREE, 1, free=FreeTime(provider_id, day, value, describe(value.astimezone(tz))))
         else:
             cell = GridCell(kind, run, label=value)
         cells[index] = cell
         index += run
     return cells
+
+
+def _too_short_to_book(states, lengths) -> list:
+    """``states`` with each free quarter hour where no kind of visit fits turned into a quiet
+    ``PAST`` cell: the quarter before lunch, the end of the day, the gap before a visit."""
+    if not lengths:
+        return states
+    quarters = [(int(length / GRID), int((length + pause) / GRID)) for length, pause in lengths]
+    free_run, open_run = [0] * (len(states) + 1), [len(states)] * (len(states) + 1)
+    for index in range(len(states) - 1, -1, -1):
+        kind = states[index][0]
+        free_run[index] = free_run[index + 1] + 1 if kind == FREE else 0
+        # A pause may run past the hours (OFF) but never over held or blocked time; the grid
+        # ends after the hours, so beyond its last row nothing is held.
+        open_run[index] = open_run[index + 1] + 1 if kind in (FREE, OFF) else 0
+    return [
+        (PAST, "")
+        if state[0] == FREE
+        and not any(visit <= free_run[index] and held <= open_run[index] for visit, held in quarters)
+        else state
+        for index, state in enumerate(states)
+    ]
 
 
 # The two time grids
@@ -249,7 +281,7 @@ def _rows(walls, columns, cells_by_column, now_wall) -> tuple:
 
 
 def day_time_grid(
-    *, office, day: date, now: datetime, appointments, working_hours, closures=(), blocks=(), held=()
+    *, office, day: date, now: datetime, appointments, working_hours, closures=(), blocks=(), held=(), lengths=()
 ) -> TimeGrid:
     """The day view: a column per clinician who works at ``office`` that day or has a visit there."""
     tz = office.tz
@@ -276,6 +308,7 @@ def day_time_grid(
             closures=closures,
             now=now,
             describe=lambda moment, p=p: f"Book {time_of_day(moment)} with {p.display_name}",
+            lengths=lengths,
         )
         for p in providers
     ]
@@ -295,7 +328,17 @@ def week_providers(*, office, day: date, appointments, working_hours) -> list:
 
 
 def week_time_grid(
-    *, office, provider, day: date, now: datetime, appointments, working_hours, closures=(), blocks=(), held=()
+    *,
+    office,
+    provider,
+    day: date,
+    now: datetime,
+    appointments,
+    working_hours,
+    closures=(),
+    blocks=(),
+    held=(),
+    lengths=(),
 ) -> TimeGrid:
     """One clinician's week at ``office``: a column per day, Monday to Friday, and Saturday or
     Sunday when they work or have a visit that day."""
@@ -329,6 +372,7 @@ def week_time_grid(
             closures=closures,
             now=now,
             describe=lambda moment, d=d: f"Book {short_day(d)}, {time_of_day(moment)}",
+            lengths=lengths,
         )
         for d in days
     ]

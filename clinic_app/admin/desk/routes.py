@@ -100,6 +100,24 @@ def fill_from_earlier_visit(form, appointment_id) -> None:
     form.reason.data = earlier.reason
 
 
+def calendar_time_offered(context, wanted, office, visit_type, provider, day) -> None:
+    """Arriving from a free time on the calendar: that time chosen when it is offered (with
+    "First available" it may go to another clinician), else a notice saying it is not free."""
+    times = context["times"]
+    if any(time["checked"] for time in times) or wanted[0].astimezone(office.tz).date() != day:
+        return
+    for time in times:
+        parsed = parse_slot_value(time["value"])
+        if parsed and parsed[0] == wanted[0]:
+            time["checked"] = True
+            return
+    who = f" with {provider.display_name}" if provider else ""
+    context["not_free"] = (
+        f"{time_of_day(wanted[0].astimezone(office.tz))} is not free for a {visit_type.name}{who}. "
+        "Choose another time or visit."
+    )
+
+
 def first_visit_type_free_at(office, wanted) -> VisitType | None:
     """The first active visit type (in the booking form's order) that fits at a time picked on the
     calendar, ``(start, clinician id)``; None when none does."""
@@ -206,13 +224,8 @@ def new_booking():
         "calendar_time": request.args.get("at") if wanted else None,
         "ask_screening": not visit_type.is_telehealth,
     }
-    chosen = context["times"] and any(time["checked"] for time in context["times"])
-    if wanted and request.method == "GET" and not chosen and wanted[0].astimezone(office.tz).date() == day:
-        clinician = next((p for p in providers_for(db.session, office, visit_type) if p.id == wanted[1]), None)
-        context["not_free"] = (
-            f"{time_of_day(wanted[0].astimezone(office.tz))} is not free for a {visit_type.name} "
-            f"with {clinician.display_name if clinician else 'this clinician'}. Choose another time or visit."
-        )
+    if wanted and request.method == "GET":
+        calendar_time_offered(context, wanted, office, visit_type, provider, day)
     # htmx asks for the free times (and the screening) alone when the visit or day changes.
     template = "admin/desk/_times.html" if is_htmx() and request.method == "GET" else "admin/desk/new_booking.html"
     return make_response(render_template(template, **context), 422 if (form.errors or notice) else 200)

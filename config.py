@@ -156,6 +156,8 @@ class Config:
         # A back-office session ends after this long without a request, and this long after
         # sign-in whatever happens (health data: automatic log-off).
         self.ADMIN_IDLE_MINUTES = env_int("ADMIN_IDLE_MINUTES", 30)
+        # How long an emailed link to set a back-office password (an invitation) works.
+        self.STAFF_PASSWORD_LINK_HOURS = env_int("STAFF_PASSWORD_LINK_HOURS", 72)
         self.ADMIN_SESSION_HOURS = env_int("ADMIN_SESSION_HOURS", 12)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         self.PORT = env_int("PORT", 5000)

@@ -13,8 +13,9 @@ from flask import g, request
 
 logger = logging.getLogger("clinic_app.requests")
 
-# Paths that carry a secret (a manage or reminder link token) as their second segment.
-SECRET_PATH = re.compile(r"^/booking/(?!find$)[^/]+")
+# Paths that carry a secret (a manage or reminder link token, a staff member's password link)
+# after their first segments.
+SECRET_PATH = re.compile(r"^/(booking|admin/welcome)/(?!find$)[^/]+")
 
 
 def escaped(text: str) -> str:
@@ -30,7 +31,7 @@ def escaped(text: str) -> str:
 
 def loggable_path() -> str:
     """The request path with any link token replaced by ``<token>``, matched route or not."""
-    return SECRET_PATH.sub("/booking/<token>", request.path)
+    return SECRET_PATH.sub(r"/\1/<token>", request.path)
 
 
 def _start_timer():

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import auth, bookings, calendar, desk, inbox, schedule  # noqa: E402,F401
+from . import auth, bookings, calendar, desk, inbox, practice, schedule  # noqa: E402,F401

@@ -48,6 +48,10 @@ class StaffUser(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None]
+    # A one-time link to set the password (an invitation, or a new password an admin sent for):
+    # the SHA-256 of its token and when it stops working; both cleared once used.
+    password_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     offices: Mapped[list[Office]] = relationship(secondary=staff_office, order_by="Office.name")
     recovery_codes: Mapped[list["RecoveryCode"]] = relationship(

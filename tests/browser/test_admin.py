@@ -4,6 +4,7 @@ import base64
 import re
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -116,6 +117,8 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/patients?q=quinn",
         "/admin/today",
         "/admin/today/sheet",
+        "/admin/users",
+        "/admin/users/new",
     ):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path
@@ -289,3 +292,52 @@ def test_a_yes_at_the_door_flags_the_visit_on_the_board_and_the_day_sheet_prints
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2  # one printed page per clinician
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []
+
+
+def test_an_admin_invites_a_colleague_who_sets_a_password_signs_in_and_is_signed_out_when_turned_off(
+    page, page_nojs, back_office
+):
+    """Users in Chromium: the invitation's link works once; turning the account off ends the
+    colleague's session at their next click."""
+    app = back_office.app
+    sign_in(page, back_office.url, app)
+    page.get_by_role("link", name="Users", exact=True).click()
+    page.get_by_role("link", name="Invite someone").click()
+    page.get_by_role("button", name="Send the invitation").click()  # empty: every problem in place
+    expect(page.locator(".error-summary")).to_contain_text("Please enter their email address.")
+    expect(page.locator(".error-summary-region")).to_be_focused()  # read out first
+    page.get_by_label("Email").fill("colleen.desk@example.org")
+    page.get_by_label("Name").fill("Colleen Desk")
+    page.get_by_label("Front desk: the offices chosen below").check()
+    page.get_by_label("Fairfax, VA").check()
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("main")).to_contain_text("Invited colleen.desk@example.org")
+
+    with app.app_context():
+        (invitation,) = db.session.scalars(select(OutboxMessage).filter_by(kind="account.password_link")).all()
+        link = re.search(r"https?://[^/\s]+(/admin/welcome/[\w-]+)", invitation.text_body).group(1)
+    colleague = page_nojs  # a second browser, without JavaScript: the page needs none
+    colleague.goto(back_office.url + link)
+    colleague.get_by_label("New password", exact=True).fill("harbor quilt meadow saffron")
+    colleague.get_by_label("New password again").fill("harbor quilt meadow saffron")
+    colleague.get_by_role("button", name="Set password").click()
+    expect(colleague.locator("main")).to_contain_text("Your password is set. Please sign in.")
+    colleague.goto(back_office.url + link)
+    expect(colleague.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+    colleague.goto(back_office.url + "/admin/login")
+    colleague.get_by_label("Email").fill("colleen.desk@example.org")
+    colleague.get_by_label("Password").fill("harbor quilt meadow saffron")
+    colleague.get_by_role("button", name="Sign in").click()
+    expect(colleague.get_by_role("heading", name="Set up a second step for signing in")).to_be_visible()
+    key = colleague.locator("#totp-key").inner_text().replace(" ", "")
+    colleague.get_by_label("Code").fill(pyotp.TOTP(key).now())
+    colleague.get_by_role("button", name="Turn on the second step").click()
+    colleague.get_by_role("link", name=re.compile("continue to the back office")).click()
+    expect(colleague.get_by_role("heading", level=1)).to_contain_text("at Fairfax, VA")  # her Today board
+
+    page.get_by_role("link", name="Users", exact=True).click()
+    page.get_by_role("link", name="Colleen Desk").click()
+    page.get_by_role("button", name="Turn off the account").click()
+    expect(page.locator("main")).to_contain_text("Turned off colleen.desk@example.org")
+    colleague.get_by_role("link", name="Calendar", exact=True).click()
+    expect(colleague).to_have_url(re.compile(r"/admin/login"))

@@ -42,15 +42,15 @@ def password_problem(password: str, *, email: str, name: str = "", current_hash_
     return None
 
 
-def change_password(user: StaffUser, password: str, by: StaffUser | None = None) -> None:
+def change_password(user: StaffUser, password: str, by: StaffUser | None = None, action="password.changed") -> None:
     """Set a new password after checking it; every other session of the user ends. Recorded in
-    the audit log (``by`` None: from the command line); the caller commits."""
+    the audit log as ``action`` (``by`` None: from the command line); the caller commits."""
     problem = password_problem(password, email=user.email, name=user.name, current_hash_matches=user.check_password)
     if problem:
         raise AccountRefused(problem)
     user.set_password(password)
     user.session_version += 1
-    audit(object_session(user), by, "password.changed", account=user.email)
+    audit(object_session(user), by, action, account=user.email)
 
 
 def find_account(session, email: str) -> StaffUser | None:

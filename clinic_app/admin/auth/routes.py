@@ -27,7 +27,7 @@ from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
 # Wrong codes and wrong current passwords only are counted (a success answers 303); sign-in
 # attempts are counted in attempts.py.
 FAILED_LOGIN_LIMIT = "5 per 15 minutes"
-PUBLIC_ENDPOINTS = {"admin.login", "admin.second_step"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.second_step", "admin.password_link"}
 PENDING = "pending_sign_in"
 SECOND_STEP_SECONDS = 5 * 60
 DUMMY_USER = StaffUser(password_hash=generate_password_hash("not a real password", method="scrypt"))

@@ -33,39 +33,31 @@ OFFICES = [
 
 
 def seed_offices(session, office_settings):
-    """Create the two offices, or bring them in line with the data above; return what changed.
+    """Create the two offices when they are missing; return what changed.
 
-    Running it twice changes nothing the second time. Phone numbers and staff notification
-    addresses come from ``office_settings`` (``config["OFFICE_SETTINGS"]``), so changing the
-    environment and seeding again updates them. Opening hours are only written for an office
-    that has none, so hours edited later by the clinic are never overwritten. The caller commits.
+    A fresh install only: an office that exists is left exactly as it is, since the clinic's
+    admins change addresses, phones, time zones, notification addresses and opening hours in the
+    back office (Offices). Phone numbers and staff notification addresses come from
+    ``office_settings`` (``config["OFFICE_SETTINGS"]``, the environment) the first time.
+    Running it twice changes nothing the second time. The caller commits.
 
     :param session: a SQLAlchemy session.
     :param office_settings: ``{slug: {"phone": str, "notify_emails": [str, ...]}}``.
-    :return: a list of human-readable changes, empty when the data was already in place.
+    :return: a list of human-readable changes, empty when the offices were already there.
     """
     changes = []
     for spec in OFFICES:
+        if session.query(Office).filter_by(slug=spec["slug"]).one_or_none() is not None:
+            continue
         settings = office_settings.get(spec["slug"], {})
-        wanted = {key: value for key, value in spec.items() if key != "hours"}
-        wanted["phone"] = settings.get("phone", "")
-        wanted["notify_emails"] = ",".join(settings.get("notify_emails", []))
-
-        office = session.query(Office).filter_by(slug=spec["slug"]).one_or_none()
-        if office is None:
-            office = Office(**wanted)
-            session.add(office)
-            changes.append(f"created office {spec['slug']}")
-        else:
-            for key, value in wanted.items():
-                if getattr(office, key) != value:
-                    setattr(office, key, value)
-                    changes.append(f"updated {spec['slug']}.{key}")
-        if not office.opening_hours:
-            office.opening_hours = [
-                OpeningHours(weekday=weekday, opens=opens, closes=closes) for weekday, opens, closes in spec["hours"]
-            ]
-            changes.append(f"set opening hours of {spec['slug']}")
+        office = Office(**{key: value for key, value in spec.items() if key != "hours"})
+        office.phone = settings.get("phone", "")
+        office.notify_emails = ",".join(settings.get("notify_emails", []))
+        office.opening_hours = [
+            OpeningHours(weekday=weekday, opens=opens, closes=closes) for weekday, opens, closes in spec["hours"]
+        ]
+        session.add(office)
+        changes.append(f"created office {spec['slug']}")
     return changes
 
 
@@ -76,6 +68,7 @@ VISIT_TYPES = [
         "duration_minutes": 45,
         "buffer_minutes": 15,
         "is_telehealth": False,
+        "patients": "new",
         "sort_order": 1,
         "description": "A first visit: history, examination and a plan. Please arrive 15 minutes early.",
     },
@@ -85,6 +78,7 @@ VISIT_TYPES = [
         "duration_minutes": 30,
         "buffer_minutes": 0,
         "is_telehealth": False,
+        "patients": "returning",
         "sort_order": 2,
         "description": "For patients already under our care.",
     },
@@ -137,6 +131,7 @@ def seed_scheduling(session):
             credentials=credentials,
             specialty=specialty,
             offices=[offices[o] for o in schedule if o in offices],
+            visit_types=session.query(VisitType).order_by(VisitType.sort_order).all(),
         )
         provider.working_hours = [
             WorkingHours(office=offices[office_slug], weekday=weekday, starts=starts, ends=ends)

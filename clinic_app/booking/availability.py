@@ -46,10 +46,15 @@ def parse_slot_value(value: str) -> tuple[datetime, int] | None:
 
 
 def providers_for(session, office, visit_type, provider_id=None) -> list[Provider]:
-    """Active providers who see this kind of visit at this office (one of them, if chosen)."""
-    query = select(Provider).where(Provider.active, Provider.offices.contains(office)).order_by(Provider.name)
-    if visit_type.is_telehealth:
-        query = query.where(Provider.offers_telehealth)
+    """Active providers who offer this kind of visit at this office (one of them, if chosen); for
+    a visit for new patients, only those who accept new patients."""
+    query = (
+        select(Provider)
+        .where(Provider.active, Provider.offices.contains(office), Provider.visit_types.contains(visit_type))
+        .order_by(Provider.name)
+    )
+    if visit_type.patients == VisitType.NEW:
+        query = query.where(Provider.accepts_new_patients)
     if provider_id is not None:
         query = query.where(Provider.id == provider_id)
     return list(session.scalars(query))

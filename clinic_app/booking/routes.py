@@ -133,9 +133,11 @@ def start():
                 f"{provider.display_name} does not see patients at the {office.name} office. "
                 "Please choose another clinician or “First available”."
             )
-        elif provider is not None and visit_type.is_telehealth and not provider.offers_telehealth:
+        elif provider is not None and not provider.offers(visit_type):
+            offered = "video visits" if visit_type.is_telehealth else f"the {visit_type.name.lower()}"
             form.provider.errors.append(
-                f"{provider.display_name} does not offer video visits. Please choose another clinician."
+                f"{provider.display_name} does not offer {offered}. Please choose another clinician "
+                "or “First available”."
             )
         elif visit_type.is_telehealth and not office.offers_telehealth:
             form.visit_type.errors.append(f"The {office.name} office does not offer video visits.")

@@ -16,6 +16,14 @@ provider_office = Table(
 )
 
 
+provider_visit_type = Table(
+    "provider_visit_type",
+    db.metadata,
+    Column("provider_id", ForeignKey("provider.id", ondelete="CASCADE"), primary_key=True),
+    Column("visit_type_id", ForeignKey("visit_type.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class Provider(db.Model):
     """A clinician who sees patients at one or more offices."""
 
@@ -26,10 +34,16 @@ class Provider(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     credentials: Mapped[str] = mapped_column(String(60), default="")  # e.g. "MD, PhD"
     specialty: Mapped[str] = mapped_column(String(120), default="")
-    offers_telehealth: Mapped[bool] = mapped_column(Boolean, default=True)
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Whether they see patients new to the practice (visit types for new patients).
+    accepts_new_patients: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     offices: Mapped[list[Office]] = relationship(secondary=provider_office, order_by="Office.name")
+    # The kinds of visit they offer (a video visit among them, or not).
+    visit_types: Mapped[list["VisitType"]] = relationship(
+        secondary=provider_visit_type, order_by="(VisitType.sort_order, VisitType.id)"
+    )
     working_hours: Mapped[list["WorkingHours"]] = relationship(
         back_populates="provider", cascade="all, delete-orphan", order_by="(WorkingHours.weekday, WorkingHours.starts)"
     )
@@ -38,6 +52,12 @@ class Provider(db.Model):
     def display_name(self) -> str:
         """Dr. Jane Roe, MD."""
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    def offers(self, visit_type: "VisitType") -> bool:
+        """Whether they see patients for this kind of visit (new patients only if they accept them)."""
+        if visit_type.patients == VisitType.NEW and not self.accepts_new_patients:
+            return False
+        return any(offered.id == visit_type.id for offered in self.visit_types)
 
     def __repr__(self):
         return f"<Provider {self.slug}>"
@@ -60,8 +80,13 @@ class VisitType(db.Model):
     duration_minutes: Mapped[int]
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     is_telehealth: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who it is for: patients new to the practice, returning ones, or anyone.
+    patients: Mapped[str] = mapped_column(String(10), default="any", server_default="any")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+
+    NEW, RETURNING, ANY = "new", "returning", "any"
+    PATIENTS = {ANY: "Any patient", NEW: "New patients", RETURNING: "Returning patients"}
 
     def __repr__(self):
         return f"<VisitType {self.slug}>"

@@ -136,12 +136,33 @@ def test_days_with_slots_skip_weekends_and_stop_at_the_horizon(ctx):
 def test_video_visits_only_go_to_providers_who_offer_them(app, ctx):
     fairfax, video = ctx(Office, "fairfax"), ctx(VisitType, "video-consultation")
     whitfield = ctx(Provider, "lauren-whitfield")
-    whitfield.offers_telehealth = False
+    whitfield.visit_types = [v for v in whitfield.visit_types if v.id != video.id]
     db.session.commit()
     slots = slots_by_day(
         db.session, office=fairfax, visit_type=video, provider_id=None, days=[MONDAY], now=NOW, rules=RULES
     )[MONDAY]
     assert slots and whitfield not in {slot.provider for slot in slots}
+
+
+def test_visits_for_new_patients_only_go_to_providers_who_accept_them(app, ctx):
+    fairfax, new, follow_up = ctx(Office, "fairfax"), ctx(VisitType, "new-patient"), ctx(VisitType, "follow-up")
+    whitfield = ctx(Provider, "lauren-whitfield")
+    whitfield.accepts_new_patients = False
+    db.session.commit()
+
+    def open_times(visit_type, provider):
+        return slots_by_day(
+            db.session,
+            office=fairfax,
+            visit_type=visit_type,
+            provider_id=provider.id,
+            days=[MONDAY],
+            now=NOW,
+            rules=RULES,
+        )[MONDAY]
+
+    assert open_times(new, whitfield) == [] and open_times(follow_up, whitfield)
+    assert open_times(new, ctx(Provider, "amira-haddad"))
 
 
 def test_find_slot_refuses_times_not_offered(ctx):

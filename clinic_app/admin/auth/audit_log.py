@@ -120,6 +120,33 @@ def _shown(value) -> str:
 
 
 def shown_details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """The entry's details that hold no patient information, as (label, text), in a fixed order."""
+    """The entry's details that hold no patient information, as (label, text), in a fixed order;
+    then, for a change of settings, each setting that changed as "before → after"."""
     changes = entry.changes or {}
-    return [(label, _shown(changes[key])) for key, label in SHOWN_DETAILS.items() if key in changes]
+    shown = [(label, _shown(changes[key])) for key, label in SHOWN_DETAILS.items() if key in changes]
+    return shown + setting_changes(changes)
+
+
+def _setting(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "none"
+    if value == "":
+        return "(empty)"
+    return _shown(value)
+
+
+def setting_changes(changes: dict) -> list[tuple[str, str]]:
+    """The settings of a ``before``/``after`` pair (practice settings, never a patient's data):
+    those that changed as "before → after", or every one of a new thing's."""
+    before, after = changes.get("before"), changes.get("after")
+    if not isinstance(after, dict):
+        return []
+    before = before if isinstance(before, dict) else None
+    return [
+        (
+            key.replace("_", " "),
+            _setting(value) if before is None else f"{_setting(before.get(key))} → {_setting(value)}",
+        )
+        for key, value in after.items()
+        if before is None or before.get(key) != value
+    ]

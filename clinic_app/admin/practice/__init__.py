@@ -1,3 +1,4 @@
-"""Practice settings, for admins: users (and the page a password link opens)."""
+"""Practice settings, for admins: users (and the page a password link opens), clinicians, kinds
+of visit."""
 
-from . import user_routes  # noqa: F401  (registers the views on the admin blueprint)
+from . import clinician_routes, user_routes  # noqa: F401  (registers the views on the admin blueprint)

@@ -185,7 +185,8 @@ def weekly_hours(provider, office) -> list[dict]:
 
 @bp.get("/providers")
 def providers():
-    """Clinicians at the user's offices with their weekly hours at each office."""
+    """Clinicians at the user's offices: what they offer and their weekly hours at each office
+    (admins add and change clinicians from here)."""
     rows = []
     for provider in visible_providers(db.session, current_user):
         rows.append(
@@ -194,6 +195,8 @@ def providers():
                 "name": provider.display_name,
                 "specialty": provider.specialty,
                 "active": provider.active,
+                "visit_types": [visit.name for visit in provider.visit_types],
+                "accepts_new_patients": provider.accepts_new_patients,
                 "offices": [
                     {"name": office.name, "days": weekly_hours(provider, office)} for office in provider.offices
                 ],

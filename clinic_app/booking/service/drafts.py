@@ -223,7 +223,7 @@ def switch_to_telehealth(session, draft, now) -> bool:
     if video is None or view.office is None or not view.office.offers_telehealth:
         return False
     visit = dict(draft.data["visit"], visit_type=video.slug)
-    if view.provider is not None and not view.provider.offers_telehealth:
+    if view.provider is not None and not view.provider.offers(video):
         visit["provider"] = "any"
     flagged = dict(view.screening or {}, switched_to_telehealth=True)
     data = dict(draft.data, visit=visit, screening_before_switch=flagged)

@@ -1,12 +1,13 @@
 """One form per booking step."""
 
+from functools import lru_cache
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import clock
 from ..fields import HumanCheck, email_field, name_field, phone_field, text_field
-from .screening import CURRENT as SCREENING
 
 
 class VisitStepForm(HumanCheck, FlaskForm):
@@ -33,37 +34,58 @@ class TimeStepForm(FlaskForm):
     slot = RadioField("Time", validators=[InputRequired("Please choose a time.")], choices=[], validate_choice=False)
 
 
-def screening_fields():
-    """One yes/no question per screening question, named after the question's key."""
-    return {
-        question.key: RadioField(
-            question.text,
-            choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-            validators=[InputRequired("Please answer yes or no.")],
-        )
-        for question in SCREENING.questions
-    }
-
-
-# Created before the acknowledgement below, so the questions come first in the form and in its errors.
-_QUESTION_FIELDS = screening_fields()
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 
 
 class ScreeningStepForm(FlaskForm):
-    """Step 3: the safety screening, built from the one list of questions."""
+    """Step 3: the safety screening. Use ``with_questions(ScreeningStepForm, questionnaire)``: the
+    questions are those of the version in force."""
 
     acknowledged = BooleanField(
-        SCREENING.acknowledgement,
+        "I have read the office's Safe Patient Appointments policy and I will follow it during my visit.",
         validators=[DataRequired("Please confirm that you have read the safety policy.")],
     )
 
+
+class AskedQuestions:
+    """What a form made by ``with_questions`` gives its view."""
+
+    questionnaire = None  # set on the class by with_questions
+
+    def question_fields(self):
+        return [self[q.key] for q in self.questionnaire.questions]
+
     def answers(self) -> dict:
         """{question key: True for yes, False for no}."""
-        return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
+        return {q.key: self[q.key].data == "yes" for q in self.questionnaire.questions}
 
 
-for _key, _field in _QUESTION_FIELDS.items():
-    setattr(ScreeningStepForm, _key, _field)
+def with_questions(form_class, questionnaire):
+    """``form_class`` with a yes/no field per question of ``questionnaire`` (named by the question's
+    key, its help as the field's description), placed just before the form's ``acknowledged``
+    field so that the questions and their errors come first. The patient's form also takes the
+    version's own acknowledgement as that field's label."""
+    return _questions_form(form_class, questionnaire)
+
+
+@lru_cache(maxsize=64)  # keyed by the questionnaire's content, so a new version is a new class
+def _questions_form(form_class, questionnaire):
+    acknowledged = form_class.acknowledged
+    attrs = {"questionnaire": questionnaire}
+    for index, question in enumerate(questionnaire.questions):
+        field = RadioField(
+            question.text,
+            description=question.help,
+            choices=YES_NO,
+            validators=[InputRequired("Please answer yes or no.")],
+        )
+        field.creation_counter = acknowledged.creation_counter - 1 + (index + 1) / 1000
+        attrs[question.key] = field
+    if form_class is ScreeningStepForm:
+        label = BooleanField(questionnaire.acknowledgement, validators=acknowledged.kwargs["validators"])
+        label.creation_counter = acknowledged.creation_counter
+        attrs["acknowledged"] = label
+    return type(form_class.__name__, (AskedQuestions, form_class), attrs)
 
 
 def past_date(form, field):

@@ -9,7 +9,7 @@ from ..extensions import db, limiter
 from ..htmx import render
 from . import bp, service
 from .availability import find_slot, parse_slot_value
-from .forms import CancelForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm
+from .forms import CancelForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm, with_questions
 from .ics import build_calendar
 from .notifications import (
     calendar_event,
@@ -19,7 +19,7 @@ from .notifications import (
     queue_screening_flag_email,
 )
 from .presenters import appointment_summary
-from .screening import CURRENT as SCREENING
+from .questionnaires import in_force
 from .service.manage import record_patient_action
 from .steps import booking_rules, manage_cutoff, parse_day, time_picker
 
@@ -161,8 +161,8 @@ def reschedule_context(appointment, token, day=None, form=None, screening_form=N
         "token": token,
         **picker,
         "form": form or TimeStepForm(),
-        "screening_form": screening_form or ScreeningStepForm(),
-        "screening": SCREENING,
+        "screening_form": screening_form or with_questions(ScreeningStepForm, in_force())(),
+        "screening": in_force(),
         "needs_screening": not appointment.visit_type.is_telehealth,
     }
 
@@ -175,7 +175,7 @@ def reschedule(token):
     now = clock.now()
     if not service.can_change(appointment, now, manage_cutoff()):
         return redirect(url_for("booking.manage", token=token), 303)
-    form, screening_form = TimeStepForm(), ScreeningStepForm()
+    form, screening_form = TimeStepForm(), with_questions(ScreeningStepForm, in_force())()
     day = parse_day(request.args.get("day"))
     if request.method == "POST":
         slot_ok = form.validate_on_submit()
@@ -257,7 +257,7 @@ def calendar_file(token):
 def rescreen(token):
     """The health questions again, from the reminder; a "yes" flags the visit and tells the office."""
     appointment = appointment_or_404(token)
-    form = ScreeningStepForm()
+    form = with_questions(ScreeningStepForm, in_force())()
     outcome = None
     if appointment.is_active and not appointment.visit_type.is_telehealth and form.validate_on_submit():
         outcome = service.record_rescreening(
@@ -277,6 +277,6 @@ def rescreen(token):
         summary=appointment_summary(appointment),
         token=token,
         form=form,
-        screening=SCREENING,
+        screening=in_force(),
         outcome=outcome,
     )

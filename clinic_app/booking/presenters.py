@@ -101,7 +101,8 @@ def appointment_summary(appointment) -> dict:
         "time": moment["time"],
         "visit": appointment.visit_type.name,
         "is_video": appointment.visit_type.is_telehealth,
-        "duration": appointment.visit_type.duration_minutes,
+        # The visit's own length: a later change to its kind of visit applies to new bookings only.
+        "duration": int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
         "clinician": appointment.provider.display_name,
         "office": office,
         "address_lines": office.address_lines,

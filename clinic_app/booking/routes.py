@@ -18,10 +18,10 @@ from ..reasons import VISIT_REASONS
 from ..security import private_page
 from . import bp, service
 from .availability import find_slot, parse_slot_value
-from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm
+from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm, with_questions
 from .notifications import queue_booking_emails
 from .presenters import appointment_summary, draft_summary, public_url
-from .screening import CURRENT as SCREENING
+from .questionnaires import in_force
 from .screening import Outcome
 from .steps import (
     DRAFT_KEY,
@@ -241,9 +241,9 @@ def screening(draft):
         if request.method == "POST" and ConfirmForm().validate_on_submit():
             service.skip_screening(db.session, draft, now)
             return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
-        return show_step("screening", form=ConfirmForm(), view=view, telehealth=True, screening=SCREENING)
+        return show_step("screening", form=ConfirmForm(), view=view, telehealth=True, screening=in_force())
     flagged = Outcome.of((view.screening or {}).get("outcome")).is_flagged
-    form = ScreeningStepForm()
+    form = with_questions(ScreeningStepForm, in_force())()
     if request.method == "GET" and view.screening and not request.args.get("change"):
         for answer in view.screening.get("answers", []):
             if answer.get("answer") is not None and hasattr(form, answer["key"]):
@@ -254,7 +254,7 @@ def screening(draft):
                 view=view,
                 flagged=True,
                 form=ConfirmForm(),
-                screening=SCREENING,
+                screening=in_force(),
                 telehealth_possible=view.office.offers_telehealth,
             )
     if form.validate_on_submit():
@@ -264,7 +264,7 @@ def screening(draft):
         if outcome.is_flagged:
             return go_to("screening")
         return go_to(service.first_incomplete_step(db.session, draft, now, booking_rules()))
-    return show_step("screening", status=422 if form.errors else 200, form=form, view=view, screening=SCREENING)
+    return show_step("screening", status=422 if form.errors else 200, form=form, view=view, screening=in_force())
 
 
 @bp.post("/book/screening/video")

@@ -1,8 +1,10 @@
 """The safety-screening questions every patient answers before an in-person visit.
 
-This is the one place the questions are written: the office-update page lists them and the
-booking form asks them, so the two can never disagree. Guidance changes, so the questionnaire
-carries a version, and stored answers keep the version and the exact wording they answered.
+The questions, the acknowledgement and the policy's prose are data: admins publish dated
+versions in the back office (``questionnaires.py`` reads the current one), and ``FIRST`` below
+is the version a fresh install starts with. The office-update page lists the current questions
+and the booking form, the reminder, the desk and the door ask them, so they can never disagree;
+stored answers keep the version and the exact wording they answered.
 Pure data and functions: no request, no database, no clock.
 """
 
@@ -16,6 +18,8 @@ class ScreeningQuestion:
 
     key: str
     text: str
+    help: str = ""  # shown under the question
+    yes_means: str = ""  # what the policy says to do after a "yes" (shown to patients and staff)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Questionnaire:
     version: str
     questions: tuple[ScreeningQuestion, ...]
     acknowledgement: str
+    policy: str = ""  # Markdown: the Safe Patient Appointments page
 
     def question(self, key: str) -> ScreeningQuestion:
         """The question with this key."""
@@ -80,7 +85,50 @@ PATIENT_LABELS = {
 }
 
 
-CURRENT = Questionnaire(
+FIRST_POLICY = """\
+Many of our patients have weakened immune systems, are recovering from surgery, or are older
+adults. These are the steps both of our offices take so that everyone who comes in for care can
+do so safely.
+
+## What we do at every office
+
+- **A health check before every in-person visit.** Every patient answers a few short questions
+  when booking online, again in the reminder we send the day before, and at the front desk.
+- **Fewer people waiting at once.** We space appointments so the waiting room stays uncrowded,
+  and you are welcome to wait in your car until we text or call you in.
+- **Clean rooms between patients.** Exam tables, chairs, door handles and shared equipment are
+  wiped down after every visit.
+- **Hand sanitizer and masks.** Both are available at the entrance of each office. You may wear a
+  mask at any time, and we may ask you to wear one if you have any respiratory symptoms.
+- **Staff who stay home when sick.** Our clinicians and front-desk team follow the same health
+  questions every day before their shift.
+- **One companion.** Please bring only one adult with you unless you need more help, such as an
+  interpreter or caregiver.
+- **Telehealth when it fits.** Many follow-up visits and first consultations can take place by
+  secure video instead.
+
+## If you answer yes to any question
+
+Please do not worry, and please do not come to the office for now. A "yes" simply means we will
+care for you in another way:
+
+- **A telehealth visit.** A specialist can see you by secure video, often on the same day you
+  would have come in.
+- **A later date.** You can choose an in-person appointment after your symptoms have cleared, or
+  after the 10 days have passed.
+- **A call with our front desk.** Phone the office you were planning to visit and we will help
+  you decide what is best.
+
+There is never a fee for moving an appointment because you are unwell. Your answers are kept
+with your appointment so our staff can follow up; they are never shared outside the clinic.
+
+## On the day of your visit
+
+If anything changes after you book (a new fever, a cough, a positive test), please call the
+office before you leave home. We will move your visit or switch it to telehealth.
+"""
+
+FIRST = Questionnaire(
     version="2026-11-01",
     questions=(
         ScreeningQuestion("fever", "Do you have a fever or chills?"),
@@ -97,10 +145,11 @@ CURRENT = Questionnaire(
         ),
     ),
     acknowledgement=("I have read the office's Safe Patient Appointments policy and I will follow it during my visit."),
+    policy=FIRST_POLICY,
 )
 
 
-def outcome(answers: dict, acknowledged: bool, questionnaire: Questionnaire = CURRENT) -> str:
+def outcome(answers: dict, acknowledged: bool, questionnaire: Questionnaire) -> str:
     """The outcome of a set of answers.
 
     :param answers: ``{question key: True for yes, False for no}``; a missing key or a value
@@ -118,7 +167,7 @@ def outcome(answers: dict, acknowledged: bool, questionnaire: Questionnaire = CU
     return Outcome.CLEAR
 
 
-def answers_record(answers: dict, acknowledged: bool, questionnaire: Questionnaire = CURRENT) -> dict:
+def answers_record(answers: dict, acknowledged: bool, questionnaire: Questionnaire) -> dict:
     """The answers as they are stored: version, each question's wording and answer, outcome."""
     return {
         "version": questionnaire.version,

@@ -5,6 +5,7 @@ from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
 from .scheduling import Closure, Provider, TimeBlock, VisitType, WorkingHours, provider_office
+from .screening import ScreeningVersion
 from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, staff_office
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PatientQuestion",
     "Provider",
     "ProviderTimeBlock",
+    "ScreeningVersion",
     "QuestionStatus",
     "TimeBlock",
     "VisitType",

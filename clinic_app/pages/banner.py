@@ -1,20 +1,37 @@
-"""The office-update banner: shown on every page until dismissed, and again when the policy changes."""
+"""The office-update banner: shown on every page until dismissed, and again when a new version of
+the policy and its questions is published (the cookie holds the version dismissed)."""
 
 from urllib.parse import urlsplit
 
 from flask import request
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..booking.questionnaires import in_force
+from ..booking.screening import FIRST
+from ..extensions import db
 from ..validators import has_control_characters
 
 BANNER_COOKIE = "office_update_dismissed"
 BANNER_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
-# Bump when the policy changes, so every patient sees the banner again.
-OFFICE_UPDATE_VERSION = "2026-11-01"
+
+
+def office_update_version() -> str:
+    """The version of the policy in force (a new one shows the banner again). On an error page
+    with the database out of reach, the first version's: the banner must never break the page
+    that says something went wrong."""
+    try:
+        return in_force().version
+    except SQLAlchemyError:
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return FIRST.version
 
 
 def banner_dismissed() -> bool:
     """Whether this browser dismissed the current office update."""
-    return request.cookies.get(BANNER_COOKIE) == OFFICE_UPDATE_VERSION
+    return request.cookies.get(BANNER_COOKIE) == office_update_version()
 
 
 def safe_next_url(target: str | None) -> str:

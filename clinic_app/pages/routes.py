@@ -4,14 +4,14 @@ from flask import current_app, make_response, redirect, render_template, request
 from sqlalchemy import select
 
 from ..articles.content import library
-from ..booking.screening import CURRENT as SCREENING
+from ..booking.questionnaires import in_force, policy_html
 from ..extensions import db
 from ..htmx import is_htmx
 from ..links import booking_url
 from ..models import Office
 from ..offices import clinic_offices
 from . import bp
-from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, OFFICE_UPDATE_VERSION, safe_next_url
+from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, office_update_version, safe_next_url
 
 CONDITIONS = [
     ("Leg weakness and numbness", "leg-weakness-symptoms-causes-treatment"),
@@ -44,7 +44,10 @@ def home():
 @bp.get("/office-update")
 def office_update():
     """The Safe Patient Appointments policy, with the screening questions the booking form asks."""
-    return render_template("pages/office_update.html", screening=SCREENING, request_url=booking_url())
+    screening = in_force()
+    return render_template(
+        "pages/office_update.html", screening=screening, policy=policy_html(screening.policy), request_url=booking_url()
+    )
 
 
 @bp.post("/office-update/dismiss")
@@ -56,7 +59,7 @@ def dismiss_banner():
         response = redirect(safe_next_url(request.form.get("next")), 303)
     response.set_cookie(
         BANNER_COOKIE,
-        OFFICE_UPDATE_VERSION,
+        office_update_version(),
         max_age=BANNER_COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from clinic_app.booking.screening import answers_record
+from clinic_app.booking.screening import FIRST, answers_record
 from clinic_app.extensions import db
 from clinic_app.models import (
     Appointment,
@@ -476,7 +476,9 @@ def test_the_detail_page_for_htmx_is_only_the_fragment(world):
 
 def test_the_detail_page_shows_patient_screening_emails_and_history(app, admin_client, make_appointment):
     record = answers_record(
-        {"fever": True, "cough": False, "taste_smell": False, "close_contact": False, "positive_test": False}, True
+        {"fever": True, "cough": False, "taste_smell": False, "close_contact": False, "positive_test": False},
+        True,
+        FIRST,
     )
     appointment_id = make_appointment(
         soon(3),

@@ -12,7 +12,7 @@ from clinic_app import create_app
 from clinic_app.admin.desk.service import book_for_patient
 from clinic_app.booking import service
 from clinic_app.booking.availability import slots_by_day
-from clinic_app.booking.screening import CURRENT
+from clinic_app.booking.screening import FIRST
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, AuditEntry, Office, OutboxMessage, Provider, StaffUser, VisitType
 from tests.booking.racing import NOW, Confirm, all_at_once
@@ -20,7 +20,7 @@ from tests.booking.test_race import ready_drafts
 from tests.conftest import csrf_token_from, make_staff_user
 
 UTC = NOW.tzinfo
-NO = {q.key: "no" for q in CURRENT.questions}
+NO = {q.key: "no" for q in FIRST.questions}
 PATIENT = {
     "first_name": "Walter",
     "last_name": "Ferreira",
@@ -225,7 +225,7 @@ class DeskBooks:
             slot_provider_id=self.slot.provider.id,
             source="phone",
             reason="sciatica",
-            answers={q.key: False for q in CURRENT.questions},
+            answers={q.key: False for q in FIRST.questions},
             acknowledged=True,
             details={
                 "first_name": f"Caller{self.number}",

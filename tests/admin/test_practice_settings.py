@@ -247,7 +247,8 @@ def visit_type_data(app, **changes):
 def test_a_longer_visit_applies_to_new_bookings_while_booked_visits_keep_their_times(
     app, admin_client, make_appointment
 ):
-    booked = make_appointment(TEN_AM_MONDAY)  # a 30-minute follow-up
+    token = "manage-link-token-" + "x" * 30
+    booked = make_appointment(TEN_AM_MONDAY, token=token)  # a 30-minute follow-up
     follow_up = ids(app, VisitType, slug="follow-up")
     form = admin_client.get(f"/admin/visit-types/{follow_up}").get_data(as_text=True)
     assert "1 visit is booked as Follow-up visit from now on. It keeps its times" in form
@@ -264,6 +265,7 @@ def test_a_longer_visit_applies_to_new_bookings_while_booked_visits_keep_their_t
     )
     (changed,) = audits(app, "visit_type.changed")
     assert (changed["before"]["duration_minutes"], changed["after"]["duration_minutes"]) == (30, 45)
+    assert "Follow-up visit (30 minutes)" in admin_client.get(f"/booking/{token}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from clinic_app import create_app
 from clinic_app.booking import service
 from clinic_app.booking.availability import slots_by_day
-from clinic_app.booking.screening import CURRENT
+from clinic_app.booking.screening import FIRST
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, Provider, VisitType
 from tests.booking.racing import NOW, confirm_all_at_once
@@ -45,7 +45,7 @@ def drafts_for_one_email(app):
             )
             service.save_time(db.session, draft, slot=slot, now=NOW)
             service.save_screening(
-                db.session, draft, answers={q.key: False for q in CURRENT.questions}, acknowledged=True, now=NOW
+                db.session, draft, answers={q.key: False for q in FIRST.questions}, acknowledged=True, now=NOW
             )
             details = {
                 "first_name": "Same",

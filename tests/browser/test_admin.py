@@ -119,6 +119,12 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
         "/admin/today/sheet",
         "/admin/users",
         "/admin/users/new",
+        "/admin/providers/new",
+        f"/admin/providers/{provider_id}/edit",
+        "/admin/visit-types",
+        "/admin/visit-types/new",
+        "/admin/offices",
+        "/admin/screening",
     ):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path
@@ -341,3 +347,67 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_signs_in_and_is_signed
     expect(page.locator("main")).to_contain_text("Turned off colleen.desk@example.org")
     colleague.get_by_role("link", name="Calendar", exact=True).click()
     expect(colleague).to_have_url(re.compile(r"/admin/login"))
+
+
+def test_a_practice_admin_adds_a_clinician_lengthens_a_visit_and_publishes_new_questions(page, browser, back_office):
+    """Issue 13 as an admin tries it: a clinician with Tuesday hours at Potomac is bookable on
+    Tuesdays at once; a longer follow-up shows at step 1 while the booked one keeps its length; a
+    new screening version brings the banner back and its question to step 3."""
+    app = back_office.app
+    requests, errors = watch_requests_and_errors(page)
+    patient = browser.new_context().new_page()
+    patient.goto(back_office.url + "/locations/")
+    patient.get_by_role("button", name="Hide").click()  # this patient has read the office update
+    expect(patient.get_by_text("Office Update:")).to_have_count(0)
+
+    sign_in(page, back_office.url, app)
+    page.get_by_role("link", name="Clinicians", exact=True).click()
+    page.get_by_role("link", name="Add a clinician").click()
+    page.get_by_label("Name").fill("Dr. Priya Natarajan")
+    page.get_by_label("Credentials").fill("MD")
+    page.locator("fieldset#offices").get_by_label("Potomac, MD").check()
+    page.get_by_role("button", name="Add the clinician").click()
+    expect(page.locator("main")).to_contain_text("Added Dr. Priya Natarajan, MD. Now give them their weekly hours.")
+    page.get_by_label("Tuesday at Potomac, MD, first period, from").fill("09:00")
+    page.get_by_label("Tuesday at Potomac, MD, first period, until").fill("12:00")
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.locator("main")).to_contain_text("Saved the weekly hours of Dr. Priya Natarajan, MD")
+
+    patient.goto(back_office.url + "/book/?location=potomac&reason=leg-weakness")
+    patient.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
+    patient.locator("fieldset#provider").get_by_label("Dr. Priya Natarajan, MD").check()
+    patient.get_by_role("button", name="Continue to date and time").click()
+    days = patient.locator('input[name="day"]')
+    expect(days.first).to_be_visible()
+    labels = [radio.locator("xpath=..").inner_text() for radio in days.all()]
+    assert labels and all(label.strip().startswith("Tuesday") for label in labels), labels
+    expect(patient.locator("#slot-list")).to_contain_text("9:00 AM")
+
+    page.get_by_role("link", name="Kinds of visit", exact=True).click()
+    page.get_by_role("link", name="Follow-up visit").click()
+    page.get_by_label("Length in minutes").fill("45")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text("Saved Follow-up visit.")
+    patient.goto(back_office.url + "/book/?location=fairfax&reason=leg-weakness")
+    expect(patient.locator("fieldset#visit_type")).to_contain_text("Follow-up visit (45 minutes)")
+    with app.app_context():
+        booked = db.session.scalars(select(Appointment).filter_by(reference="TEST0002")).one()
+        assert booked.ends_at - booked.starts_at == timedelta(minutes=30)  # booked before: kept
+
+    page.get_by_role("link", name="Screening", exact=True).click()
+    page.get_by_role("button", name="Edit a new version").click()
+    page.get_by_label("Question 6", exact=True).fill("Have you had a new rash with a fever this week?")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("main")).to_contain_text("every form asks these questions and the banner shows again")
+    patient.goto(back_office.url + "/locations/")
+    expect(patient.get_by_text("Office Update:")).to_have_count(1)
+    patient.goto(back_office.url + "/book/?location=fairfax&reason=leg-weakness")
+    patient.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
+    patient.locator("fieldset#provider").get_by_label("First available", exact=True).check()
+    patient.get_by_role("button", name="Continue to date and time").click()
+    patient.locator('#slot-list input[name="slot"]').first.check()
+    patient.locator("#slot-list").get_by_role("button", name="Continue", exact=True).click()
+    expect(patient.get_by_role("group", name="Have you had a new rash with a fever this week?")).to_be_visible()
+    patient.context.close()
+    assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
+    assert errors == []

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from clinic_app.articles.content import load_library
-from clinic_app.booking.screening import CURRENT
+from clinic_app.booking.screening import FIRST
 from tests.conftest import csrf_token_from
 
 PUBLIC_PAGES = [
@@ -60,7 +60,7 @@ def test_every_control_has_a_label(client, offices, url):
 def test_office_update_lists_the_same_questions_the_booking_form_asks(client, offices):
     html = client.get("/office-update").get_data(as_text=True)
     assert "<h1" in html and "Office Update: Safe Patient Appointments" in html
-    for question in CURRENT.questions:
+    for question in FIRST.questions:
         assert f"<li>{question.text}</li>" in html.replace("\n", " ").replace("&#39;", "'")
     assert "If you answer yes to any question" in html
     assert "telehealth" in html.lower()

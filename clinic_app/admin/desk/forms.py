@@ -4,8 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ...booking.forms import birth_date_field, screening_fields
-from ...booking.screening import CURRENT as SCREENING
+from ...booking.forms import birth_date_field
 from ...fields import email_field, name_field, phone_field, text_field
 from ...models import AppointmentSource
 from ...reasons import VISIT_REASONS
@@ -29,17 +28,6 @@ class MoveForm(FlaskForm):
     slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
 
 
-class AskedAloud:
-    """What a form with the screening questions (asked by staff) gives its view."""
-
-    def question_fields(self):
-        return [getattr(self, q.key) for q in SCREENING.questions]
-
-    def answers(self) -> dict:
-        """{question key: True for yes, False for no}."""
-        return {q.key: getattr(self, q.key).data == "yes" for q in SCREENING.questions}
-
-
 class _VisitPart(FlaskForm):
     booking_key = HiddenField()  # one per form shown: a double submission books once
     slot = RadioField("Time", choices=[], validate_choice=False, validators=[InputRequired("Please choose a time.")])
@@ -57,11 +45,11 @@ class _VisitPart(FlaskForm):
 
 
 # Made here, so that the questions come after the visit and before the details (in the errors too).
-_QUESTIONS = screening_fields()
 
 
-class StaffBookingForm(AskedAloud, _VisitPart):
-    """The booking itself: time, how the patient is booking, the screening asked aloud, details."""
+class StaffBookingForm(_VisitPart):
+    """The booking itself: time, how the patient is booking, the screening asked aloud, details
+    (``with_questions(StaffBookingForm, questionnaire)`` adds the questions)."""
 
     acknowledged = BooleanField(
         "I read the Safe Patient Appointments policy to the patient (or they have read it).",
@@ -105,21 +93,11 @@ class StaffBookingForm(AskedAloud, _VisitPart):
         }
 
 
-for _key, _field in _QUESTIONS.items():
-    setattr(StaffBookingForm, _key, _field)
-
-
-_DOOR_QUESTIONS = screening_fields()
-
-
-class DoorScreenForm(AskedAloud, FlaskForm):
-    """The questions again at the door, asked by staff as the patient arrives."""
+class DoorScreenForm(FlaskForm):
+    """The questions again at the door, asked by staff as the patient arrives
+    (``with_questions(DoorScreenForm, questionnaire)`` adds them)."""
 
     acknowledged = BooleanField(
         "The patient confirmed these answers and will follow the Safe Patient Appointments policy.",
         validators=[DataRequired("Please confirm the answers with the patient.")],
     )
-
-
-for _key, _field in _DOOR_QUESTIONS.items():
-    setattr(DoorScreenForm, _key, _field)

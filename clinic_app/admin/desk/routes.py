@@ -13,9 +13,10 @@ from wtforms import SelectChoice
 
 from ... import clock
 from ...booking.availability import find_slot, parse_slot_value, providers_for, slots_by_day
+from ...booking.forms import with_questions
 from ...booking.notifications import queue_booking_emails, queue_reschedule_emails
 from ...booking.presenters import slot_label
-from ...booking.screening import CURRENT as SCREENING
+from ...booking.questionnaires import in_force
 from ...booking.service import BookingError, SlotTaken
 from ...database import found_or_404
 from ...extensions import db
@@ -163,11 +164,11 @@ def new_booking():
         if fitting is not None and fitting != visit_type:
             finder.visit_type.data = fitting.slug
             office, visit_type, provider, day = desk_choice(finder)
-    form = StaffBookingForm()
+    form = with_questions(StaffBookingForm, in_force())()
     if request.method == "GET":
         fill_from_earlier_visit(form, visit_id(request.args.get("from_visit")))
     if visit_type.is_telehealth:  # no screening for a video visit
-        for name in [q.key for q in SCREENING.questions] + ["acknowledged"]:
+        for name in [q.key for q in in_force().questions] + ["acknowledged"]:
             del form[name]
     notice = None
     if form.validate_on_submit():

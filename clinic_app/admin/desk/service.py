@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ...booking import screening
+from ...booking import questionnaires, screening
 from ...booking.availability import find_slot
 from ...booking.service import Booked, BookingError, SlotTaken, insert_appointment, move_appointment
 from ...booking.slots import BookingRules
@@ -77,7 +77,7 @@ def book_for_patient(
     if visit_type.is_telehealth:
         record, outcome = {"outcome": screening.Outcome.NOT_REQUIRED}, screening.Outcome.NOT_REQUIRED
     else:
-        record = screening.answers_record(answers, acknowledged)
+        record = screening.answers_record(answers, acknowledged, questionnaires.current(session, now))
         outcome = screening.Outcome.of(record["outcome"])
         if outcome == screening.Outcome.FLAGGED:
             raise ScreeningSaysNo(

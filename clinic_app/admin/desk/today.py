@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ...booking import screening
+from ...booking import questionnaires, screening
 from ...booking.service import BookingError, add_screening
 from ...models import Appointment, AppointmentStatus
 from ..auth.access import audit
@@ -76,7 +76,7 @@ def check_in(session, user, appointment, *, answers, acknowledged, now) -> scree
 
     :raise BookingError: a question unanswered, or the visit is no longer active or already in.
     """
-    record = screening.answers_record(answers, acknowledged)
+    record = screening.answers_record(answers, acknowledged, questionnaires.current(session, now))
     outcome = screening.Outcome.of(record["outcome"])
     if outcome == screening.Outcome.INCOMPLETE:
         raise BookingError("Please ask every question and confirm the policy with the patient.")

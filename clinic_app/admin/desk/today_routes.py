@@ -7,7 +7,8 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 
 from ... import clock
-from ...booking.screening import CURRENT as SCREENING
+from ...booking.forms import with_questions
+from ...booking.questionnaires import in_force
 from ...booking.screening import Outcome
 from ...booking.service import BookingError
 from ...database import found_or_404
@@ -95,7 +96,7 @@ def check_in_visit(appointment_id):
     """The door re-screen with the current questions; all "no" checks the patient in, a "yes"
     flags the visit and says what the policy asks for."""
     appointment = found_or_404(appointment_for(db.session, current_user, appointment_id))
-    form = DoorScreenForm()
+    form = with_questions(DoorScreenForm, in_force())()
     outcome, notice = None, None
     if form.validate_on_submit():
         try:
@@ -141,5 +142,5 @@ def day_sheet():
         sheets=sorted(by_clinician.items(), key=lambda pair: pair[0].name),
         with_notes=request.args.get("notes") == "yes",
         time_of_day=time_of_day,
-        screening=SCREENING,
+        screening=in_force(),
     )

@@ -1,11 +1,14 @@
 """Forms of the practice settings: accounts, a password from a link, clinicians, kinds of visit."""
 
 import re
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -185,3 +188,26 @@ class OfficeForm(FlaskForm):
             else:
                 hours.append((weekday, opens.data, closes.data))
         return tuple(hours)
+
+
+@lru_cache(maxsize=16)
+def draft_form_class(rows: int):
+    """The draft questionnaire's form with ``rows`` question rows (those in the draft and two
+    empty ones to add; a row left empty is dropped)."""
+    attrs = {}
+    for index in range(rows):
+        number = index + 1
+        attrs[f"q{index}_key"] = HiddenField()
+        attrs[f"q{index}_text"] = text_field(f"Question {number}", max_length=300, what="the question", one_line=True)
+        attrs[f"q{index}_help"] = text_field(
+            f"Question {number}: help under it", max_length=300, what="the help", one_line=True
+        )
+        attrs[f"q{index}_yes"] = text_field(
+            f"Question {number}: what a “yes” means", max_length=300, what="this", one_line=True
+        )
+    attrs["acknowledgement"] = text_field(
+        "What the patient confirms", max_length=500, what="the confirmation", one_line=True
+    )
+    attrs["policy"] = text_field("The policy (Markdown)", max_length=20000, what="the policy")
+    attrs["publish_on"] = DateField("Publish on", validators=[Optional()])
+    return type("DraftQuestionnaireForm", (FlaskForm,), attrs)

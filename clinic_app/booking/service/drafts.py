@@ -14,7 +14,7 @@ from ...models import (
     VisitType,
 )
 from ...reasons import VISIT_REASONS
-from .. import screening
+from .. import questionnaires, screening
 from ..availability import find_slot
 from ..slots import BookingRules
 from . import (
@@ -200,7 +200,7 @@ def save_time(session, draft, *, slot, now):
 
 def save_screening(session, draft, *, answers: dict, acknowledged: bool, now) -> screening.Outcome:
     """Store the answers with the questionnaire's version and wording; return the outcome."""
-    record = screening.answers_record(answers, acknowledged)
+    record = screening.answers_record(answers, acknowledged, questionnaires.current(session, now))
     _save(session, draft, now, screening=record)
     return screening.Outcome.of(record["outcome"])
 

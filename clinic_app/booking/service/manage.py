@@ -12,7 +12,7 @@ from ...models import (
     AppointmentStatus,
     AuditEntry,
 )
-from .. import screening
+from .. import questionnaires, screening
 from . import (
     BookingError,
     ScreeningFlagged,
@@ -143,7 +143,9 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     :raise ScreeningFlagged: the new screening has a "yes".
     :raise BookingError: the screening is incomplete, or the appointment was cancelled meanwhile.
     """
-    answers_record = None if appointment.visit_type.is_telehealth else screening.answers_record(answers, acknowledged)
+    answers_record = None
+    if not appointment.visit_type.is_telehealth:
+        answers_record = screening.answers_record(answers, acknowledged, questionnaires.current(session, now))
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.INCOMPLETE:
@@ -220,7 +222,7 @@ def record_rescreening(
 
     The first answers stay on record next to the new ones. Returns the new outcome.
     """
-    record = screening.answers_record(answers, acknowledged)
+    record = screening.answers_record(answers, acknowledged, questionnaires.current(session, now))
     session.rollback()
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
     add_screening(appointment, record, now, asked="reminder")

@@ -1,0 +1,147 @@
+"""The screening questionnaire as admins edit it: a new version starts as a draft copied from the
+one in force, is edited (questions, their help and what a "yes" means, the acknowledgement, the
+policy's Markdown) and published from a date. Published versions never change. Plain functions
+over a session; each step is audited; the caller commits.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ...booking.questionnaires import as_rows, ensure_first_version, published_row
+from ...booking.questionnaires import current as current_questionnaire
+from ...models import ScreeningVersion
+from ..auth.access import audit
+from .settings import SettingsInvalid
+
+MAX_QUESTION = 300
+MAX_POLICY = 20000
+# Field names the screening forms already use: a question's key must not take one of them.
+RESERVED_KEYS = {"acknowledged", "csrf_token", "slot", "source", "reason", "booking_key", "consent", "notes"}
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    key: str  # "" for a new question
+    text: str
+    help: str
+    yes_means: str
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    questions: tuple  # QuestionRow, in order; rows with no text are left out
+    acknowledgement: str
+    policy: str
+
+
+def versions(session) -> list[ScreeningVersion]:
+    """Drafts first, then published versions newest first."""
+    rows = session.scalars(select(ScreeningVersion)).all()
+    return sorted(rows, key=lambda v: (not v.is_draft, -(v.published_at.timestamp() if v.published_at else 0), -v.id))
+
+
+def draft_snapshot(version: ScreeningVersion) -> dict:
+    return {
+        "questions": [q["text"] for q in version.questions],
+        "acknowledgement": version.acknowledgement,
+        "policy_characters": len(version.policy),
+    }
+
+
+def start_draft(session, by, now: datetime) -> ScreeningVersion:
+    """The draft to edit: the one already started, or a copy of the version in force."""
+    ensure_first_version(session)
+    existing = session.scalars(select(ScreeningVersion).where(ScreeningVersion.published_at.is_(None))).first()
+    if existing is not None:
+        return existing
+    in_force = current_questionnaire(session, now)
+    draft = ScreeningVersion(
+        questions=as_rows(in_force),
+        acknowledgement=in_force.acknowledgement,
+        policy=in_force.policy,
+        created_by_id=by.id if by else None,
+    )
+    session.add(draft)
+    session.flush()
+    audit(session, by, "screening.draft_started", what=f"copy of {in_force.version}")
+    return draft
+
+
+def _key_for(text: str, taken: set) -> str:
+    base = "q_" + (re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:30] or "question")
+    key, number = base, 2
+    while key in taken or key in RESERVED_KEYS:
+        key, number = f"{base}_{number}", number + 1
+    return key
+
+
+def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> None:
+    """Store the draft's questions, acknowledgement and policy.
+
+    :raise SettingsInvalid: no question, a question too long, no acknowledgement or policy.
+    """
+    if not draft.is_draft:
+        raise SettingsInvalid({"questions": "A published version cannot change; start a new one."})
+    problems = {}
+    rows = [row for row in request.questions if row.text.strip()]
+    if not rows:
+        problems["q0_text"] = "Please keep at least one question: a questionnaire without questions screens nobody."
+    for index, row in enumerate(request.questions):
+        for part, value in (("text", row.text), ("help", row.help), ("yes", row.yes_means)):
+            if len(value) > MAX_QUESTION:
+                problems[f"q{index}_{part}"] = f"Please keep this under {MAX_QUESTION} characters."
+        if not row.text.strip() and (row.help.strip() or row.yes_means.strip()):
+            problems[f"q{index}_text"] = "Please write the question, or clear its help and what a yes means."
+    if not request.acknowledgement.strip():
+        problems["acknowledgement"] = "Please write what the patient confirms."
+    if not request.policy.strip():
+        problems["policy"] = "Please write the policy: the office-update page shows it."
+    elif len(request.policy) > MAX_POLICY:
+        problems["policy"] = f"Please keep the policy under {MAX_POLICY:,} characters."
+    if problems:
+        raise SettingsInvalid(problems)
+    before = draft_snapshot(draft)
+    taken = {row.key for row in rows if row.key}
+    questions = []
+    for row in rows:
+        key = row.key if row.key and re.fullmatch(r"[a-z][a-z0-9_]{0,40}", row.key) else _key_for(row.text, taken)
+        taken.add(key)
+        questions.append(
+            {"key": key, "text": row.text.strip(), "help": row.help.strip(), "yes_means": row.yes_means.strip()}
+        )
+    draft.questions = questions
+    draft.acknowledgement, draft.policy = request.acknowledgement.strip(), request.policy.strip()
+    audit(session, by, "screening.draft_saved", before=before, after=draft_snapshot(draft))
+
+
+def publish(session, by, draft: ScreeningVersion, when: datetime, label_day) -> ScreeningVersion:
+    """Publish the draft from ``when`` (now or later): from then on every form asks its
+    questions and the banner shows again. ``label_day`` names the version (its date)."""
+    if not draft.is_draft:
+        raise SettingsInvalid({"publish_on": "This version is already published."})
+    if not draft.questions:
+        raise SettingsInvalid({"q0_text": "Please keep at least one question."})
+    taken = set(session.scalars(select(ScreeningVersion.version).where(ScreeningVersion.version.is_not(None))))
+    label, number = label_day.isoformat(), 2
+    while label in taken:
+        label, number = f"{label_day.isoformat()}-{number}", number + 1
+    before = published_row(session, when)
+    draft.version, draft.published_at, draft.published_by_id = label, when, by.id if by else None
+    audit(
+        session,
+        by,
+        "screening.published",
+        what=label,
+        before={"questions": [q["text"] for q in before.questions]} if before else None,
+        after={"questions": [q["text"] for q in draft.questions], "from": when.isoformat()},
+    )
+    return draft
+
+
+def discard_draft(session, by, draft: ScreeningVersion) -> None:
+    if draft.is_draft:
+        session.delete(draft)
+        audit(session, by, "screening.draft_discarded")

@@ -47,12 +47,12 @@ def published_row(session, now: datetime) -> ScreeningVersion | None:
 
 def current(session, now: datetime) -> Questionnaire:
     """The questionnaire in force at ``now`` (the first one until a version is published)."""
-    if has_request_context() and "questionnaire" in g:
+    if has_request_context() and g.get("questionnaire_at") == now:
         return g.questionnaire
     row = published_row(session, now)
     found = as_questionnaire(row) if row is not None else FIRST
-    if has_request_context():
-        g.questionnaire = found
+    if has_request_context():  # the request's clock is read once, so its forms and pages agree
+        g.questionnaire_at, g.questionnaire = now, found
     return found
 
 

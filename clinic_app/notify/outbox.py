@@ -159,9 +159,16 @@ def _record(session, row, **values):
         setattr(row, key, value)
 
 
+# Emails whose body is a secret (a one-time link to set a password): once delivered, the stored
+# copy is cleared, so the link lives only in the recipient's mailbox.
+SECRET_KINDS = {"account.password_link"}
+CLEARED_BODY = ""
+
+
 def record_success(session, row, now):
-    """Mark the row delivered."""
-    _record(session, row, status=OutboxStatus.SENT, sent_at=now, last_error=None)
+    """Mark the row delivered (and forget a secret body)."""
+    forget = {"text_body": CLEARED_BODY, "html_body": None} if row.kind in SECRET_KINDS else {}
+    _record(session, row, status=OutboxStatus.SENT, sent_at=now, last_error=None, **forget)
 
 
 def record_failure(session, row, error, now, max_attempts):

@@ -413,3 +413,65 @@ def test_staff_read_their_offices_only_and_cannot_change_them(app, fairfax_staff
     page = fairfax_staff_client.get("/admin/offices").get_data(as_text=True).split("<main", 1)[1].split("</main>")[0]
     assert "Fairfax, VA" in page and "Potomac, MD" not in page and "Change Fairfax" not in page
     assert fairfax_staff_client.get(f"/admin/offices/{ids(app, Office, slug='fairfax')}").status_code == 404
+
+
+# What a change may not do to booked visits, and bad input that must not become a 500
+
+
+def test_a_booked_kind_of_visit_keeps_its_place_and_its_clinicians(app, admin_client, make_appointment):
+    booked = make_appointment(TEN_AM_MONDAY)  # a follow-up with Haddad
+    follow_up = ids(app, VisitType, slug="follow-up")
+    to_video = post(admin_client, f"/admin/visit-types/{follow_up}", visit_type_data(app, is_telehealth="video"))
+    html = to_video.get_data(as_text=True)
+    assert to_video.status_code == 422 and "where it happens and for whom cannot change under them" in html
+    assert f'href="/admin/appointments/{booked}"' in html
+    without_haddad = visit_type_data(
+        app, provider_ids=[ids(app, Provider, slug=s) for s in ("daniel-okafor", "lauren-whitfield")]
+    )
+    refused = post(admin_client, f"/admin/visit-types/{follow_up}", without_haddad)
+    assert refused.status_code == 422
+    assert "Dr. Amira Haddad, MD still have booked visits of Follow-up visit" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(VisitType, follow_up).is_telehealth is False
+    assert tuesday_slots(app, "amira-haddad", visit="follow-up", office="fairfax", day=MONDAY)
+
+
+def test_a_clinician_keeps_offering_what_their_booked_visits_are(app, admin_client, make_appointment):
+    booked = make_appointment(TEN_AM_MONDAY, visit="new-patient")
+    haddad = ids(app, Provider, slug="amira-haddad")
+    data = clinician_data(
+        app,
+        name="Dr. Amira Haddad",
+        offices=office_ids(app, "fairfax", "potomac"),
+        visit_types=visit_ids(app, "new-patient", "follow-up", "video-consultation"),
+    )
+    del data["accepts_new_patients"]  # no longer taking new patients, with a new patient booked
+    response = post(admin_client, f"/admin/providers/{haddad}/edit", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "has booked visits of New-patient consultation" in html
+    assert f'href="/admin/appointments/{booked}"' in html
+    with app.app_context():
+        assert db.session.get(Provider, haddad).accepts_new_patients is True
+
+
+@pytest.mark.parametrize("value", [str(2**40), "abc", "-1"])
+def test_an_office_or_clinician_not_in_the_list_is_refused_not_a_500(app, admin_client, value):
+    response = post(admin_client, "/admin/providers/new", clinician_data(app, offices=[value]))
+    assert response.status_code == 422 and "Please choose from the list." in response.get_data(as_text=True)
+    follow_up = ids(app, VisitType, slug="follow-up")
+    response = post(admin_client, f"/admin/visit-types/{follow_up}", visit_type_data(app, provider_ids=[value]))
+    assert response.status_code == 422
+    invite = post(
+        admin_client,
+        "/admin/users/new",
+        {"email": "x@example.org", "name": "X", "role": "staff", "offices": [value]},
+    )
+    assert invite.status_code == 422
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posix/America/New_York", "Etc/GMT+5"])
+def test_a_time_zone_must_be_a_region_and_city(app, admin_client, zone):
+    fairfax = ids(app, Office, slug="fairfax")
+    response = post(admin_client, f"/admin/offices/{fairfax}", office_data(app, timezone=zone))
+    assert response.status_code == 422
+    assert "Please give a time zone by its name, like America/New_York." in response.get_data(as_text=True)

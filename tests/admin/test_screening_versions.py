@@ -182,3 +182,58 @@ def test_the_policy_shows_html_as_text_and_drops_unsafe_links():
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "<a>x</a>" in html and '<a href="/book/">book</a>' in html
     assert "<h2>Top</h2>" in html  # under the page's own h1
+
+
+def test_a_version_waiting_for_a_later_day_is_copied_can_be_withdrawn_and_blocks_publishing_over_it(
+    app, admin_client, client
+):
+    draft = start_draft(admin_client)
+    submit(
+        admin_client, draft, edited_draft(admin_client, draft, q5_text=NEW_QUESTION, publish_on="2026-12-07"), "publish"
+    )
+    second = start_draft(admin_client)
+    assert NEW_QUESTION in admin_client.get(second).get_data(as_text=True)  # copied from the waiting version
+    refused = submit(admin_client, second, edited_draft(admin_client, second, q0_text="Reworded?"), "publish")
+    assert refused.status_code == 422 and "is already waiting to take over later" in refused.get_data(as_text=True)
+    with app.app_context():
+        waiting = db.session.scalars(select(ScreeningVersion).where(ScreeningVersion.published_at > NOW)).one()
+    page = admin_client.get("/admin/screening").get_data(as_text=True)
+    assert "Waiting: from" in page
+    post(admin_client, f"/admin/screening/{waiting.id}/withdraw", {}, "/admin/screening")
+    assert "Waiting: from" not in admin_client.get("/admin/screening").get_data(as_text=True)
+    assert (
+        submit(admin_client, second, edited_draft(admin_client, second, q0_text="Reworded?"), "publish").status_code
+        == 303
+    )
+    assert "Reworded?" in client.get("/office-update").get_data(as_text=True)
+
+
+def test_a_tampered_question_key_is_replaced_and_odd_field_names_are_ignored(app, admin_client, client):
+    draft = start_draft(admin_client)
+    fields = edited_draft(admin_client, draft, q5_text=NEW_QUESTION, q5_key="errors", q1_key="fever")
+    fields["q²_text"] = "odd"
+    assert submit(admin_client, draft, fields, "publish").status_code == 303
+    with app.app_context():
+        keys = [
+            q["key"]
+            for q in db.session.scalars(select(ScreeningVersion).where(ScreeningVersion.version == "2026-12-04"))
+            .one()
+            .questions
+        ]
+    assert keys[0] == "fever" and "errors" not in keys and len(set(keys)) == len(keys)
+    assert keys[-1].startswith("q_")
+    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+    client.post(
+        "/book/",
+        data={
+            "csrf_token": token,
+            "office": "fairfax",
+            "visit_type": "new-patient",
+            "reason": "sciatica",
+            "provider": "any",
+        },
+    )
+    slot = re.search(r'name="slot" value="([^"]+)"', client.get("/book/time").get_data(as_text=True)).group(1)
+    client.post("/book/time", data={"csrf_token": token, "slot": slot})
+    screening = client.get("/book/screening")
+    assert screening.status_code == 200 and NEW_QUESTION in screening.get_data(as_text=True)

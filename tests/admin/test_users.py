@@ -56,7 +56,7 @@ def audit_entries(app, action):
 
 
 def link_from_email(app, email) -> str:
-    """The path of the newest password link emailed to ``email``."""
+    """The path of the newest password link emailed to ``email`` (waiting in the outbox)."""
     with app.app_context():
         messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         (message,) = [m for m in messages if m.recipients == [email]][-1:]
@@ -310,3 +310,28 @@ def test_an_unknown_user_is_404(admin_client):
     assert admin_client.get("/admin/users/999999").status_code == 404
     token = csrf_token_from(admin_client.get("/admin/users").get_data(as_text=True))
     assert admin_client.post("/admin/users/999999/enable", data={"csrf_token": token}).status_code == 404
+
+
+def test_an_invited_admin_who_never_signed_in_does_not_count_as_another_admin(app, admin_client):
+    invite(admin_client, app, email="second.admin@example.org", role="admin", offices=())
+    admin_id = user_id(app, "admin@example.org")
+    demoted = post(
+        admin_client,
+        f"/admin/users/{admin_id}",
+        {"name": "Admin", "role": "staff", "offices": [office_id(app, "fairfax")]},
+    )
+    assert demoted.status_code == 422 and "is the last active admin" in demoted.get_data(as_text=True)
+
+
+def test_the_links_email_is_forgotten_once_sent_and_turning_off_ends_the_link(app, admin_client, smtp_server):
+    invite(admin_client, app)
+    link = link_from_email(app, "new.desk@example.org")
+    with app.app_context():
+        assert send_pending(now=clock.now()).sent == 1
+        (sent,) = db.session.scalars(select(OutboxMessage)).all()
+        assert sent.text_body == "" and sent.html_body is None  # only the mailbox has the link now
+    assert "/admin/welcome/" in smtp_server.messages[0]["message"].get_body(("plain",)).get_content()
+    new_id = user_id(app, "new.desk@example.org")
+    post(admin_client, f"/admin/users/{new_id}/disable", {}, form_url=f"/admin/users/{new_id}")
+    post(admin_client, f"/admin/users/{new_id}/enable", {}, form_url=f"/admin/users/{new_id}")
+    assert app.test_client().get(link).status_code == 404  # turned on again, the old link stays dead

@@ -62,15 +62,31 @@ def disable_account(session, user: StaffUser, by: StaffUser | None = None) -> No
     admin cannot be turned off (nobody could manage the accounts then)."""
     if not user.active:
         return
-    if user.is_admin:
-        others = select(func.count()).where(
-            StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id
-        )
-        if session.scalar(others) == 0:
-            raise AccountRefused(f"{user.email} is the last active admin; make another admin first.")
+    if user.is_admin and not other_working_admins(session, user):
+        raise AccountRefused(f"{user.email} is the last active admin; make another admin first.")
     user.active = False
     user.session_version += 1
+    user.password_link_hash = user.password_link_expires_at = None  # turned on again, no old link works
     audit(session, by, "account.disabled", account=user.email)
+
+
+def other_working_admins(session, user: StaffUser) -> list[int]:
+    """The other admins who could manage the accounts: active, with a password of their own (an
+    invited admin who has not yet used their link, which may expire, does not count unless they
+    signed in before). Their rows stay locked until the transaction ends, so two admins demoting
+    or turning off each other at once cannot both."""
+    return list(
+        session.scalars(
+            select(StaffUser.id)
+            .where(
+                StaffUser.role == Role.ADMIN,
+                StaffUser.active.is_(True),
+                StaffUser.password_link_hash.is_(None) | StaffUser.last_login_at.is_not(None),
+                StaffUser.id != user.id,
+            )
+            .with_for_update()
+        )
+    )
 
 
 def enable_account(session, user: StaffUser, by: StaffUser | None = None) -> None:

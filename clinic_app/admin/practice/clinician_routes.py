@@ -181,7 +181,8 @@ def add_visit_type_view():
             flash(f"Added {visit_type.name}; patients can book it now.", "info")
             return redirect(url_for("admin.visit_types"), 303)
     status = 422 if form.errors else 200
-    return render_template("admin/practice/visit_type.html", form=form, visit_type=None, booked=0), status
+    context = {"form": form, "visit_type": None, "booked": 0, "affected": []}
+    return render_template("admin/practice/visit_type.html", booking_line=booking_line, **context), status
 
 
 @bp.route("/visit-types/<int(max=2147483647):visit_type_id>", methods=["GET", "POST"])
@@ -189,20 +190,22 @@ def edit_visit_type(visit_type_id):
     """Change a kind of visit. Booked visits keep their times; the form says how many there are."""
     admins_only()
     visit_type = found_or_404(db.session.get(VisitType, visit_type_id))
-    form = visit_type_form(visit_type)
+    form, affected = visit_type_form(visit_type), []
     booked = len(coming_of_type(db.session, visit_type, clock.now()))
     if form.validate_on_submit():
         try:
-            changed = update_visit_type(db.session, current_user, visit_type, visit_type_request(form))
+            changed = update_visit_type(db.session, current_user, visit_type, visit_type_request(form), clock.now())
         except SettingsInvalid as invalid:
             show_problems(form, invalid.problems)
+            affected = invalid.affected
         else:
             db.session.commit()
             kept = f" The {booked} visit(s) already booked keep their times." if changed and booked else ""
             flash((f"Saved {visit_type.name}." if changed else "Nothing changed.") + kept, "info")
             return redirect(url_for("admin.visit_types"), 303)
     status = 422 if form.errors else 200
-    return render_template("admin/practice/visit_type.html", form=form, visit_type=visit_type, booked=booked), status
+    context = {"form": form, "visit_type": visit_type, "booked": booked, "affected": affected}
+    return render_template("admin/practice/visit_type.html", booking_line=booking_line, **context), status
 
 
 # Offices

@@ -35,10 +35,22 @@ ROLE_CHOICES = [
 
 
 class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (offices)."""
+    """Several choices as checkboxes (offices, clinicians): only values from the list count."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Please choose from the list.") from None
+
+    def pre_validate(self, form):
+        offered = {choice.value for choice in self.choices}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError("Please choose from the list.")
 
 
 class AccountForm(FlaskForm):
@@ -46,7 +58,7 @@ class AccountForm(FlaskForm):
 
     name = name_field("Name", required="Please enter their name.", max_length=120, what="the name")
     role = RadioField("Role", choices=ROLE_CHOICES, validators=[InputRequired("Please choose a role.")])
-    offices = CheckboxesField("Offices", choices=[], coerce=int, validate_choice=False)
+    offices = CheckboxesField("Offices", choices=[], coerce=int)
 
 
 class InviteForm(AccountForm):
@@ -82,8 +94,8 @@ class ClinicianForm(FlaskForm):
     credentials = text_field("Credentials", max_length=60, what="the credentials", one_line=True)
     specialty = text_field("Specialty", max_length=120, what="the specialty", one_line=True)
     bio = text_field("Short biography", max_length=2000, what="the biography")
-    offices = CheckboxesField("Offices", choices=[], coerce=int, validate_choice=False)
-    visit_types = CheckboxesField("Kinds of visit offered", choices=[], coerce=int, validate_choice=False)
+    offices = CheckboxesField("Offices", choices=[], coerce=int)
+    visit_types = CheckboxesField("Kinds of visit offered", choices=[], coerce=int)
     accepts_new_patients = BooleanField("Accepts patients new to the practice", default=True)
 
 
@@ -111,7 +123,7 @@ class VisitTypeForm(FlaskForm):
         validators=[InputRequired("Please choose who it is for.")],
     )
     active = BooleanField("Offered for booking", default=True)
-    provider_ids = CheckboxesField("Offered by", choices=[], coerce=int, validate_choice=False)
+    provider_ids = CheckboxesField("Offered by", choices=[], coerce=int)
 
 
 def _hours_fields(cls):

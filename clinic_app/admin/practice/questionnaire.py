@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ...booking.questionnaires import as_rows, ensure_first_version, published_row
-from ...booking.questionnaires import current as current_questionnaire
+from ... import clock
+from ...booking.questionnaires import ensure_first_version, published_row
 from ...models import ScreeningVersion
 from ..auth.access import audit
 from .settings import SettingsInvalid
@@ -57,17 +57,40 @@ def start_draft(session, by, now: datetime) -> ScreeningVersion:
     existing = session.scalars(select(ScreeningVersion).where(ScreeningVersion.published_at.is_(None))).first()
     if existing is not None:
         return existing
-    in_force = current_questionnaire(session, now)
+    latest = latest_published(session)  # a version waiting for a later day included
     draft = ScreeningVersion(
-        questions=as_rows(in_force),
-        acknowledgement=in_force.acknowledgement,
-        policy=in_force.policy,
+        questions=[dict(question) for question in latest.questions],
+        acknowledgement=latest.acknowledgement,
+        policy=latest.policy,
         created_by_id=by.id if by else None,
     )
     session.add(draft)
     session.flush()
-    audit(session, by, "screening.draft_started", what=f"copy of {in_force.version}")
+    audit(session, by, "screening.draft_started", what=f"copy of {latest.version}")
     return draft
+
+
+def latest_published(session) -> ScreeningVersion:
+    return session.scalars(
+        select(ScreeningVersion)
+        .where(ScreeningVersion.published_at.is_not(None))
+        .order_by(ScreeningVersion.published_at.desc(), ScreeningVersion.id.desc())
+    ).first()
+
+
+def waiting(session, now: datetime) -> ScreeningVersion | None:
+    """A version published for a later moment, not yet in force."""
+    return session.scalars(
+        select(ScreeningVersion).where(ScreeningVersion.published_at > now).order_by(ScreeningVersion.published_at)
+    ).first()
+
+
+def withdraw(session, by, version: ScreeningVersion, now: datetime) -> None:
+    """Take back a version published for a later day, before it is in force (nobody answered it)."""
+    if version.published_at is None or version.published_at <= now:
+        raise SettingsInvalid({"publish_on": "Only a version not yet in force can be withdrawn."})
+    audit(session, by, "screening.withdrawn", what=version.version)
+    session.delete(version)
 
 
 def _key_for(text: str, taken: set) -> str:
@@ -104,10 +127,13 @@ def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> N
     if problems:
         raise SettingsInvalid(problems)
     before = draft_snapshot(draft)
-    taken = {row.key for row in rows if row.key}
+    # A question keeps its key only if the draft had it (the form's hidden field is not trusted);
+    # a new one gets a fresh "q_…" key that no form field uses.
+    stored = {question["key"] for question in draft.questions}
+    taken = set()
     questions = []
     for row in rows:
-        key = row.key if row.key and re.fullmatch(r"[a-z][a-z0-9_]{0,40}", row.key) else _key_for(row.text, taken)
+        key = row.key if row.key in stored and row.key not in taken else _key_for(row.text, taken | stored)
         taken.add(key)
         questions.append(
             {"key": key, "text": row.text.strip(), "help": row.help.strip(), "yes_means": row.yes_means.strip()}
@@ -124,6 +150,14 @@ def publish(session, by, draft: ScreeningVersion, when: datetime, label_day) -> 
         raise SettingsInvalid({"publish_on": "This version is already published."})
     if not draft.questions:
         raise SettingsInvalid({"q0_text": "Please keep at least one question."})
+    later = waiting(session, clock.now())
+    if later is not None:
+        raise SettingsInvalid(
+            {
+                "publish_on": f"Version {later.version} is already waiting to take over later; "
+                "withdraw it first (on the screening page), so it does not undo this one."
+            }
+        )
     taken = set(session.scalars(select(ScreeningVersion.version).where(ScreeningVersion.version.is_not(None))))
     label, number = label_day.isoformat(), 2
     while label in taken:

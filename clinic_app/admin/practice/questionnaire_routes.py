@@ -1,6 +1,7 @@
 """The screening questionnaire in the back office: everyone reads the version in force and the
 history; admins edit a draft and publish it. Thin views over ``questionnaire.py``."""
 
+import re
 from datetime import datetime, time
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,21 +17,32 @@ from .. import bp
 from ..auth.access import home_zone, offices_today
 from ..auth.forms import ActionForm
 from .forms import draft_form_class
-from .questionnaire import DraftRequest, QuestionRow, discard_draft, publish, save_draft, start_draft, versions
+from .questionnaire import (
+    DraftRequest,
+    QuestionRow,
+    discard_draft,
+    publish,
+    save_draft,
+    start_draft,
+    versions,
+    withdraw,
+)
 from .settings import SettingsInvalid
 from .user_routes import admins_only, show_problems
 
 EMPTY_ROWS = 2
+ROW_FIELD = re.compile(r"q([0-9]{1,2})_[a-z]+", re.ASCII)
 
 
 def version_rows():
-    zone = home_zone(db.session, current_user)
+    zone, now = home_zone(db.session, current_user), clock.now()
     return [
         {
             "version": v,
             "label": v.version or "Draft",
             "from": local_time(v.published_at, zone) if v.published_at else "",
             "questions": len(v.questions),
+            "waiting": v.published_at is not None and v.published_at > now,
         }
         for v in versions(db.session)
     ]
@@ -55,9 +67,8 @@ def start_screening_draft():
 
 
 def rows_posted() -> int:
-    indexes = [
-        int(name[1:].split("_")[0]) for name in request.form if name[:1] == "q" and name[1:].split("_")[0].isdigit()
-    ]
+    """How many question rows the posted draft form has (at most 60)."""
+    indexes = [int(m.group(1)) for name in request.form if (m := ROW_FIELD.fullmatch(name))]
     return min(max(indexes, default=0) + 1, 60)
 
 
@@ -133,6 +144,23 @@ def publish_moment(day):
     if day is None or day <= today:
         return now, today
     return datetime.combine(day, time.min, tzinfo=zone), day
+
+
+@bp.post("/screening/<int(max=2147483647):version_id>/withdraw")
+def withdraw_screening_version(version_id):
+    """Take back a version published for a later day, before it takes over."""
+    admins_only()
+    version = found_or_404(db.session.get(ScreeningVersion, version_id))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw(db.session, current_user, version, clock.now())
+    except SettingsInvalid as refused:
+        flash(refused.problems["publish_on"], "error")
+    else:
+        db.session.commit()
+        flash("Withdrawn: the version in force stays.", "info")
+    return redirect(url_for("admin.screening"), 303)
 
 
 @bp.post("/screening/<int(max=2147483647):version_id>/discard")

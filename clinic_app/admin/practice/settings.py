@@ -144,6 +144,24 @@ def update_clinician(session, by, provider: Provider, request: ClinicianRequest,
     if affected:
         names = ", ".join(office.name for office in leaving)
         problems["offices"] = f"{provider.display_name} has booked visits at {names}; move or cancel them first."
+    kept_ids = {visit.id for visit in visit_types}
+    dropped = [
+        visit
+        for visit in provider.visit_types
+        if visit.id not in kept_ids or (visit.patients == VisitType.NEW and not request.accepts_new_patients)
+    ]
+    of_dropped = []
+    for visit in dropped:
+        of_dropped += coming_visits(
+            session, now, provider=Appointment.provider_id == provider.id, kind=Appointment.visit_type_id == visit.id
+        )
+    if of_dropped:
+        names = ", ".join(sorted({a.visit_type.name for a in of_dropped}))
+        problems["visit_types"] = (
+            f"{provider.display_name} has booked visits of {names} (they could not be moved); "
+            "move or cancel them first, or keep offering it."
+        )
+        affected += of_dropped
     if problems:
         raise SettingsInvalid(problems, affected)
     before = clinician_snapshot(provider)
@@ -244,12 +262,28 @@ def add_visit_type(session, by, request: VisitTypeRequest) -> VisitType:
     return visit_type
 
 
-def update_visit_type(session, by, visit_type: VisitType, request: VisitTypeRequest) -> bool:
+def update_visit_type(session, by, visit_type: VisitType, request: VisitTypeRequest, now: datetime) -> bool:
     """Change a kind of visit; whether anything changed. Booked visits keep their own start, end
-    and held time: a new length or pause applies to bookings made from now on."""
+    and held time: a new length or pause applies to bookings made from now on. What a booked
+    visit is (at the office or by video, for whom) cannot change under it, and a clinician with
+    booked visits of it keeps offering it: such changes are refused with the visits listed."""
     providers, problems = _check_visit_type(session, request)
+    booked = coming_of_type(session, visit_type, now)
+    affected = []
+    if booked and (request.is_telehealth != visit_type.is_telehealth or request.patients != visit_type.patients):
+        problems["is_telehealth" if request.is_telehealth != visit_type.is_telehealth else "patients"] = (
+            f"{len(booked)} visit(s) are booked as {visit_type.name}; where it happens and for whom cannot "
+            "change under them. Add a new kind of visit instead, or move or cancel them first."
+        )
+        affected = booked
+    kept = {provider.id for provider in providers}
+    left = [a for a in booked if a.provider_id not in kept]
+    if left:
+        names = ", ".join(sorted({a.provider.display_name for a in left}))
+        problems["provider_ids"] = f"{names} still have booked visits of {visit_type.name}; move or cancel them first."
+        affected = affected + [a for a in left if a not in affected]
     if problems:
-        raise SettingsInvalid(problems)
+        raise SettingsInvalid(problems, affected)
     before = visit_type_snapshot(visit_type, offered_by(session, visit_type))
     _apply_visit_type(visit_type, request, providers, list(session.scalars(select(Provider))))
     after = visit_type_snapshot(visit_type, providers)
@@ -336,4 +370,10 @@ def update_office(session, by, office: Office, request: OfficeRequest, now: date
 
 
 def available_zones() -> set:
-    return zoneinfo.available_timezones()
+    """Time zones by region and city (America/New_York), not the system's aliases ("localtime",
+    "Factory", "posix/…")."""
+    return {
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith(("posix/", "right/", "Etc/", "SystemV/"))
+    }

@@ -137,6 +137,8 @@ def user(user_id):
         else:
             db.session.commit()
             flash(f"Saved {account.label}." if changed else "Nothing changed.", "info")
+            if not current_user.is_admin:  # they made themselves front desk: no users page now
+                return redirect(url_for("admin.today"), 303)
             return redirect(url_for("admin.user", user_id=account.id), 303)
     (row,) = user_rows([account])
     status = 422 if form.errors else 200
@@ -199,8 +201,9 @@ def password_link(token):
     form = LinkPasswordForm()
     if form.validate_on_submit():
         try:
-            set_password_with_link(account, form.new_password.data)
+            set_password_with_link(db.session, account, token, form.new_password.data)
         except AccountRefused as refused:
+            db.session.rollback()
             form.new_password.errors.append(str(refused))
         else:
             db.session.commit()

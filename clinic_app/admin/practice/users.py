@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 
 from ...models import Office, StaffUser
 from ...models.staff import Role
 from ...notify.messages import one_line, render_pair
 from ...notify.outbox import Email
 from ..auth.access import audit
-from ..auth.accounts import change_password, find_account
+from ..auth.accounts import AccountRefused, change_password, find_account, other_working_admins
 
 
 class AccountInvalid(Exception):
@@ -64,12 +64,6 @@ def _offices(session, request: AccountRequest) -> tuple[list[Office], dict]:
     return chosen, problems
 
 
-def _other_active_admins(session, user: StaffUser) -> int:
-    return session.scalar(
-        select(func.count()).where(StaffUser.role == Role.ADMIN, StaffUser.active.is_(True), StaffUser.id != user.id)
-    )
-
-
 def issue_password_link(user: StaffUser, now: datetime, hours: int) -> str:
     """A new one-time link token for ``user`` (any earlier link stops working); the token, which
     only the email holds (the database keeps its hash)."""
@@ -107,7 +101,7 @@ def update_account(session, by: StaffUser, user: StaffUser, request: AccountRequ
     """Change the name, role and offices; whether anything changed. The last active admin stays
     an admin; an admin's offices are all of them (none are stored)."""
     offices, problems = _offices(session, request)
-    if user.is_admin and user.active and request.role != Role.ADMIN and _other_active_admins(session, user) == 0:
+    if user.is_admin and user.active and request.role != Role.ADMIN and not other_working_admins(session, user):
         problems["role"] = f"{user.email} is the last active admin; make another admin first."
     if problems:
         raise AccountInvalid(problems)
@@ -132,12 +126,20 @@ def user_for_link(session, token: str, now: datetime) -> StaffUser | None:
     return user
 
 
-def set_password_with_link(user: StaffUser, password: str) -> None:
+def set_password_with_link(session, user: StaffUser, token: str, password: str) -> None:
     """Set the password chosen on the link's page (the password rules apply); the link then
-    stops working and every session of the account ends."""
+    stops working (taken in one conditional update, so two submissions cannot both use it) and
+    every session of the account ends."""
+    taken = session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.password_link_hash == link_hash(token))
+        .values(password_link_hash=None, password_link_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise AccountRefused("This link was just used. Please sign in, or ask an admin for a new link.")
     change_password(user, password, by=user, action="password.set_with_link")
-    user.password_link_hash = None
-    user.password_link_expires_at = None
+    user.password_link_hash = user.password_link_expires_at = None
 
 
 def link_state(user: StaffUser, now: datetime) -> str:

@@ -14,9 +14,15 @@ def refuse_nul_bytes():
     """A NUL byte has no place in an address, a header or anything sent; PostgreSQL refuses it in
     text, so refuse it first (400): raw or percent-encoded in the path, the query string and the
     headers, and in the body of a state-changing request as a raw byte, in a form or as a JSON
-    ``\\u0000`` escape. The body is read whole, which ``MAX_CONTENT_LENGTH`` bounds (413 beyond)."""
+    ``\\u0000`` escape (in a multipart form: in its fields and file names, not in a file's bytes).
+    The body is read whole, which ``MAX_CONTENT_LENGTH`` bounds (413 beyond)."""
     values = [request.path, *chain.from_iterable(request.args.items(multi=True)), *request.headers.values()]
-    if request.method in STATE_CHANGING:
+    if request.method in STATE_CHANGING and request.mimetype == "multipart/form-data":
+        # An uploaded file (a clinician's photo) is binary: its bytes may hold NULs. Every text
+        # field and every file's name still may not.
+        values += chain.from_iterable(request.form.items(multi=True))
+        values += [upload.filename or "" for upload in request.files.values()]
+    elif request.method in STATE_CHANGING:
         if b"\x00" in request.get_data():  # cached: the form or JSON is parsed from this copy
             abort(400)
         if request.mimetype in FORM_TYPES:

@@ -44,6 +44,19 @@ def test_a_nul_byte_in_a_form_is_a_clear_400_and_nothing_is_stored(client, offic
     assert response.status_code == 400
 
 
+def test_in_a_multipart_form_a_nul_byte_is_refused_in_fields_and_file_names_but_not_in_file_bytes(client, offices):
+    import io
+
+    token = csrf_token_from(client.get("/ask").get_data(as_text=True))
+
+    def send(**data):
+        return client.post("/ask", data={"csrf_token": token, **data}, content_type="multipart/form-data")
+
+    assert send(name="A\x00B").status_code == 400
+    assert send(photo=(io.BytesIO(b"x"), "a\x00.png")).status_code == 400
+    assert send(photo=(io.BytesIO(b"\x89PNG\x00\x00"), "a.png")).status_code == 422  # the form's own errors
+
+
 @pytest.mark.parametrize(
     "url", ["/articles/?tag=a&tag=b%00", "/articles/?a%00=1", "/ask?office=fairfax&office=%00&x=1"]
 )

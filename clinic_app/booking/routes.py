@@ -111,7 +111,8 @@ def visit_form(formdata=None):
 @bp.route("/book/", methods=["GET", "POST"])
 @limiter.limit(STEP_LIMIT, methods=["POST"])
 def start():
-    """Step 1: office, visit type, reason and clinician; ``?location=`` and ``?reason=`` pre-fill it."""
+    """Step 1: office, visit type, reason and clinician; ``?location=``, ``?reason=`` and
+    ``?provider=`` (a clinician's id, from the office page) pre-fill it."""
     draft = current_draft()
     form, offices, visit_types, providers = visit_form()
     if request.method == "GET":
@@ -123,7 +124,8 @@ def start():
             request.args.get("reason") if request.args.get("reason") in VISIT_REASONS else stored.get("reason")
         )
         form.visit_type.data = stored.get("visit_type")
-        form.provider.data = str(stored.get("provider", "any"))
+        wanted = request.args.get("provider")
+        form.provider.data = wanted if wanted in providers else str(stored.get("provider", "any"))
     if form.validate_on_submit():
         office = offices[form.office.data]
         provider = providers.get(form.provider.data)

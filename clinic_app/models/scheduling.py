@@ -1,12 +1,25 @@
 """Who sees patients, where, when, and for what kind of visit: providers, hours, visit types, closures."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .office import Office
+from .types import UTCDateTime
 
 provider_office = Table(
     "provider_office",
@@ -35,6 +48,10 @@ class Provider(db.Model):
     credentials: Mapped[str] = mapped_column(String(60), default="")  # e.g. "MD, PhD"
     specialty: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An optional portrait, re-encoded as a small JPEG (stored in the database, so every instance
+    # on every host serves it; loaded only when asked for); when it was set (None: no photo).
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Whether they see patients new to the practice (visit types for new patients).
     accepts_new_patients: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -2,6 +2,7 @@
 forms, used by the booking form at once (on every instance), never breaking a booked visit, and
 audited before and after. Staff read them; only admins change them."""
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -475,3 +476,87 @@ def test_a_time_zone_must_be_a_region_and_city(app, admin_client, zone):
     response = post(admin_client, f"/admin/offices/{fairfax}", office_data(app, timezone=zone))
     assert response.status_code == 422
     assert "Please give a time zone by its name, like America/New_York." in response.get_data(as_text=True)
+
+
+def test_the_office_page_presents_its_clinicians_as_admins_describe_them(app, admin_client, client):
+    whitfield = ids(app, Provider, slug="lauren-whitfield")
+    data = clinician_data(
+        app,
+        name="Lauren Whitfield",
+        credentials="PA-C",
+        specialty="Spine care",
+        bio="Helps patients back to walking after sciatica.",
+        offices=office_ids(app, "fairfax"),
+        visit_types=visit_ids(app, "follow-up", "video-consultation"),
+    )
+    del data["accepts_new_patients"]
+    assert post(admin_client, f"/admin/providers/{whitfield}/edit", data).status_code == 303
+    page = client.get("/locations/fairfax").get_data(as_text=True)
+    section = page[page.index('id="clinician-' + str(whitfield)) :]
+    section = section[: section.index("</section>")]
+    assert "Helps patients back to walking after sciatica." in section
+    assert "Offers: Follow-up visit, Video consultation." in section
+    assert "Not taking new patients at the moment." in section
+    link = re.search(r'href="([^"]+)">Request an appointment with Lauren Whitfield', section).group(1)
+    step_one = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(rf'value="{whitfield}"[^>]*checked|checked[^>]*value="{whitfield}"', step_one)
+    assert "Lauren Whitfield" not in client.get("/locations/potomac").get_data(as_text=True)
+
+
+def image_bytes(size=(1200, 900), format="PNG") -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, format=format)
+    return out.getvalue()
+
+
+def upload(admin_client, url, data, photo: bytes, filename="portrait.png"):
+    token = csrf_token_from(admin_client.get(url).get_data(as_text=True))
+    fields = {"csrf_token": token, **data, "photo": (io.BytesIO(photo), filename)}
+    return admin_client.post(url, data=fields, content_type="multipart/form-data")
+
+
+def test_a_photo_is_made_small_shown_on_the_office_page_and_can_be_removed(app, admin_client, client):
+    from PIL import Image
+
+    haddad = ids(app, Provider, slug="amira-haddad")
+    url = f"/admin/providers/{haddad}/edit"
+    data = clinician_data(
+        app,
+        name="Dr. Amira Haddad",
+        offices=office_ids(app, "fairfax", "potomac"),
+        visit_types=visit_ids(app, "new-patient", "follow-up", "video-consultation"),
+    )
+    assert upload(admin_client, url, data, image_bytes()).status_code == 303
+    page = client.get("/locations/fairfax").get_data(as_text=True)
+    src = re.search(r'<img class="clinician-photo" src="([^"]+)" alt="Photo of Dr. Amira Haddad, MD"', page).group(1)
+    photo = client.get(src.replace("&amp;", "&"))
+    assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(photo.data)) as image:
+        assert image.format == "JPEG" and max(image.size) == 400 and not image.getexif()
+    assert client.get(src.replace("&amp;", "&"), headers={"If-None-Match": photo.headers["ETag"]}).status_code == 304
+
+    removed = post(admin_client, url, {**data, "remove_photo": "y"})
+    assert removed.status_code == 303
+    assert "clinician-photo" not in client.get("/locations/fairfax").get_data(as_text=True)
+    assert client.get(f"/locations/clinicians/{haddad}/photo.jpg").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "photo, message",
+    [
+        (b"%PDF-1.4 not an image", "Please upload a photo as a JPEG, PNG or WebP image."),
+        (b"GIF89a" + b"\0" * 100, "Please upload a photo as a JPEG, PNG or WebP image."),
+        (b"\x89PNG" + b"\0" * (900 * 1024), "Please use a photo under 800 KB."),
+    ],
+)
+def test_a_file_that_is_not_a_usable_photo_is_refused_in_place(app, admin_client, photo, message):
+    haddad = ids(app, Provider, slug="amira-haddad")
+    url = f"/admin/providers/{haddad}/edit"
+    data = clinician_data(app, name="Dr. Amira Haddad", offices=office_ids(app, "fairfax", "potomac"))
+    response = upload(admin_client, url, data, photo)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html and 'href="#photo"' in html
+    with app.app_context():
+        assert db.session.get(Provider, haddad).photo_updated_at is None

@@ -15,6 +15,7 @@ from ..auth.access import visible_offices, visible_providers
 from ..auth.forms import ActionForm
 from ..schedule.blocks import booking_line
 from .forms import ClinicianForm, OfficeForm, VisitTypeForm
+from .photos import MAX_UPLOAD_BYTES, PhotoRefused, portrait
 from .settings import (
     ClinicianRequest,
     OfficeRequest,
@@ -52,6 +53,21 @@ def clinician_form(provider=None) -> ClinicianForm:
     return form
 
 
+def valid_photo(form) -> bool:
+    """Re-encode an uploaded portrait (kept on the form as ``portrait``); false, with the problem
+    on the field, when it is not a usable photo. No upload is fine."""
+    form.portrait = None
+    upload = form.photo.data
+    if not upload or not getattr(upload, "filename", ""):
+        return True
+    try:
+        form.portrait = portrait(upload.stream.read(MAX_UPLOAD_BYTES + 1))
+    except PhotoRefused as refused:
+        form.photo.errors = [*form.photo.errors, str(refused)]
+        return False
+    return True
+
+
 def clinician_request(form) -> ClinicianRequest:
     return ClinicianRequest(
         name=form.name.data,
@@ -61,6 +77,8 @@ def clinician_request(form) -> ClinicianRequest:
         office_ids=tuple(form.offices.data or ()),
         visit_type_ids=tuple(form.visit_types.data or ()),
         accepts_new_patients=bool(form.accepts_new_patients.data),
+        photo=getattr(form, "portrait", None),
+        remove_photo=bool(form.remove_photo.data),
     )
 
 
@@ -69,9 +87,9 @@ def add_provider():
     """Add a clinician; they can be booked once they have weekly hours at an office."""
     admins_only()
     form = clinician_form()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and valid_photo(form):
         try:
-            provider = add_clinician(db.session, current_user, clinician_request(form))
+            provider = add_clinician(db.session, current_user, clinician_request(form), clock.now())
         except SettingsInvalid as invalid:
             show_problems(form, invalid.problems)
         else:
@@ -89,7 +107,7 @@ def edit_provider(provider_id):
     admins_only()
     provider = found_or_404(db.session.get(Provider, provider_id))
     form, affected = clinician_form(provider), []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and valid_photo(form):
         try:
             changed = update_clinician(db.session, current_user, provider, clinician_request(form), clock.now())
         except SettingsInvalid as invalid:

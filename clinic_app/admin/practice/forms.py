@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -97,6 +98,8 @@ class ClinicianForm(FlaskForm):
     offices = CheckboxesField("Offices", choices=[], coerce=int)
     visit_types = CheckboxesField("Kinds of visit offered", choices=[], coerce=int)
     accepts_new_patients = BooleanField("Accepts patients new to the practice", default=True)
+    photo = FileField("Photo (optional)")
+    remove_photo = BooleanField("Remove the photo")
 
 
 class VisitTypeForm(FlaskForm):

@@ -38,6 +38,8 @@ class ClinicianRequest:
     office_ids: tuple
     visit_type_ids: tuple
     accepts_new_patients: bool
+    photo: bytes | None = None  # a new portrait (already re-encoded), or None to keep what is there
+    remove_photo: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def clinician_snapshot(provider: Provider) -> dict:
         "accepts_new_patients": provider.accepts_new_patients,
         "active": provider.active,
         "bio": provider.bio,
+        "photo": provider.photo_updated_at.isoformat() if provider.photo_updated_at else "none",
     }
 
 
@@ -103,7 +106,14 @@ def _check_clinician(session, request: ClinicianRequest):
     return offices, visit_types, problems
 
 
-def add_clinician(session, by, request: ClinicianRequest) -> Provider:
+def _set_photo(provider: Provider, request: ClinicianRequest, now: datetime) -> None:
+    if request.photo is not None:
+        provider.photo, provider.photo_updated_at = request.photo, now
+    elif request.remove_photo and provider.photo_updated_at is not None:
+        provider.photo, provider.photo_updated_at = None, None
+
+
+def add_clinician(session, by, request: ClinicianRequest, now: datetime) -> Provider:
     """A new clinician, bookable once they have weekly hours at an office.
 
     :raise SettingsInvalid: with problems by field name.
@@ -121,6 +131,7 @@ def add_clinician(session, by, request: ClinicianRequest) -> Provider:
         offices=offices,
         visit_types=visit_types,
     )
+    _set_photo(provider, request, now)
     session.add(provider)
     session.flush()
     audit(session, by, "clinician.added", provider=provider.display_name, after=clinician_snapshot(provider))
@@ -168,6 +179,7 @@ def update_clinician(session, by, provider: Provider, request: ClinicianRequest,
     provider.name, provider.credentials, provider.specialty = request.name, request.credentials, request.specialty
     provider.bio, provider.accepts_new_patients = request.bio, request.accepts_new_patients
     provider.offices, provider.visit_types = offices, visit_types
+    _set_photo(provider, request, now)
     for hours in list(provider.working_hours):
         if hours.office_id in {office.id for office in leaving}:
             provider.working_hours.remove(hours)

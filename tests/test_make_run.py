@@ -59,8 +59,11 @@ def test_make_run_serves_and_delivers_a_question_by_its_worker_then_stops_both(t
         )
         with opener.open(base + "/ask", data=form.encode(), timeout=5) as sent:
             assert sent.url.endswith("/ask/thanks")
-        assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 1, 15), "the worker did not deliver the email"
-        assert "Do you see patients with neck pain?" in next(sink.glob("*.eml")).read_text()
+        assert wait_for(lambda: len(list(sink.glob("*.eml"))) == 2, 15), "the worker did not deliver the emails"
+        emails = [path.read_text() for path in sink.glob("*.eml")]
+        assert len([text for text in emails if "Do you see patients with neck pain?" in text]) == 1  # the office's
+        (receipt,) = [text for text in emails if "We received your question" in text]  # the patient's
+        assert "neck pain" not in receipt
     finally:
         os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the terminal
         output, _ = run.communicate(timeout=20)

@@ -13,6 +13,7 @@ Pure data and functions: no request, no database, no clock (the caller passes th
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vCalAddress
@@ -169,3 +170,39 @@ def _address(email: str, name: str | None) -> vCalAddress:
         # icalendar quotes the value when it holds ",;:" and writes '"' as ^' (RFC 6868).
         address.params["CN"] = name
     return address
+
+
+@dataclass(frozen=True)
+class WebCalendarLinks:
+    """Links that open the event in a web calendar, for phones without a calendar-file reader."""
+
+    google: str
+    outlook: str
+
+
+def web_calendar_links(event: CalendarEvent, details: str) -> WebCalendarLinks:
+    """The "Add to Google Calendar" and "Add to Outlook.com" links for ``event``: times in UTC,
+    the calendar file's title and place, and ``details`` (a line or two: the links go into
+    emails, whose lines must stay under 998 characters; nothing private either)."""
+    start, end = event.start.astimezone(UTC), event.end.astimezone(UTC)
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": event.summary,
+            "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+            "details": details,
+            "location": event.location,
+            "ctz": event.timezone,
+        }
+    )
+    outlook = "https://outlook.live.com/calendar/0/action/compose?" + urlencode(
+        {
+            "rru": "addevent",
+            "subject": event.summary,
+            "startdt": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enddt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "body": details,
+            "location": event.location,
+        }
+    )
+    return WebCalendarLinks(google=google, outlook=outlook)

@@ -11,7 +11,7 @@ from ..formatting import office_time
 from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
-from .ics import CalendarEvent, build_calendar
+from .ics import CalendarEvent, build_calendar, web_calendar_links
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
 from .screening import Outcome
 
@@ -58,6 +58,15 @@ def calendar_attachment(appointment, method) -> Attachment:
     )
 
 
+def calendar_links(appointment):
+    """The web-calendar links of an appointment: the calendar file's title and place, and how to
+    find the booking again (its reference, the "Find my appointment" page)."""
+    details = (
+        f"Booking reference: {appointment.reference}. To change or cancel: {public_url('booking.find_appointment')}"
+    )
+    return web_calendar_links(calendar_event(appointment), details)
+
+
 def _patient_context(appointment, manage_url=None):
     """What a patient's email may show: never the visit reason, notes or screening answers."""
     return {
@@ -66,6 +75,7 @@ def _patient_context(appointment, manage_url=None):
         "manage_url": manage_url,
         "find_url": public_url("booking.find_appointment"),
         "what_to_bring": WHAT_TO_BRING,
+        "calendar_links": calendar_links(appointment) if appointment.is_active else None,
     }
 
 

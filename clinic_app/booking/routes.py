@@ -19,7 +19,7 @@ from ..security import private_page
 from . import bp, service
 from .availability import find_slot, parse_slot_value
 from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm, with_questions
-from .notifications import queue_booking_emails
+from .notifications import calendar_links, queue_booking_emails
 from .presenters import appointment_summary, draft_summary, public_url
 from .questionnaires import in_force
 from .screening import Outcome
@@ -368,6 +368,7 @@ def confirmed():
         summary=appointment_summary(appointment),
         manage_url=public_url("booking.manage", token=token) if token else None,
         calendar_url=url_for("booking.calendar_file", token=token) if token else None,
+        calendar_links=calendar_links(appointment),
     )
 
 

@@ -36,3 +36,17 @@ def question_for_office(question, office) -> Email:
         html=html,
         reply_to=question.email,
     )
+
+
+def question_received(question, office) -> Email:
+    """To the patient: their question arrived and when to expect a reply (never its text: email
+    is not a safe place for what a patient wrote about their health)."""
+    text, html = render_pair("question_received_patient", question=question, office=office)
+    return Email(
+        kind="question.patient",
+        topic=f"question:{question.id}",
+        recipients=(question.email,),
+        subject=one_line(f"We received your question for the {office.name} office"),
+        text=text,
+        html=html,
+    )

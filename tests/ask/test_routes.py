@@ -35,10 +35,11 @@ def ask(client, offices):
 
 
 def stored(app):
+    """(questions stored, office emails queued)."""
     with app.app_context():
         return (
             db.session.scalar(select(func.count()).select_from(PatientQuestion)),
-            db.session.scalar(select(func.count()).select_from(OutboxMessage)),
+            db.session.scalar(select(func.count()).select_from(OutboxMessage).filter_by(kind="question.office")),
         )
 
 
@@ -68,12 +69,19 @@ def test_a_question_is_stored_and_the_office_email_queued(app, client, ask):
         question = db.session.scalars(select(PatientQuestion)).one()
         assert (question.name, question.email, question.phone) == (VALID["name"], VALID["email"], "(703) 555-0123")
         assert question.office.slug == "fairfax" and question.status == "new"
-        email = db.session.scalars(select(OutboxMessage)).one()
-        assert email.kind == "question.office" and email.status == "pending"
+        email = db.session.scalars(select(OutboxMessage).filter_by(kind="question.office")).one()
+        assert email.status == "pending"
         assert email.recipients == ["fairfax-frontdesk@example.org"]
         assert email.reply_to == "maria@example.org"
         assert email.subject == f"Website question #{question.id} for the Fairfax, VA office"
         assert VALID["message"] in email.text_body and "María José O&#39;Neil" in email.html_body
+        # The patient hears it arrived and when to expect a reply, never what they wrote.
+        receipt = db.session.scalars(select(OutboxMessage).filter_by(kind="question.patient")).one()
+        assert receipt.recipients == ["maria@example.org"] and receipt.reply_to is None
+        assert receipt.subject == "We received your question for the Fairfax, VA office"
+        assert f"question #{question.id}" in receipt.text_body and "In an emergency, call 911." in receipt.text_body
+        for body in (receipt.text_body, receipt.html_body):
+            assert VALID["message"] not in body and VALID["message"][:20] not in body
     thanks = client.get("/ask/thanks").get_data(as_text=True)
     assert "Thank you" in thanks and "Fairfax, VA" in thanks and "What happens next" in thanks
 

@@ -65,10 +65,11 @@ def draft_data(app):
 
 
 def questions_and_emails(app):
+    """(questions stored, office emails queued)."""
     with app.app_context():
         return (
             db.session.scalar(select(func.count()).select_from(PatientQuestion)),
-            db.session.scalar(select(func.count()).select_from(OutboxMessage)),
+            db.session.scalar(select(func.count()).select_from(OutboxMessage).filter_by(kind="question.office")),
         )
 
 

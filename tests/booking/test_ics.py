@@ -232,3 +232,31 @@ def test_bad_input_is_refused(event, method):
 def test_a_naive_stamp_is_refused():
     with pytest.raises(ValueError):
         build_calendar(EVENT, "REQUEST", datetime(2026, 11, 20, 15, 30))
+
+
+def test_web_calendar_links_carry_the_times_in_utc_the_title_place_and_details_but_no_patient():
+    from urllib.parse import parse_qs, urlsplit
+
+    from clinic_app.booking.ics import web_calendar_links
+
+    links = web_calendar_links(EVENT, "Booking reference: 7K3M9QXA.")
+    google, outlook = urlsplit(links.google), urlsplit(links.outlook)
+    assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/render")
+    assert {key: value[0] for key, value in parse_qs(google.query).items()} == {
+        "action": "TEMPLATE",
+        "text": EVENT.summary,
+        "dates": "20261203T140000Z/20261203T150000Z",
+        "details": "Booking reference: 7K3M9QXA.",
+        "location": EVENT.location,
+        "ctz": "America/New_York",
+    }
+    query = {key: value[0] for key, value in parse_qs(outlook.query).items()}
+    assert (outlook.netloc, query["rru"], query["startdt"], query["enddt"]) == (
+        "outlook.live.com",
+        "addevent",
+        "2026-12-03T14:00:00Z",
+        "2026-12-03T15:00:00Z",
+    )
+    for link in (links.google, links.outlook):
+        assert "Pat" not in link and "pat.doe" not in link and "abc123" not in link
+        assert len(link) < 900  # it goes into emails, whose lines must stay under 998 characters

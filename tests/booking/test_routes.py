@@ -666,6 +666,11 @@ def test_confirmation_shows_reference_time_address_what_to_bring_calendar_and_ma
     assert f'<a href="http://localhost/booking/{token}">http://localhost/booking/{token}</a>' in html
     calendar_link = re.search(r'<a class="button button--secondary" href="([^"]+)">Add to calendar', html).group(1)
     assert calendar_link == f"/booking/{token}/calendar.ics"
+    # Beside the file, web calendars (phones without a calendar-file reader); no private link in them.
+    google = re.search(r'href="(https://calendar\.google\.com/[^"]+)"[^>]*>Add to Google Calendar</a>', html).group(1)
+    outlook = re.search(r'href="(https://outlook\.live\.com/[^"]+)"[^>]*>Add to Outlook\.com</a>', html).group(1)
+    assert "dates=20261207T150000Z%2F" in google and "startdt=2026-12-07T15%3A00%3A00Z" in outlook.replace("&amp;", "&")
+    assert token not in google and token not in outlook
 
     # Shown once: a reload (or the next person at a shared computer) sees the booking, not the link.
     again = html_of(get(client, "/book/confirmed", htmx))

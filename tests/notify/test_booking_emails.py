@@ -48,6 +48,11 @@ def test_a_booking_reaches_the_office_and_the_patient_by_smtp(app, client, clini
     assert f'href="http://localhost/admin/appointments/{appointment_id}"' in office_html
 
     patient_subject, patient_text, patient_html, [ics] = parts(by_recipient[("rosa@example.org",)])
+    assert re.search(
+        r"Google Calendar: https://calendar\.google\.com/calendar/render\?action=TEMPLATE&\S+", patient_text
+    )
+    assert re.search(r"Outlook\.com: https://outlook\.live\.com/calendar/0/action/compose\?\S+", patient_text)
+    assert ">Google Calendar</a>" in patient_html and ">Outlook.com</a>" in patient_html
     assert patient_subject == "Your appointment on Monday, December 7, 2026 at 10:00 AM EST - Spine & Nerve Clinic"
     assert "4001 Fair Ridge Dr, Suite 202, Fairfax, VA 22033" in patient_text
     assert "(703) 555-0142" in patient_text and "photo ID" in patient_text

@@ -62,6 +62,22 @@ def env_list(name, default=()):
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def reminder_hours(values, cutoff_hours) -> tuple:
+    """``REMINDER_HOURS`` as whole hours, largest first; the first must come before the cut-off."""
+    try:
+        hours = tuple(sorted({int(value) for value in values}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"REMINDER_HOURS must be whole hours like 72,24, not {','.join(values)!r}") from None
+    if not hours or hours[-1] <= 0:
+        raise ConfigError("REMINDER_HOURS needs at least one positive number of hours, like 72,24")
+    if hours[0] <= cutoff_hours:
+        raise ConfigError(
+            f"REMINDER_HOURS: the first reminder ({hours[0]} h) must come before online changes close "
+            f"(BOOKING_CHANGE_CUTOFF_HOURS, {cutoff_hours} h), or its Change link could only say to call"
+        )
+    return hours
+
+
 def database_url(default):
     """``DATABASE_URL`` normalised for SQLAlchemy with psycopg 3 (``postgres://`` is accepted)."""
     url = env_str("DATABASE_URL", default)
@@ -129,7 +145,10 @@ class Config:
         self.BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 120)
         self.BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
         self.BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
-        self.REMINDER_LEAD_HOURS = env_int("REMINDER_LEAD_HOURS", 24)
+        # Reminders go out this many hours before a visit, the largest first; the first comes before
+        # the change cut-off (so its Change and Cancel links still work), the last asks the health
+        # questions again.
+        self.REMINDER_HOURS = reminder_hours(env_list("REMINDER_HOURS", ["72", "24"]), self.BOOKING_CHANGE_CUTOFF_HOURS)
         # A patient may hold this many upcoming appointments booked under one email address.
         self.MAX_UPCOMING_BOOKINGS_PER_EMAIL = env_int("MAX_UPCOMING_BOOKINGS_PER_EMAIL", 3)
         # Booking steps 1 and 4 and the question form sent sooner than this after they were shown

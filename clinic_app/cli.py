@@ -4,7 +4,6 @@
 import logging
 import os
 import threading
-from datetime import timedelta
 
 import click
 from flask import current_app
@@ -51,8 +50,7 @@ def seed_command():
 
 def queue_reminders():
     """Queue the reminders that are due now."""
-    lead = timedelta(hours=current_app.config["REMINDER_LEAD_HOURS"])
-    return queue_due_reminders(db.session, clock.now(), lead, queue_reminder_email)
+    return queue_due_reminders(db.session, clock.now(), current_app.config["REMINDER_HOURS"], queue_reminder_email)
 
 
 def purge_abandoned_drafts():

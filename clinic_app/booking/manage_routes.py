@@ -9,7 +9,7 @@ from ..extensions import db, limiter
 from ..htmx import render
 from . import bp, service
 from .availability import find_slot, parse_slot_value
-from .forms import CancelForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm, with_questions
+from .forms import CancelForm, ConfirmForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm, with_questions
 from .ics import build_calendar
 from .notifications import (
     calendar_event,
@@ -250,6 +250,25 @@ def calendar_file(token):
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="appointment-{appointment.reference}.ics"'
     return response
+
+
+@bp.route("/booking/<token>/confirm", methods=["GET", "POST"])
+@limiter.limit(MANAGE_LIMIT)
+def confirm_visit(token):
+    """The reminder's Confirm: a page with one button (opening the link changes nothing, since
+    mail scanners open links too), then the visit is confirmed."""
+    appointment = appointment_or_404(token)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        service.confirm_by_patient(db.session, appointment, clock.now(), by=service.acting_patient(appointment, token))
+    return render(
+        "booking/confirm_visit.html",
+        "booking/_confirm_visit.html",
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        token=token,
+        form=form,
+    )
 
 
 @bp.route("/booking/<token>/screening", methods=["GET", "POST"])

@@ -194,15 +194,22 @@ def queue_reschedule_emails(appointment, manage_token):
     )
 
 
-def queue_reminder_email(appointment, reminder_token):
-    """The reminder: time, place, what to bring, and the link to answer the health questions again."""
+def queue_reminder_email(appointment, reminder_token, last=True):
+    """A reminder: time, place, what to bring, and its own link's Confirm and Change/Cancel; the
+    last one also asks the health questions again (none for a video visit)."""
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=reminder_token)
     screening_url = (
-        None if appointment.visit_type.is_telehealth else public_url("booking.rescreen", token=reminder_token)
+        public_url("booking.rescreen", token=reminder_token)
+        if last and not appointment.visit_type.is_telehealth
+        else None
     )
     text, html = render_pair(
-        "reminder_patient", screening_url=screening_url, **_patient_context(appointment, manage_url)
+        "reminder_patient",
+        screening_url=screening_url,
+        confirm_url=public_url("booking.confirm_visit", token=reminder_token),
+        confirmed=appointment.confirmed_by_patient_at is not None,
+        **_patient_context(appointment, manage_url),
     )
     enqueue(
         db.session,

@@ -1,6 +1,13 @@
 """Every model, imported here so that Alembic and ``db.create_all`` see every table."""
 
-from .appointment import Appointment, AppointmentSource, AppointmentStatus, BookingDraft, ProviderTimeBlock
+from .appointment import (
+    Appointment,
+    AppointmentReminder,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingDraft,
+    ProviderTimeBlock,
+)
 from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
@@ -11,6 +18,7 @@ from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, s
 __all__ = [
     "Appointment",
     "AppointmentNote",
+    "AppointmentReminder",
     "AuditEntry",
     "Role",
     "RecoveryCode",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -82,9 +82,11 @@ class Appointment(db.Model):
     # One per booking in progress: replaying the confirmation finds this row instead of booking twice.
     booking_key: Mapped[str] = mapped_column(String(64), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)  # calendar SEQUENCE, raised on each change
-    # The reminder goes out once; its link carries a second token (also stored only as a hash).
+    # The latest reminder (each is an AppointmentReminder, with its own link's token as a hash).
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminder_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the patient confirmed they are coming, with the reminder's Confirm button.
+    confirmed_by_patient_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # "Find my appointment" (reference and date of birth) opens the manage page through a third,
     # short-lived token (a hash too): the calendar file links there, never to a private link.
     lookup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -104,6 +106,9 @@ class Appointment(db.Model):
     checked_in_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[checked_in_by_id])  # noqa: F821
     visit_type: Mapped[VisitType] = relationship()
     blocks: Mapped[list["ProviderTimeBlock"]] = relationship(back_populates="appointment", cascade="all, delete-orphan")
+    reminders: Mapped[list["AppointmentReminder"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @classmethod
     def hold(cls, *, provider, visit_type, starts_at: datetime, **fields) -> "Appointment":
@@ -156,6 +161,24 @@ class ProviderTimeBlock(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
 
     appointment: Mapped[Appointment] = relationship(back_populates="blocks")
+
+
+class AppointmentReminder(db.Model):
+    """One reminder sent for a visit: so many hours before it, for the time it was then at (a
+    moved visit gets its own reminders), with its link's token stored as a hash. The unique key
+    is what sends each reminder once, however many workers run."""
+
+    __tablename__ = "appointment_reminder"
+    __table_args__ = (UniqueConstraint("appointment_id", "hours_before", "for_starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    hours_before: Mapped[int]
+    for_starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the SHA-256 of its link's token
+
+    appointment: Mapped[Appointment] = relationship(back_populates="reminders")
 
 
 class BookingDraft(db.Model):

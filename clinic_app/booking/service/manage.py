@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...models import (
     Appointment,
+    AppointmentReminder,
     AppointmentStatus,
     AuditEntry,
 )
@@ -44,7 +45,9 @@ def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None
     appointment = session.scalars(
         select(Appointment).where(
             (Appointment.manage_token_hash == hashed)
-            | (Appointment.reminder_token_hash == hashed)
+            | Appointment.id.in_(
+                select(AppointmentReminder.appointment_id).where(AppointmentReminder.link_hash == hashed)
+            )
             | ((Appointment.lookup_token_hash == hashed) & (Appointment.lookup_expires_at > now))
         )
     ).one_or_none()
@@ -56,7 +59,8 @@ def find_by_manage_token(session, raw: str, now: datetime) -> Appointment | None
 def is_lasting_link(appointment, raw: str) -> bool:
     """Whether ``raw`` is one of the appointment's lasting links (from the confirmation or the
     reminder), which may go into an email, rather than the hour-long one of "Find my appointment"."""
-    return token_hash(raw) in (appointment.manage_token_hash, appointment.reminder_token_hash)
+    hashed = token_hash(raw)
+    return hashed == appointment.manage_token_hash or any(r.link_hash == hashed for r in appointment.reminders)
 
 
 def clean_reference(typed: str) -> str:
@@ -187,7 +191,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     appointment.hold_time(slot.provider, slot.starts_at)
     appointment.sequence += 1
     appointment.updated_at = now
-    appointment.reminder_sent_at = None  # the new time gets its own reminder
+    appointment.reminder_sent_at = None  # the new time gets its own reminders (keyed by the time)
     try:
         session.flush()
         if before_commit is not None:
@@ -232,3 +236,16 @@ def record_rescreening(
     record_patient_action(session, appointment, "patient.rescreened", by=by)
     session.commit()
     return screening.Outcome.of(record["outcome"])
+
+
+def confirm_by_patient(session, appointment, now: datetime, *, by: str = BY_PATIENT) -> bool:
+    """The patient says they are coming (the reminder's Confirm): recorded with the time, the
+    visit marked confirmed, audited; whether this changed anything (twice is fine)."""
+    if not appointment.is_active or appointment.confirmed_by_patient_at is not None:
+        return False
+    appointment.confirmed_by_patient_at = now
+    if appointment.status == AppointmentStatus.BOOKED:
+        appointment.status = AppointmentStatus.CONFIRMED
+    record_patient_action(session, appointment, "patient.confirmed", by=by)
+    session.commit()
+    return True

@@ -12,8 +12,8 @@ from ..models import Office
 from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from . import bp
-from .forms import QuestionForm
-from .service import submit_question
+from .forms import CallbackForm, QuestionForm
+from .service import request_callback, submit_question
 
 SUBMIT_LIMIT = "5 per minute;30 per hour"
 
@@ -59,6 +59,33 @@ def question():
         session["ask_office"] = office.slug
         return hx_redirect(url_for("ask.thanks"))
     return show_form(form, status=422 if form.errors else 200)
+
+
+@bp.route("/call-me", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def callback():
+    """Ask the office to call (from a screening "yes" or after online changes have closed)."""
+    offices = all_offices()
+    form = CallbackForm()
+    form.office.choices = [SelectChoice(office.slug, office.name) for office in offices]
+    if request.method == "GET" and request.args.get("location") in {office.slug for office in offices}:
+        form.office.data = request.args["location"]
+    if form.validate_on_submit():
+        office = next(o for o in offices if o.slug == form.office.data)
+        request_callback(db.session, office, name=form.name.data, phone=form.phone.data, best_time=form.best_time.data)
+        session["callback_office"] = office.slug
+        session["callback_time"] = form.best_time.data
+        return hx_redirect(url_for("ask.callback_thanks"))
+    return render("ask/callback.html", "ask/_callback_form.html", status=422 if form.errors else 200, form=form)
+
+
+@bp.get("/call-me/thanks")
+def callback_thanks():
+    """When to expect the call."""
+    office = db.session.scalars(select(Office).filter_by(slug=session.get("callback_office"))).one_or_none()
+    if office is None:
+        return redirect(url_for("ask.callback"))
+    return render_template("ask/callback_thanks.html", office=office, best_time=session.get("callback_time", "any"))
 
 
 @bp.get("/ask/thanks")

@@ -1,7 +1,7 @@
 """Storing a patient's question and telling the chosen office, in one transaction."""
 
 from ..models import PatientQuestion
-from ..notify.messages import question_for_office, question_received
+from ..notify.messages import callback_for_office, question_for_office, question_received
 from ..notify.outbox import enqueue
 
 
@@ -15,3 +15,14 @@ def submit_question(session, office, *, name, email, phone, message) -> PatientQ
     enqueue(session, question_received(question, office))
     session.commit()
     return question
+
+
+def request_callback(session, office, *, name, phone, best_time) -> PatientQuestion:
+    """Save a call-back request in the office's inbox and queue the office's email (which names
+    no one: contact details stay behind the staff sign-in); committed together."""
+    request = PatientQuestion(office=office, kind=PatientQuestion.CALLBACK, name=name, phone=phone, best_time=best_time)
+    session.add(request)
+    session.flush()
+    enqueue(session, callback_for_office(request, office))
+    session.commit()
+    return request

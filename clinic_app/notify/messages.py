@@ -50,3 +50,16 @@ def question_received(question, office) -> Email:
         text=text,
         html=html,
     )
+
+
+def callback_for_office(request, office) -> Email:
+    """To the office: a patient asked to be called (who and which number are in the back office)."""
+    text, html = render_pair("callback_office", request=request, office=office)
+    return Email(
+        kind="callback.office",
+        topic=f"question:{request.id}",
+        recipients=tuple(office.notify_email_list),
+        subject=one_line(f"Call-back request #{request.id} for the {office.name} office"),
+        text=text,
+        html=html,
+    )

@@ -109,7 +109,9 @@ def questions():
             "received": local_time(q.created_at, q.office.tz),
             "name": q.name,
             "office": q.office.name,
-            "preview": q.message if len(q.message) <= 90 else q.message[:90].rstrip() + "…",
+            "preview": f"Call-back request: {q.phone}, {q.best_time_label}"
+            if q.is_callback
+            else (q.message if len(q.message) <= 90 else q.message[:90].rstrip() + "…"),
             "status": QUESTION_STATE_LABELS[q.status],
             "is_new": q.status == QuestionStatus.NEW,
         }

@@ -148,6 +148,8 @@ class Config:
         # Reminders go out this many hours before a visit, the largest first; the first comes before
         # the change cut-off (so its Change and Cancel links still work), the last asks the health
         # questions again.
+        if env_str("REMINDER_LEAD_HOURS") is not None:
+            raise ConfigError("REMINDER_LEAD_HOURS is replaced by REMINDER_HOURS (hours before a visit, e.g. 72,24)")
         self.REMINDER_HOURS = reminder_hours(env_list("REMINDER_HOURS", ["72", "24"]), self.BOOKING_CHANGE_CUTOFF_HOURS)
         # A patient may hold this many upcoming appointments booked under one email address.
         self.MAX_UPCOMING_BOOKINGS_PER_EMAIL = env_int("MAX_UPCOMING_BOOKINGS_PER_EMAIL", 3)

@@ -1,8 +1,28 @@
 """Storing a patient's question and telling the chosen office, in one transaction."""
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
 from ..models import PatientQuestion
 from ..notify.messages import callback_for_office, question_for_office, question_received
 from ..notify.outbox import enqueue
+
+# An address gets at most this many "we received your question" emails a day, so the form cannot
+# be used to send the clinic's email to a stranger over and over.
+RECEIPTS_PER_DAY = 3
+
+
+def _receipts_today(session, email: str, now) -> int:
+    """Questions from this address in the last 24 hours, this one included."""
+    return session.scalar(
+        select(func.count())
+        .select_from(PatientQuestion)
+        .where(
+            func.lower(PatientQuestion.email) == email.lower(),
+            PatientQuestion.created_at > now - timedelta(days=1),
+        )
+    )
 
 
 def submit_question(session, office, *, name, email, phone, message) -> PatientQuestion:
@@ -12,7 +32,8 @@ def submit_question(session, office, *, name, email, phone, message) -> PatientQ
     session.add(question)
     session.flush()  # the email refers to the question's number
     enqueue(session, question_for_office(question, office))
-    enqueue(session, question_received(question, office))
+    if _receipts_today(session, email, question.created_at) <= RECEIPTS_PER_DAY:
+        enqueue(session, question_received(question, office))
     session.commit()
     return question
 

@@ -11,6 +11,7 @@ still sees "9:00" for a 9:00 visit, and apps that do not know IANA names still g
 Pure data and functions: no request, no database, no clock (the caller passes the stamp).
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
@@ -172,6 +173,10 @@ def _address(email: str, name: str | None) -> vCalAddress:
     return address
 
 
+# The links go into emails, whose lines must stay under 998 characters.
+MAX_LINK = 900
+
+
 @dataclass(frozen=True)
 class WebCalendarLinks:
     """Links that open the event in a web calendar, for phones without a calendar-file reader."""
@@ -205,4 +210,7 @@ def web_calendar_links(event: CalendarEvent, details: str) -> WebCalendarLinks:
             "location": event.location,
         }
     )
-    return WebCalendarLinks(google=google, outlook=outlook)
+    links = WebCalendarLinks(google=google, outlook=outlook)
+    if details and max(len(google), len(outlook)) > MAX_LINK:  # long names and addresses, URL-encoded
+        return web_calendar_links(dataclasses.replace(event, location=event.location[:120]), "")
+    return links

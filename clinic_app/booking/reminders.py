@@ -65,6 +65,12 @@ def send_reminder(session, due: DueReminder, now: datetime, notify) -> bool:
     """Record the reminder and queue it, in one transaction; False when another worker sent it,
     or the visit was cancelled or moved meanwhile. ``notify(appointment, raw_token, last)``
     queues the email with the reminder's own link."""
+    # The visit first, locked (so two reminders of one visit, and a cancel or a move, take turns),
+    # then the reminder's row, whose unique key refuses a second sending.
+    appointment = session.get(Appointment, due.appointment_id, populate_existing=True, with_for_update=True)
+    if appointment is None or not appointment.is_active or appointment.starts_at != due.for_starts_at:
+        session.rollback()
+        return False
     raw = secrets.token_urlsafe(32)
     session.add(
         AppointmentReminder(
@@ -78,10 +84,6 @@ def send_reminder(session, due: DueReminder, now: datetime, notify) -> bool:
     try:
         session.flush()
     except IntegrityError:  # sent by another worker a moment ago
-        session.rollback()
-        return False
-    appointment = session.get(Appointment, due.appointment_id, populate_existing=True, with_for_update=True)
-    if appointment is None or not appointment.is_active or appointment.starts_at != due.for_starts_at:
         session.rollback()
         return False
     appointment.reminder_sent_at, appointment.reminder_token_hash = now, token_hash(raw)

@@ -1,7 +1,8 @@
 """reminder schedule
 
-Reminders become rows (one per visit, lead time and visit time). A reminder already sent under
-the single-reminder scheme is recorded as the 24-hour one, so it is not sent again.
+Reminders become rows (one per visit, lead time and visit time). Every link of an earlier
+reminder keeps working (its token is copied); one sent for the visit's current time is recorded
+as the 24-hour one, so it is not sent again (an earlier time's, as lead 0, which no schedule has).
 
 Revision ID: 925d1e334170
 Revises: 9ab4f523dfc7
@@ -51,8 +52,9 @@ def upgrade():
         batch_op.add_column(sa.Column("confirmed_by_patient_at", sa.DateTime(timezone=True), nullable=True))
     op.execute(
         "INSERT INTO appointment_reminder (appointment_id, hours_before, for_starts_at, sent_at, link_hash) "
-        "SELECT id, 24, starts_at, reminder_sent_at, reminder_token_hash FROM appointment "
-        "WHERE reminder_sent_at IS NOT NULL AND reminder_token_hash IS NOT NULL"
+        "SELECT id, CASE WHEN reminder_sent_at IS NOT NULL THEN 24 ELSE 0 END, starts_at, "
+        "COALESCE(reminder_sent_at, updated_at), reminder_token_hash FROM appointment "
+        "WHERE reminder_token_hash IS NOT NULL"
     )
 
     # ### end Alembic commands ###

@@ -141,3 +141,13 @@ def test_the_same_move_sent_twice_moves_once_and_says_so_twice(app, desk, visit)
         response = desk.post(f"/admin/appointments/{visit}/move", data={"csrf_token": token, "slot": later})
         assert response.status_code == 303
     assert load(app, visit)["sequence"] == 1
+
+
+def test_a_patients_confirmation_was_for_the_old_time_and_is_cleared_by_a_move(app, desk, visit):
+    with app.app_context():
+        db.session.get(Appointment, visit).confirmed_by_patient_at = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+        db.session.commit()
+    later = next(value for value, label in offered(html_of(move_page(desk, visit))) if label == "2:00 PM")
+    assert move(desk, visit, later).status_code == 303
+    with app.app_context():
+        assert db.session.get(Appointment, visit).confirmed_by_patient_at is None

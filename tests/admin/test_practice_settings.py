@@ -560,3 +560,25 @@ def test_a_file_that_is_not_a_usable_photo_is_refused_in_place(app, admin_client
     assert response.status_code == 422 and message in html and 'href="#photo"' in html
     with app.app_context():
         assert db.session.get(Provider, haddad).photo_updated_at is None
+
+
+def test_a_photo_keeps_no_comment_or_camera_data(app, admin_client, client):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Secret Camera Maker"  # Make
+    out = io.BytesIO()
+    Image.new("RGB", (600, 600), (10, 20, 30)).save(out, format="JPEG", comment=b"patient room 3", exif=exif)
+    haddad = ids(app, Provider, slug="amira-haddad")
+    url = f"/admin/providers/{haddad}/edit"
+    data = clinician_data(
+        app,
+        name="Dr. Amira Haddad",
+        offices=office_ids(app, "fairfax", "potomac"),
+        visit_types=visit_ids(app, "new-patient", "follow-up", "video-consultation"),
+    )
+    assert upload(admin_client, url, data, out.getvalue(), filename="portrait.jpg").status_code == 303
+    photo = client.get(f"/locations/clinicians/{haddad}/photo.jpg").data
+    assert b"patient room 3" not in photo and b"Secret Camera" not in photo
+    with Image.open(io.BytesIO(photo)) as image:
+        assert "comment" not in image.info and not image.getexif()

@@ -81,3 +81,23 @@ def test_the_cut_off_page_and_a_yes_at_the_re_screen_offer_a_call_back(client, m
     ).get_data(as_text=True)
     assert "Please do not come in for now" in flagged
     assert '<a href="/call-me?location=fairfax">ask us to call you</a>' in flagged
+
+
+def test_one_address_gets_at_most_three_acknowledgements_a_day(app, client, offices):
+    for number in range(4):
+        token = csrf_token_from(client.get("/ask").get_data(as_text=True))
+        client.post(
+            "/ask",
+            data={
+                "csrf_token": token,
+                "name": "Someone",
+                "email": "Target@Example.org",
+                "office": "fairfax",
+                "message": f"Question {number}",
+            },
+        )
+    with app.app_context():
+        receipts = db.session.scalars(select(OutboxMessage).filter_by(kind="question.patient")).all()
+        offices_told = db.session.scalars(select(OutboxMessage).filter_by(kind="question.office")).all()
+    assert len(receipts) == 3 and len(offices_told) == 4  # the office still gets every question
+    assert all(r.text_body.startswith("Hello,") for r in receipts)  # no name typed by a stranger

@@ -156,3 +156,42 @@ def test_a_schedule_whose_first_reminder_comes_after_the_cut_off_is_refused(valu
     with pytest.raises(ConfigError, match=message):
         reminder_hours(values, cutoff)
     assert reminder_hours(["24", "72", "72"], 24) == (72, 24)
+
+
+def test_a_visit_moved_or_cancelled_after_the_due_list_was_made_gets_no_reminder(app, make_appointment):
+    moved, cancelled = make_appointment(VISIT), make_appointment(VISIT, provider="lauren-whitfield")
+    with app.app_context():
+        due = {d.appointment_id: d for d in due_reminders(db.session, at(72), SCHEDULE)}
+        appointment = db.session.get(Appointment, moved)
+        appointment.blocks = []
+        db.session.flush()
+        appointment.hold_time(appointment.provider, VISIT + timedelta(hours=1))
+        db.session.get(Appointment, cancelled).status = "cancelled"
+        db.session.commit()
+        assert send_reminder(db.session, due[moved], at(72), queue_reminder_email) is False
+        assert send_reminder(db.session, due[cancelled], at(72), queue_reminder_email) is False
+    assert reminders(app) == []
+
+
+def test_a_confirmation_sent_after_staff_cancelled_leaves_the_visit_cancelled(app, client, make_appointment):
+    appointment_id = make_appointment(VISIT)
+    run(app, at(72))
+    confirm = link(reminders(app)[0], "Please confirm with one click:")
+    token = csrf_token_from(client.get(confirm).get_data(as_text=True))
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        appointment.status, appointment.blocks = "cancelled", []
+        db.session.commit()
+    page = client.post(confirm, data={"csrf_token": token}).get_data(as_text=True)
+    assert "This appointment is no longer active" in page
+    with app.app_context():
+        appointment = db.session.get(Appointment, appointment_id)
+        assert (appointment.status, appointment.confirmed_by_patient_at) == ("cancelled", None)
+
+
+def test_the_old_single_reminder_setting_is_refused_with_its_replacement_named(monkeypatch):
+    from config import DevelopmentConfig
+
+    monkeypatch.setenv("REMINDER_LEAD_HOURS", "24")
+    with pytest.raises(ConfigError, match="replaced by REMINDER_HOURS"):
+        DevelopmentConfig()

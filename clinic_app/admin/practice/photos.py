@@ -6,7 +6,7 @@ import io
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 800 * 1024
-MAX_PIXELS = 40_000_000  # larger images are refused before they are decoded (decompression bombs)
+MAX_PIXELS = 20_000_000  # larger images are refused before they are decoded (decompression bombs)
 SIZE = (400, 400)
 
 
@@ -25,10 +25,12 @@ def portrait(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise PhotoRefused("That photo has too many pixels; please use a smaller one.")
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail(SIZE)
+            image.draft("RGB", (SIZE[0] * 2, SIZE[1] * 2))  # a JPEG decodes at a fraction of its size
+            image.thumbnail(SIZE)  # shrink first, so the full picture is never held in memory twice
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.info.clear()  # no comment, profile or other metadata carried over
             out = io.BytesIO()
-            image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+            image.save(out, format="JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise PhotoRefused("Please upload a photo as a JPEG, PNG or WebP image.") from None
     return out.getvalue()

@@ -192,6 +192,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     appointment.sequence += 1
     appointment.updated_at = now
     appointment.reminder_sent_at = None  # the new time gets its own reminders (keyed by the time)
+    appointment.confirmed_by_patient_at = None  # a confirmation was for the old time
     try:
         session.flush()
         if before_commit is not None:
@@ -241,7 +242,11 @@ def record_rescreening(
 def confirm_by_patient(session, appointment, now: datetime, *, by: str = BY_PATIENT) -> bool:
     """The patient says they are coming (the reminder's Confirm): recorded with the time, the
     visit marked confirmed, audited; whether this changed anything (twice is fine)."""
-    if not appointment.is_active or appointment.confirmed_by_patient_at is not None:
+    appointment_id = appointment.id
+    session.rollback()  # read it again under a lock: staff may have cancelled or moved it meanwhile
+    appointment = session.get(Appointment, appointment_id, populate_existing=True, with_for_update=True)
+    if appointment is None or not appointment.is_active or appointment.confirmed_by_patient_at is not None:
+        session.rollback()
         return False
     appointment.confirmed_by_patient_at = now
     if appointment.status == AppointmentStatus.BOOKED:

@@ -36,9 +36,11 @@ def reminder_for(starts_at: datetime, now: datetime, schedule: tuple) -> int | N
 
 def due_reminders(session, now: datetime, schedule: tuple) -> list[DueReminder]:
     """The reminders to send now: active visits (with an email address: the desk may book a
-    patient without one) within the schedule's reach whose current reminder was not sent yet."""
+    patient without one) within the schedule's reach whose current reminder was not sent yet,
+    and whose moment came after the visit was booked (a visit booked 30 hours ahead gets no
+    "72 hours" reminder minutes after its confirmation, only the 24-hour one)."""
     candidates = session.execute(
-        select(Appointment.id, Appointment.starts_at)
+        select(Appointment.id, Appointment.starts_at, Appointment.created_at)
         .where(
             Appointment.status.in_(AppointmentStatus.ACTIVE),
             Appointment.email != "",
@@ -54,9 +56,11 @@ def due_reminders(session, now: datetime, schedule: tuple) -> list[DueReminder]:
         )
     }
     due = []
-    for appointment_id, starts_at in candidates:
+    for appointment_id, starts_at, booked_at in candidates:
         hours = reminder_for(starts_at, now, schedule)
-        if hours is not None and (appointment_id, hours, starts_at) not in sent:
+        if hours is None or starts_at - timedelta(hours=hours) < booked_at:
+            continue
+        if (appointment_id, hours, starts_at) not in sent:
             due.append(DueReminder(appointment_id, hours, starts_at, last=hours == min(schedule)))
     return due
 

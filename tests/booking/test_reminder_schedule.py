@@ -13,15 +13,22 @@ from clinic_app.booking.reminders import DueReminder, due_reminders, queue_due_r
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, AppointmentReminder, AuditEntry, OutboxMessage
 from config import ConfigError, reminder_hours
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, set_clock
 
 SCHEDULE = (72, 24)
-VISIT = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)  # Monday 10:00 AM in Fairfax, booked 5 days ahead
+VISIT = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)  # Monday 10:00 AM in Fairfax
+BOOKED = VISIT - timedelta(days=5)  # booked five days ahead (not "now": these tests never read the clock)
 
 
 @pytest.fixture
 def app(each_database_app):
     return each_database_app
+
+
+@pytest.fixture(autouse=True)
+def three_days_before(monkeypatch):
+    """The pages' clock at the first reminder's moment (the reminder functions take "now")."""
+    set_clock(monkeypatch, VISIT - timedelta(hours=72))
 
 
 def at(hours_before: float) -> datetime:
@@ -54,7 +61,7 @@ def test_the_reminder_due_is_the_latest_whose_moment_has_come(hours_before, expe
 
 
 def test_a_visit_booked_five_days_ahead_gets_a_confirm_reminder_then_the_health_questions(app, make_appointment):
-    make_appointment(VISIT, visit="new-patient")
+    make_appointment(VISIT, visit="new-patient", created_at=BOOKED)
     assert run(app, at(96)) == 0
     assert run(app, at(72)) == 1 and run(app, at(71)) == 0  # once
     (first,) = reminders(app)
@@ -68,7 +75,7 @@ def test_a_visit_booked_five_days_ahead_gets_a_confirm_reminder_then_the_health_
 def test_confirm_records_it_for_staff_and_the_first_reminders_change_link_still_works(
     app, client, admin_client, make_appointment
 ):
-    appointment_id = make_appointment(VISIT)
+    appointment_id = make_appointment(VISIT, created_at=BOOKED)
     run(app, at(72))
     (first,) = reminders(app)
     confirm = link(first, "Please confirm with one click:")
@@ -96,8 +103,8 @@ def test_confirm_records_it_for_staff_and_the_first_reminders_change_link_still_
 
 
 def test_no_reminder_for_a_cancelled_visit_or_for_the_old_time_of_a_moved_one(app, make_appointment):
-    cancelled = make_appointment(VISIT, status="cancelled", provider="lauren-whitfield")
-    moved = make_appointment(VISIT)
+    cancelled = make_appointment(VISIT, status="cancelled", provider="lauren-whitfield", created_at=BOOKED)
+    moved = make_appointment(VISIT, created_at=BOOKED)
     with app.app_context():
         appointment = db.session.get(Appointment, moved)
         appointment.blocks = []
@@ -113,7 +120,7 @@ def test_no_reminder_for_a_cancelled_visit_or_for_the_old_time_of_a_moved_one(ap
 
 
 def test_two_workers_at_once_send_one_reminder(app, make_appointment):
-    make_appointment(VISIT)
+    make_appointment(VISIT, created_at=BOOKED)
     now = at(72)
     with app.app_context():
         (due,) = due_reminders(db.session, now, SCHEDULE)
@@ -135,7 +142,7 @@ def test_two_workers_at_once_send_one_reminder(app, make_appointment):
 
 
 def test_a_reminder_claimed_again_is_not_sent_twice(app, make_appointment):
-    appointment_id = make_appointment(VISIT)
+    appointment_id = make_appointment(VISIT, created_at=BOOKED)
     due = DueReminder(appointment_id, 72, VISIT, last=False)
     with app.app_context():
         assert send_reminder(db.session, due, at(72), queue_reminder_email) is True
@@ -159,7 +166,10 @@ def test_a_schedule_whose_first_reminder_comes_after_the_cut_off_is_refused(valu
 
 
 def test_a_visit_moved_or_cancelled_after_the_due_list_was_made_gets_no_reminder(app, make_appointment):
-    moved, cancelled = make_appointment(VISIT), make_appointment(VISIT, provider="lauren-whitfield")
+    moved, cancelled = (
+        make_appointment(VISIT, created_at=BOOKED),
+        make_appointment(VISIT, provider="lauren-whitfield", created_at=BOOKED),
+    )
     with app.app_context():
         due = {d.appointment_id: d for d in due_reminders(db.session, at(72), SCHEDULE)}
         appointment = db.session.get(Appointment, moved)
@@ -174,7 +184,7 @@ def test_a_visit_moved_or_cancelled_after_the_due_list_was_made_gets_no_reminder
 
 
 def test_a_confirmation_sent_after_staff_cancelled_leaves_the_visit_cancelled(app, client, make_appointment):
-    appointment_id = make_appointment(VISIT)
+    appointment_id = make_appointment(VISIT, created_at=BOOKED)
     run(app, at(72))
     confirm = link(reminders(app)[0], "Please confirm with one click:")
     token = csrf_token_from(client.get(confirm).get_data(as_text=True))
@@ -195,3 +205,13 @@ def test_the_old_single_reminder_setting_is_refused_with_its_replacement_named(m
     monkeypatch.setenv("REMINDER_LEAD_HOURS", "24")
     with pytest.raises(ConfigError, match="replaced by REMINDER_HOURS"):
         DevelopmentConfig()
+
+
+def test_a_visit_booked_late_gets_only_the_reminders_whose_moment_came_after_booking(app, make_appointment):
+    make_appointment(VISIT, created_at=at(30))  # booked 30 hours ahead: no "72 hours" reminder
+    make_appointment(VISIT, created_at=at(10), provider="lauren-whitfield")  # 10 hours ahead: none at all
+    assert run(app, at(30)) == 0 and run(app, at(25)) == 0
+    assert run(app, at(24)) == 1
+    assert run(app, at(2)) == 0
+    (only,) = reminders(app)
+    assert "health questions" in only

@@ -120,8 +120,9 @@ def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(
 ):
     tomorrow = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
     later = tomorrow + timedelta(days=3)
-    appointment_id = make_appointment(tomorrow)
-    make_appointment(later, provider="lauren-whitfield")  # too far ahead for a reminder yet
+    last_week = datetime.now(UTC) - timedelta(days=7)  # booked then: its reminder moments came after
+    appointment_id = make_appointment(tomorrow, created_at=last_week)
+    make_appointment(later, provider="lauren-whitfield", created_at=last_week)  # too far ahead for a reminder yet
     assert "reminders queued 1; sent 1" in runner.invoke(args=["outbox", "send"]).output
     assert "reminders queued 0; sent 0" in runner.invoke(args=["outbox", "send"]).output
     [reminder] = smtp_server.messages
@@ -156,7 +157,7 @@ def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(
 
 def test_a_video_visit_reminder_has_no_health_questions(app, runner, clinic, make_appointment, smtp_server):
     soon = datetime.now(UTC).replace(microsecond=0, second=0, minute=0) + timedelta(hours=20)
-    make_appointment(soon, visit="video-consultation")
+    make_appointment(soon, visit="video-consultation", created_at=datetime.now(UTC) - timedelta(days=7))
     runner.invoke(args=["outbox", "send"])
     [reminder] = smtp_server.messages
     text = parts(reminder)[1]

@@ -137,6 +137,8 @@ class Config:
         self.CANCELLED_BOOKING_RETENTION_DAYS = env_int("CANCELLED_BOOKING_RETENTION_DAYS", 365)
         # ...and deletes patients' questions this many days after they were asked.
         self.QUESTION_RETENTION_DAYS = env_int("QUESTION_RETENTION_DAYS", 365)
+        # The outbox worker runs that purge this often (once across all workers).
+        self.PURGE_EVERY_HOURS = env_int("PURGE_EVERY_HOURS", 24)
         # How often `flask outbox work` looks for email to deliver.
         self.OUTBOX_POLL_SECONDS = env_number("OUTBOX_POLL_SECONDS", 5.0, float)
         self.OUTBOX_STUCK_AFTER_SECONDS = env_int("OUTBOX_STUCK_AFTER_SECONDS", 15 * 60)

@@ -4,6 +4,7 @@
 import logging
 import os
 import threading
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -30,6 +31,7 @@ from .models import Office, Role, StaffUser
 from .notify.outbox import send_pending
 from .notify.worker import run_worker, stop_on_signals
 from .retention import RetentionPolicy, purge
+from .scheduler import Job, run_due
 from .seed import seed_offices, seed_scheduling
 
 
@@ -67,13 +69,16 @@ def release_database():
 
 def worker_tasks(with_reminders=False):
     """What each worker round does: (queue due reminders,) deliver due email, delete abandoned
-    booking drafts, let go of the database.
+    booking drafts, run the periodic jobs that are due (the purge of what is kept no longer,
+    once per PURGE_EVERY_HOURS across every worker), let go of the database.
 
     Each task gets the worker's stop event; delivery looks at it before every email.
     """
+    jobs = [Job("purge", timedelta(hours=current_app.config["PURGE_EVERY_HOURS"]), purge_expired_records)]
     tasks = [
         lambda stop: send_pending(should_stop=stop.is_set),
         lambda stop: purge_abandoned_drafts(),
+        lambda stop: run_due(db.session, jobs, clock.now()),
         lambda stop: release_database(),
     ]
     if with_reminders:
@@ -151,11 +156,8 @@ def retention_group():
     """Keeping patients' data no longer than needed."""
 
 
-@click.command("purge")
-@with_appcontext
-def purge_command():
-    """Remove what is kept no longer (daily timer): expired booking drafts, patient details of
-    appointments past their keeping time, old questions, and what old sent emails said."""
+def purge_expired_records():
+    """Remove what is kept no longer; the report (counts only), also logged."""
     config = current_app.config
     policy = RetentionPolicy(
         email_body_days=config["EMAIL_BODY_RETENTION_DAYS"],
@@ -165,7 +167,16 @@ def purge_command():
     )
     report = purge(db.session, clock.now(), policy)
     logger.info("%s", report)  # counts only
-    click.echo(str(report))
+    return report
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command():
+    """Remove what is kept no longer: expired booking drafts, patient details of appointments
+    past their keeping time, old questions, and what old sent emails said. The outbox worker
+    runs this every PURGE_EVERY_HOURS; the command is for a timer or by hand."""
+    click.echo(str(purge_expired_records()))
 
 
 retention_group.add_command(purge_command)  # also `flask retention purge`, as the timer calls it

@@ -11,6 +11,7 @@ from .appointment import (
 from .office import Office, OpeningHours
 from .outbox import OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
+from .schedule_claims import ScheduledJob
 from .scheduling import Closure, Provider, TimeBlock, VisitType, WorkingHours, provider_office
 from .screening import ScreeningVersion
 from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, staff_office
@@ -35,6 +36,7 @@ __all__ = [
     "PatientQuestion",
     "Provider",
     "ProviderTimeBlock",
+    "ScheduledJob",
     "ScreeningVersion",
     "QuestionStatus",
     "TimeBlock",

@@ -110,16 +110,23 @@ def time_blocks_between(session, office, providers, first: date, last: date) -> 
     )
 
 
-def blocked_intervals(blocks, provider, day: date) -> list[tuple[datetime, datetime]]:
-    """The provider's blocked time on ``day`` as aware intervals, each in its block's office zone."""
+def blocks_on(blocks, provider_id, day: date) -> list[tuple[datetime, datetime, TimeBlock]]:
+    """The blocks holding the provider's time on ``day`` (their own, and their office's part-day
+    closures), each with its aware interval in its block's office zone."""
     return [
         (
             datetime.combine(day, block.starts_at, tzinfo=block.office.tz),
             datetime.combine(day, block.ends_at, tzinfo=block.office.tz),
+            block,
         )
         for block in blocks
-        if block.provider_id in (None, provider.id) and block.covers(day)
+        if block.provider_id in (None, provider_id) and block.covers(day)
     ]
+
+
+def blocked_intervals(blocks, provider, day: date) -> list[tuple[datetime, datetime]]:
+    """The provider's blocked time on ``day`` as aware intervals."""
+    return [(start, end) for start, end, _block in blocks_on(blocks, provider.id, day)]
 
 
 def time_is_blocked(session, *, office, provider, starts_at: datetime, ends_at: datetime) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ...booking.availability import slot_value
+from ...booking.availability import blocks_on, slot_value
 from ...formatting import short_day, time_of_day
 from ...models.scheduling import TimeBlock
 from .address import monday_of, office_today
@@ -136,17 +136,11 @@ def _visit_groups(visits, tz) -> list[tuple[datetime, datetime, list]]:
 
 def _blocked(blocks, provider_id, day: date) -> list[tuple[datetime, datetime, str]]:
     """The clinician's blocked time and the office's part-day closures on ``day``, labelled."""
-    found = []
-    for block in blocks:
-        if block.provider_id not in (None, provider_id) or not block.covers(day):
-            continue
+    labelled = []
+    for start, end, block in blocks_on(blocks, provider_id, day):
         what = TimeBlock.KINDS.get(block.kind, block.kind)
-        label = what if block.provider_id is not None else f"Office closed: {what}"
-        tz = block.office.tz
-        found.append(
-            (datetime.combine(day, block.starts_at, tzinfo=tz), datetime.combine(day, block.ends_at, tzinfo=tz), label)
-        )
-    return found
+        labelled.append((start, end, what if block.provider_id is not None else f"Office closed: {what}"))
+    return labelled
 
 
 def _closure_label(closures, office, provider_id, day: date) -> str | None:

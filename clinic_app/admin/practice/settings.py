@@ -65,10 +65,10 @@ def unique_slug(session, model, name: str) -> str:
     return slug
 
 
-def coming_visits(session, now: datetime, **where) -> list[Appointment]:
-    """Active visits that have not ended, matching ``where`` (column=value), in time order."""
+def coming_visits(session, now: datetime, *conditions) -> list[Appointment]:
+    """Active visits that have not ended and meet ``conditions``, in time order."""
     query = select(Appointment).where(
-        Appointment.status.in_(AppointmentStatus.ACTIVE), Appointment.ends_at > now, *where.values()
+        Appointment.status.in_(AppointmentStatus.ACTIVE), Appointment.ends_at > now, *conditions
     )
     return list(session.scalars(query.order_by(Appointment.starts_at)))
 
@@ -150,7 +150,7 @@ def update_clinician(session, by, provider: Provider, request: ClinicianRequest,
     affected = []
     for office in leaving:
         affected += coming_visits(
-            session, now, provider=Appointment.provider_id == provider.id, office=Appointment.office_id == office.id
+            session, now, Appointment.provider_id == provider.id, Appointment.office_id == office.id
         )
     if affected:
         names = ", ".join(office.name for office in leaving)
@@ -164,7 +164,7 @@ def update_clinician(session, by, provider: Provider, request: ClinicianRequest,
     of_dropped = []
     for visit in dropped:
         of_dropped += coming_visits(
-            session, now, provider=Appointment.provider_id == provider.id, kind=Appointment.visit_type_id == visit.id
+            session, now, Appointment.provider_id == provider.id, Appointment.visit_type_id == visit.id
         )
     if of_dropped:
         names = ", ".join(sorted({a.visit_type.name for a in of_dropped}))
@@ -196,7 +196,7 @@ def set_clinician_active(session, by, provider: Provider, active: bool, now: dat
     if provider.active == active:
         return
     if not active:
-        booked = coming_visits(session, now, provider=Appointment.provider_id == provider.id)
+        booked = coming_visits(session, now, Appointment.provider_id == provider.id)
         if booked:
             message = f"{provider.display_name} has booked visits to come; move or cancel them first."
             raise SettingsInvalid({"active": message}, booked)
@@ -306,7 +306,7 @@ def update_visit_type(session, by, visit_type: VisitType, request: VisitTypeRequ
 
 
 def coming_of_type(session, visit_type: VisitType, now: datetime) -> list[Appointment]:
-    return coming_visits(session, now, visit_type=Appointment.visit_type_id == visit_type.id)
+    return coming_visits(session, now, Appointment.visit_type_id == visit_type.id)
 
 
 # Offices
@@ -354,7 +354,7 @@ def update_office(session, by, office: Office, request: OfficeRequest, now: date
         problems["timezone"] = "Please give a time zone by its name, like America/New_York."
     affected = []
     if request.timezone != office.timezone and not problems.get("timezone"):
-        affected = coming_visits(session, now, office=Appointment.office_id == office.id)
+        affected = coming_visits(session, now, Appointment.office_id == office.id)
         if affected and not request.zone_change_confirmed:
             problems["zone_change_confirmed"] = (
                 f"{len(affected)} visit(s) are booked at {office.name}: they keep their moment, and their office "

@@ -5,6 +5,7 @@ module is imported, so a test or a deployment can change the environment before 
 """
 
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
@@ -128,6 +129,23 @@ class Config:
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
         self.MAIL_ALLOW_PLAINTEXT = env_bool("MAIL_ALLOW_PLAINTEXT", False)
         self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+
+        # Text messages (opt-in at booking step 4): SMS_BACKEND "off" (no texts, no opt-in shown),
+        # "file" (development sink: each text a .txt file under SMS_SINK_DIR or instance/sms) or
+        # "twilio" (Twilio's REST API; replies come to /texts/inbound, signed with the auth token).
+        self.SMS_BACKEND = env_str("SMS_BACKEND", "off")
+        self.SMS_SINK_DIR = env_str("SMS_SINK_DIR")
+        self.SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+        self.TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+        self.TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+        self.TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")  # E.164, or use a messaging service:
+        self.TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+        self.TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+
+        # Waitlist: a freed time is offered to this many waiting patients at once (in the order
+        # they joined), each through a link that works this many minutes; the first to claim books.
+        self.WAITLIST_OFFER_BATCH = env_int("WAITLIST_OFFER_BATCH", 3)
+        self.WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 120)
         # /healthz says "degraded" when an email has waited longer than this (no worker running?).
         # `flask purge` (daily) clears the text of sent emails after this many days...
         self.EMAIL_BODY_RETENTION_DAYS = env_int("EMAIL_BODY_RETENTION_DAYS", 30)
@@ -190,7 +208,28 @@ class Config:
         self.PROXY_HOPS = env_int("PROXY_HOPS", 0)
 
     def validate(self):
-        """Refuse settings that are unsafe for this environment (nothing to check by default)."""
+        """Refuse settings that cannot work in any environment."""
+        problems = self.texting_problems()
+        if problems:
+            raise ConfigError("Text message settings refused: " + "; ".join(problems))
+
+    def texting_problems(self) -> list:
+        """What is missing or unsafe in the SMS settings."""
+        if self.SMS_BACKEND not in {"off", "file", "twilio"}:
+            return [f"SMS_BACKEND must be off, file or twilio, not {self.SMS_BACKEND!r}"]
+        if self.SMS_BACKEND != "twilio":
+            return []
+        problems = [
+            f"{name} must be set for SMS_BACKEND=twilio"
+            for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+            if not getattr(self, name)
+        ]
+        if not (self.TWILIO_FROM_NUMBER or self.TWILIO_MESSAGING_SERVICE_SID):
+            problems.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID must be set for SMS_BACKEND=twilio")
+        host = urlsplit(self.TWILIO_API_URL).hostname or ""
+        if not self.TWILIO_API_URL.startswith("https://") and host not in LOOPBACK_HOSTS:
+            problems.append("TWILIO_API_URL must be an https:// address (plain http only on this machine)")
+        return problems
 
 
 class DevelopmentConfig(Config):
@@ -201,6 +240,7 @@ class DevelopmentConfig(Config):
     def __init__(self):
         super().__init__()
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", "file")
+        self.SMS_BACKEND = env_str("SMS_BACKEND", "file")
 
 
 class TestingConfig(Config):
@@ -239,7 +279,7 @@ class ProductionConfig(Config):
 
     def validate(self):
         """Stop start-up on a development secret, a missing database or an unsafe mail server."""
-        problems = []
+        problems = self.texting_problems()
         if not env_str("SECRET_KEY") or self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if not env_str("DATABASE_URL"):

@@ -81,6 +81,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .locations import bp as locations_bp
     from .pages import bp as pages_bp
+    from .texting import bp as texting_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(articles_bp, url_prefix="/articles")
@@ -88,4 +89,5 @@ def register_blueprints(app):
     app.register_blueprint(ask_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(texting_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -13,9 +13,9 @@ from flask import g, request
 
 logger = logging.getLogger("clinic_app.requests")
 
-# Paths that carry a secret (a manage or reminder link token, a staff member's password link)
-# after their first segments.
-SECRET_PATH = re.compile(r"^/(booking|admin/welcome)/(?!find$)[^/]+")
+# Paths that carry a secret (a manage or reminder link token, its short form in texts, a waitlist
+# entry's or offer's link, a staff member's password link) after their first segments.
+SECRET_PATH = re.compile(r"^/(booking|v|waitlist|offer|admin/welcome)/(?!find$)[^/]+")
 
 
 def escaped(text: str) -> str:

@@ -12,6 +12,8 @@ from .offices import clinic_offices
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
 from .structured_data import article_jsonld, clinic_jsonld
+from .texting.messages import texts_enabled
+from .texting.numbers import national
 
 # (endpoint, label, is the call to action). Links to features not mounted are left out.
 NAVIGATION = [
@@ -99,3 +101,5 @@ def register_context(app):
     app.add_template_filter(long_date)
     app.add_template_filter(office_time)
     app.add_template_filter(zone_name)
+    app.add_template_global(texts_enabled)
+    app.add_template_filter(national, "national_number")

@@ -96,8 +96,9 @@ def frozen(monkeypatch):
     return moment
 
 
-def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica"):
-    """Book the first Fairfax new-patient time through the real pages; the confirmation page."""
+def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica", **more_details):
+    """Book the first Fairfax new-patient time through the real pages; the confirmation page.
+    ``more_details``: further step-4 fields (``text_messages="y"``) or replaced ones."""
     token = csrf_token_from(client.get("/book/").get_data(as_text=True))
 
     def post(url, **data):
@@ -117,6 +118,7 @@ def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", re
         "patient_status": "new",
         "notes": notes,
         "consent": "y",
+        **more_details,
     }
     assert post("/book/details", **details).status_code == 303
     response = post("/book/review")
@@ -600,3 +602,19 @@ def browser():
         browser.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture
+def fake_twilio():
+    """A local fake of Twilio's Messages API (see tests/fake_sms.py)."""
+    from tests.fake_sms import FakeTwilio
+
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def texting_app(app, fake_twilio):
+    """``app`` sending its text messages to the fake provider."""
+    app.config.update(fake_twilio.settings())
+    return app

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import clock
 from ..fields import HumanCheck, email_field, name_field, phone_field, text_field
+from ..texting.numbers import texting_number
 
 
 class VisitStepForm(HumanCheck, FlaskForm):
@@ -118,6 +119,7 @@ class DetailsStepForm(HumanCheck, FlaskForm):
     date_of_birth = birth_date_field()
     phone = phone_field("Mobile or home phone", required="Please enter a phone number.")
     email = email_field("Email address", required="Please enter your email address.")
+    text_messages = BooleanField("Also text me about this appointment at this number (optional)")
     patient_status = RadioField(
         "Have you been seen at our clinic before?",
         choices=[
@@ -137,6 +139,13 @@ class DetailsStepForm(HumanCheck, FlaskForm):
         validators=[DataRequired("We need your permission to contact you about this appointment.")],
     )
 
+    def validate_text_messages(self, field):
+        """Texts go to US numbers only: a number that cannot take them is said so, here."""
+        if field.data and not self.phone.errors:
+            _, problem = texting_number(self.phone.data)
+            if problem:
+                raise ValidationError(problem)
+
     def details(self) -> dict:
         """The validated details as stored in the draft (JSON-friendly)."""
         return {
@@ -145,6 +154,7 @@ class DetailsStepForm(HumanCheck, FlaskForm):
             "date_of_birth": self.date_of_birth.data.isoformat(),
             "phone": self.phone.data,
             "email": self.email.data,
+            "text_messages": bool(self.text_messages.data),
             "patient_status": self.patient_status.data,
             "insurance": self.insurance.data or "",
             "notes": self.notes.data or "",

@@ -88,6 +88,14 @@ def find_appointment():
     return render_template("booking/find.html", form=form, notice=notice), status
 
 
+@bp.get("/v/<token>")
+@limiter.limit(MANAGE_LIMIT)
+def short_link(token):
+    """The short form of a manage link, for text messages."""
+    appointment_or_404(token)
+    return redirect(url_for("booking.manage", token=token), 303)
+
+
 @bp.get("/booking/<token>")
 @limiter.limit(MANAGE_LIMIT)
 def manage(token):

@@ -11,6 +11,7 @@ from ..formatting import office_time
 from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
+from ..texting.messages import queue_visit_text
 from .ics import CalendarEvent, build_calendar, web_calendar_links
 from .presenters import WHAT_TO_BRING, appointment_summary, public_url
 from .screening import Outcome
@@ -139,6 +140,8 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
     _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
+    short_link = public_url("booking.short_link", token=manage_token) if manage_token else None
+    queue_visit_text(event, appointment, short_link, book_url=public_url("booking.start"))
     if not appointment.email:  # booked at the desk for a patient who gave no email address
         return
     enqueue(
@@ -199,6 +202,9 @@ def queue_reminder_email(appointment, reminder_token, last=True):
     last one also asks the health questions again (none for a video visit)."""
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=reminder_token)
+    queue_reminder_text(appointment, reminder_token, last)
+    if not appointment.email:
+        return
     screening_url = (
         public_url("booking.rescreen", token=reminder_token)
         if last and not appointment.visit_type.is_telehealth
@@ -221,6 +227,20 @@ def queue_reminder_email(appointment, reminder_token, last=True):
             text=text,
             html=html,
         ),
+    )
+
+
+def queue_reminder_text(appointment, reminder_token, last):
+    """The reminder as a text: reply C to confirm, the short link to change or cancel; the last
+    one sends to the health questions (their page links on to the rest)."""
+    rescreen = last and not appointment.visit_type.is_telehealth
+    endpoint = "booking.rescreen" if rescreen else "booking.short_link"
+    queue_visit_text(
+        "reminder",
+        appointment,
+        public_url(endpoint, token=reminder_token),
+        rescreen=rescreen,
+        confirmed=appointment.confirmed_by_patient_at is not None,
     )
 
 

@@ -83,6 +83,7 @@ def draft_summary(view) -> list[dict]:
                 ),
                 ("Phone", details.get("phone", "")),
                 ("Email", details.get("email", "")),
+                *([("Text messages", "Yes, to this phone")] if details.get("text_messages") else []),
                 ("Patient", "New patient" if details.get("patient_status") == "new" else "Returning patient"),
                 ("Insurance", details.get("insurance") or "Not given"),
                 ("Notes", details.get("notes") or "None"),

@@ -35,15 +35,15 @@ def reminder_for(starts_at: datetime, now: datetime, schedule: tuple) -> int | N
 
 
 def due_reminders(session, now: datetime, schedule: tuple) -> list[DueReminder]:
-    """The reminders to send now: active visits (with an email address: the desk may book a
-    patient without one) within the schedule's reach whose current reminder was not sent yet,
+    """The reminders to send now: active visits (with an email address or a texting number: the
+    desk may book a patient without either) within the schedule's reach whose current reminder was not sent yet,
     and whose moment came after the visit was booked (a visit booked 30 hours ahead gets no
     "72 hours" reminder minutes after its confirmation, only the 24-hour one)."""
     candidates = session.execute(
         select(Appointment.id, Appointment.starts_at, Appointment.created_at)
         .where(
             Appointment.status.in_(AppointmentStatus.ACTIVE),
-            Appointment.email != "",
+            (Appointment.email != "") | Appointment.sms_phone.is_not(None),
             Appointment.starts_at > now,
             Appointment.starts_at <= now + timedelta(hours=max(schedule)),
         )

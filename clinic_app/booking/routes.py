@@ -16,6 +16,7 @@ from ..models import Provider, VisitType
 from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
 from ..security import private_page
+from ..texting.messages import texts_enabled
 from . import bp, service
 from .availability import find_slot, parse_slot_value
 from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm, with_questions
@@ -300,6 +301,8 @@ def details(draft):
                 value = date.fromisoformat(value)
             getattr(form, name).data = value
         form.consent.data = True
+    if not texts_enabled():
+        form.text_messages.data = False  # not offered: nothing to agree to
     if form.validate_on_submit():
         service.save_details(db.session, draft, details=form.details(), now=clock.now())
         return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))

@@ -9,14 +9,23 @@ from .appointment import (
     ProviderTimeBlock,
 )
 from .office import Office, OpeningHours
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import Channel, OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
 from .schedule_claims import ScheduledJob
 from .scheduling import Closure, Provider, TimeBlock, VisitType, WorkingHours, provider_office
 from .screening import ScreeningVersion
 from .staff import AppointmentNote, AuditEntry, RecoveryCode, Role, StaffUser, staff_office
+from .texting import SmsOptOut
+from .waitlist import FreedTime, OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 __all__ = [
+    "Channel",
+    "FreedTime",
+    "OfferStatus",
+    "SmsOptOut",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistStatus",
     "Appointment",
     "AppointmentNote",
     "AppointmentReminder",

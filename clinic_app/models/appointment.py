@@ -68,6 +68,10 @@ class Appointment(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(String(40))
     consent_to_contact: Mapped[bool] = mapped_column(Boolean)
+    # Text messages (opt-in at step 4): the number in E.164 ("+17035550123") and when the patient
+    # agreed; None: no texts. A "STOP" reply (``SmsOptOut``) silences the number everywhere.
+    sms_phone: Mapped[str | None] = mapped_column(String(16))
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     source: Mapped[str] = mapped_column(String(10), default=AppointmentSource.ONLINE, server_default="online")
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))

@@ -17,16 +17,25 @@ class OutboxStatus:
     SENDING = "sending"  # claimed by one sender right now
     SENT = "sent"
     FAILED = "failed"  # gave up after the maximum number of attempts; staff can retry
+    SKIPPED = "skipped"  # a text message not sent: the number replied STOP after it was queued
+
+
+class Channel:
+    """How a message travels."""
+
+    EMAIL = "email"
+    SMS = "sms"  # ``recipients`` holds one E.164 number, ``text_body`` the whole text
 
 
 class OutboxMessage(db.Model):
-    """One email to one audience, with its delivery state."""
+    """One email (or text message) to one audience, with its delivery state."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60))  # e.g. "question.office"
+    channel: Mapped[str] = mapped_column(String(5), default=Channel.EMAIL, server_default=Channel.EMAIL)
     topic: Mapped[str] = mapped_column(String(60), default="", index=True)  # e.g. "question:12"
     recipients: Mapped[list] = mapped_column(JSON)
     reply_to: Mapped[str | None] = mapped_column(String(320))

@@ -9,6 +9,11 @@ from pathlib import Path
 from flask import current_app
 from flask_mail import Connection, Message
 
+from ..extensions import db
+from ..models import Channel
+from ..texting.opt_outs import opted_out
+from ..texting.providers import TextNotSent, provider_from_config
+
 logger = logging.getLogger("clinic_app.notify")
 
 
@@ -77,8 +82,28 @@ def write_to_sink(message: Message, name: str) -> Path:
     return path
 
 
+class NotSent(Exception):
+    """A message that must not go out any more (a text to a number that replied STOP)."""
+
+
+def send_text(row) -> None:
+    """Hand a text message to the SMS provider, unless its number has replied STOP meanwhile."""
+    number = row.recipients[0]
+    if opted_out(db.session, number):
+        db.session.rollback()
+        raise NotSent("Not sent: the number replied STOP")
+    db.session.rollback()  # no transaction open while the provider answers
+    provider = provider_from_config(current_app.config, current_app.instance_path)
+    if provider is None:
+        raise TextNotSent("text messages are turned off (SMS_BACKEND=off)")
+    provider.send(number, row.text_body)
+
+
 def deliver(row) -> None:
     """Send one outbox row with the configured backend; raise on failure."""
+    if row.channel == Channel.SMS:
+        send_text(row)
+        return
     message = build_message(row)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "file":

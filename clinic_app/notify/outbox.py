@@ -19,8 +19,9 @@ from sqlalchemy import or_, select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import OutboxMessage, OutboxStatus
-from .delivery import deliver
+from ..models import Channel, OutboxMessage, OutboxStatus
+from ..texting.providers import TextNotSent
+from .delivery import NotSent, deliver
 
 logger = logging.getLogger("clinic_app.notify")
 
@@ -60,10 +61,12 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    skipped: int = 0
 
 
-def enqueue(session, email: Email) -> OutboxMessage:
-    """Add ``email`` to the outbox in the caller's transaction (the caller commits).
+def enqueue(session, email: Email, channel: str = Channel.EMAIL) -> OutboxMessage:
+    """Add ``email`` to the outbox in the caller's transaction (the caller commits); a text
+    message (``channel`` sms) is an ``Email`` with one phone number and a text body.
 
     :raise ValueError: when the email has no recipient or a header holds a line break.
     """
@@ -74,6 +77,7 @@ def enqueue(session, email: Email) -> OutboxMessage:
             raise ValueError(f"{email.kind}: line break in a header")
     row = OutboxMessage(
         kind=email.kind,
+        channel=channel,
         topic=email.topic,
         recipients=list(email.recipients),
         reply_to=email.reply_to,
@@ -102,7 +106,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def describe_failure(error: Exception) -> str:
-    """A short reason for staff: the error type and SMTP code, never the message's content."""
+    """A short reason for staff: the error type and SMTP code (or the SMS provider's answer),
+    never the message's content."""
+    if isinstance(error, TextNotSent):
+        return f"Text provider: {error.reason}"
     code = getattr(error, "smtp_code", None)
     return f"{type(error).__name__}" + (f" (SMTP {code})" if code else "")
 
@@ -174,7 +181,7 @@ def record_success(session, row, now):
 def record_failure(session, row, error, now, max_attempts):
     """Schedule a retry with backoff, or give up after the last allowed attempt."""
     reason = describe_failure(error)
-    if row.attempts >= max_attempts:
+    if row.attempts >= max_attempts or getattr(error, "permanent", False):
         _record(session, row, status=OutboxStatus.FAILED, last_error=reason)
         logger.error("Email %s (%s) failed for good after %d attempts: %s", row.id, row.kind, row.attempts, reason)
     else:
@@ -203,14 +210,17 @@ def send_pending(limit: int = 100, now=None, only_id=None, should_stop=lambda: F
             break
         try:
             deliver(row)
+        except NotSent as skipped:  # a text to a number that has since replied STOP
+            _record(session, row, status=OutboxStatus.SKIPPED, last_error=str(skipped))
+            report.skipped += 1
         except Exception as error:  # every failure is recorded and retried, never lost
             record_failure(session, row, error, moment, max_attempts)
             if row.status == OutboxStatus.FAILED:
                 report.failed += 1
             else:
                 report.retrying += 1
-            if connection_failed(error):
-                break
+            if row.channel == Channel.EMAIL and connection_failed(error):
+                break  # the mail server is down: the other emails wait too (texts go on)
         else:
             record_success(session, row, moment)
             report.sent += 1

@@ -62,13 +62,15 @@ def answer_screening(page, fever="No"):
     page.get_by_role("button", name="Continue", exact=True).click()
 
 
-def fill_details(page, *, email=PATIENT["email"], consent=True):
-    """Step 4: the patient's details."""
+def fill_details(page, *, email=PATIENT["email"], consent=True, texts=False):
+    """Step 4: the patient's details (and, with ``texts``, yes to text messages)."""
     page.get_by_label("First name").fill(PATIENT["first"])
     page.get_by_label("Last name").fill(PATIENT["last"])
     page.fill("#date_of_birth", "1970-05-17")
     page.get_by_label("Mobile or home phone").fill("(703) 555-0123")
     page.get_by_label("Email address").fill(email)
+    if texts:
+        page.get_by_role("checkbox", name=re.compile("^Also text me")).check()
     page.get_by_label("No, I am a new patient").check()
     if consent:
         page.get_by_role("checkbox", name=re.compile("^I agree to be contacted")).check()

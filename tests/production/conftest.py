@@ -77,6 +77,8 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
     """Start every part, registering how to stop it with ``cleanup`` as soon as it exists."""
     from aiosmtpd.controller import Controller
 
+    from tests.fake_sms import FakeTwilio
+
     logs = folder / "logs"
     logs.mkdir()
     cert, key = make_certificate(folder)
@@ -96,6 +98,9 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
     controller = Controller(relay, hostname="127.0.0.1", port=relay_port, tls_context=tls, require_starttls=True)
     controller.start()
     cleanup.callback(controller.stop)
+
+    # Text messages go to a local fake of the SMS provider's API (plain HTTP on loopback).
+    texts = cleanup.enter_context(FakeTwilio())
 
     https_port, http_port = free_port(), free_port()
     app_ports = (free_port(), free_port())
@@ -117,6 +122,7 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         # Browsers driven by a test fill a form in milliseconds; the minimum fill time is proven
         # in tests/booking/test_anti_automation.py (the honeypot stays on here).
         FORM_MIN_FILL_SECONDS="0",
+        **texts.settings(),
     )
     base_env = {key: value for key, value in os.environ.items() if not key.startswith(("CLINIC_", "FLASK_"))}
     # HOME as under systemd's ProtectSystem=strict: nothing may be written there.
@@ -193,6 +199,7 @@ def start_stack(folder, postgres_server, redis_url, cleanup):
         http_url=f"http://localhost:{http_port}",
         database_url=database_url,
         relay=relay,
+        texts=texts,
         instances=instances,
         workers=workers,
         nginx=nginx,

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from types import SimpleNamespace
@@ -21,6 +22,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from clinic_app.texting.providers import signature
 from tests.browser.booking_steps import (
     PATIENT,
     answer_screening,
@@ -37,6 +39,7 @@ from tests.browser.booking_steps import (
     slots_heading,
 )
 from tests.conftest import need_service, wait_for
+from tests.fake_sms import AUTH_TOKEN
 from tests.production.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.production.stack import DEPLOY, ROOT
 
@@ -89,7 +92,7 @@ def site(stack):
     return SimpleNamespace(url=stack.url)
 
 
-def reach_review(page, stack, email, day=1):
+def reach_review(page, stack, email, day=1, texts=False):
     """Steps 1-4 with JavaScript for a patient with ``email``: first available, the ``day``-th
     day offered (not the first: its first time may pass the booking notice while the test runs
     on the real clock), its first time."""
@@ -104,7 +107,7 @@ def reach_review(page, stack, email, day=1):
     expect_step(page, 3, "Health screening before your visit")
     answer_screening(page)
     expect_step(page, 4, "Your details")
-    fill_details(page, email=email)
+    fill_details(page, email=email, texts=texts)
     expect_step(page, 5, "Review and confirm")
 
 
@@ -409,6 +412,47 @@ def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_
     )
 
 
+def test_a_patient_who_asks_for_texts_gets_one_and_a_signed_c_reply_confirms_the_visit(production, new_browser_context):
+    email = "texts.me@example.org"
+    page = new_browser_context().new_page()
+    reach_review(page, production, email, day=2, texts=True)
+    expect(page.get_by_text("Yes, to this phone")).to_be_visible()
+    page.get_by_role("button", name="Confirm appointment").click()
+    expect_confirmation(page, site(production))
+    [(reference, number)] = sql(production, "SELECT reference, sms_phone FROM appointment WHERE email = %s", email)
+    assert number == "+17035550123"
+
+    def texts_for_booking():
+        return [m for m in production.texts.messages if reference in m["Body"]]
+
+    assert wait_for(lambda: texts_for_booking(), 20), "no text reached the provider"
+    wait_for_mail(production, email, 1)  # by then both workers have had their turn
+    [text] = texts_for_booking()  # once, though two workers deliver
+    assert text["To"] == number and "Rosa" not in text["Body"]
+    short = re.search(r"https://localhost:\d+(/v/[A-Za-z0-9_-]+)", text["Body"]).group(1)
+    status, headers, _ = fetch(production, short)
+    assert status == 303 and "/booking/" in headers["Location"]
+
+    fields = {"MessageSid": "SM" + "7" * 32, "From": number, "To": "+15715550100", "Body": "C"}
+    body = urllib.parse.urlencode(fields).encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    forged = signature("not-the-token", production.url + "/texts/inbound", fields.items())
+    status, _, _ = fetch(
+        production, "/texts/inbound", method="POST", data=body, headers={**form, "X-Twilio-Signature": forged}
+    )
+    assert status == 403
+    # The provider signs the public https:// address it called; behind nginx the app must check that one.
+    signed = signature(AUTH_TOKEN, production.url + "/texts/inbound", fields.items())
+    status, _, answer = fetch(
+        production, "/texts/inbound", method="POST", data=body, headers={**form, "X-Twilio-Signature": signed}
+    )
+    assert status == 200 and b"is confirmed" in answer
+    [(confirmed_at,)] = sql(
+        production, "SELECT confirmed_by_patient_at FROM appointment WHERE reference = %s", reference
+    )
+    assert confirmed_at is not None
+
+
 def test_a_patient_finds_their_appointment_from_the_calendar_file_without_javascript(production, new_browser_context):
     email = "finds.it@example.org"
     book_quickly(production, new_browser_context, email, day=2)
@@ -489,15 +533,17 @@ def test_an_instance_that_loses_redis_still_books_and_says_it_is_degraded(produc
     assert b'"redis":"error"' in body and b'"status":"degraded"' in body
 
 
-def test_every_email_reached_the_relay_exactly_once(production):
+def test_every_email_and_text_reached_its_server_exactly_once(production):
     def all_sent():
         return sql(production, "SELECT count(*) FROM outbox_message WHERE status <> 'sent'")[0][0] == 0
 
     assert wait_for(all_sent, 30), sql(production, "SELECT kind, status, last_error FROM outbox_message")
-    queued = sql(production, "SELECT count(*) FROM outbox_message")[0][0]
+    queued = dict(sql(production, "SELECT channel, count(*) FROM outbox_message GROUP BY channel"))
     message_ids = [m["message"]["Message-ID"] for m in production.relay.messages]
-    assert len(message_ids) == queued
+    assert len(message_ids) == queued["email"]
     assert len(set(message_ids)) == len(message_ids), Counter(message_ids).most_common(3)
+    texts = [(m["To"], m["Body"]) for m in production.texts.messages]
+    assert len(texts) == queued.get("sms", 0) and len(set(texts)) == len(texts)
 
 
 def test_no_log_holds_patients_data_or_an_error(production):

@@ -18,6 +18,7 @@ from ...formatting import local_time
 from ...htmx import render
 from ...models import AppointmentNote, AppointmentSource, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
+from ...texting.opt_outs import opted_out
 from .. import bp
 from ..auth.access import audit, offices_today, visible_offices, visible_providers
 from ..auth.forms import ActionForm
@@ -209,6 +210,7 @@ def detail_context(appointment, reason_form=None, note_form=None):
     ).all()
     return {
         "appointment": appointment,
+        "texts_stopped": bool(appointment.sms_phone) and opted_out(db.session, appointment.sms_phone),
         "summary": appointment_summary(appointment),
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],

@@ -35,6 +35,7 @@ EMAIL_STATUS_LABELS = {
     OutboxStatus.SENDING: "Sending",
     OutboxStatus.SENT: "Sent",
     OutboxStatus.FAILED: "Failed",
+    OutboxStatus.SKIPPED: "Not sent (STOP)",
 }
 
 

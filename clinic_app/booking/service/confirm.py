@@ -16,6 +16,7 @@ from ...models import (
     AppointmentStatus,
     BookingDraft,
 )
+from ...texting.numbers import texting_number
 from .. import screening
 from ..slots import BookingRules
 from . import (
@@ -113,6 +114,8 @@ def confirm_booking(
             reason=view.reason,
             clinician_chosen=view.provider is not None,
             consent_to_contact=True,
+            sms_phone=texting_number(details["phone"])[0] if details.get("text_messages") else None,
+            sms_consent_at=now if details.get("text_messages") else None,
             screening=_screening_for_appointment(draft),
             screening_outcome=_screening_outcome(draft),
             before_commit=lambda appointment, raw_token: _keep_on_draft(draft, appointment, raw_token, draft_key, now),

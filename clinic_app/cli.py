@@ -23,9 +23,11 @@ from .admin.auth.accounts import (
 )
 from .admin.auth.second_factor import reset_second_factor
 from .assets import build_assets
-from .booking.notifications import queue_reminder_email
+from .booking.notifications import queue_reminder_email, queue_waitlist_offer
 from .booking.reminders import queue_due_reminders
 from .booking.service import purge_expired_drafts
+from .booking.steps import booking_rules
+from .booking.waitlist import offer_freed_time
 from .extensions import db
 from .models import Office, Role, StaffUser
 from .notify.outbox import send_pending
@@ -62,19 +64,37 @@ def purge_abandoned_drafts():
     return deleted
 
 
+def offer_waitlist():
+    """Offer freed time to waiting patients (and end offers and entries that ran out)."""
+    config = current_app.config
+    return offer_freed_time(
+        db.session,
+        clock.now(),
+        batch=config["WAITLIST_OFFER_BATCH"],
+        lifetime=timedelta(minutes=config["WAITLIST_OFFER_MINUTES"]),
+        rules=booking_rules(),
+        notify=queue_waitlist_offer,
+    )
+
+
 def release_database():
     """End the round's transaction, so a sleeping worker holds no database lock."""
     db.session.remove()
 
 
 def worker_tasks(with_reminders=False):
-    """What each worker round does: (queue due reminders,) deliver due email, delete abandoned
-    booking drafts, run the periodic jobs that are due (the purge of what is kept no longer,
-    once per PURGE_EVERY_HOURS across every worker), let go of the database.
+    """What each worker round does: (queue due reminders,) deliver due email and texts, delete
+    abandoned booking drafts, run the periodic jobs that are due (waitlist offers once a minute,
+    the purge of what is kept no longer once per PURGE_EVERY_HOURS, each across every worker),
+    let go of the database.
 
     Each task gets the worker's stop event; delivery looks at it before every email.
     """
-    jobs = [Job("purge", timedelta(hours=current_app.config["PURGE_EVERY_HOURS"]), purge_expired_records)]
+    jobs = [
+        Job("purge", timedelta(hours=current_app.config["PURGE_EVERY_HOURS"]), purge_expired_records),
+        # Once a minute across every worker: a freed time reaches the waitlist within a minute.
+        Job("waitlist", timedelta(minutes=1), offer_waitlist),
+    ]
     tasks = [
         lambda stop: send_pending(should_stop=stop.is_set),
         lambda stop: purge_abandoned_drafts(),
@@ -97,9 +117,11 @@ def outbox_group():
 def outbox_send_command(limit):
     """Queue due reminders, deliver every email that is due, then exit (for cron)."""
     reminders = queue_reminders()
+    offers = offer_waitlist()
     report = send_pending(limit=limit)
     click.echo(
-        f"reminders queued {reminders}; sent {report.sent}, will retry {report.retrying}, failed {report.failed}"
+        f"reminders queued {reminders}; waitlist offers {offers}; "
+        f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}, not sent (STOP) {report.skipped}"
     )
 
 

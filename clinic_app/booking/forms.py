@@ -1,5 +1,6 @@
 """One form per booking step."""
 
+from datetime import timedelta
 from functools import lru_cache
 
 from flask_wtf import FlaskForm
@@ -82,7 +83,7 @@ def _questions_form(form_class, questionnaire):
         )
         field.creation_counter = acknowledged.creation_counter - 1 + (index + 1) / 1000
         attrs[question.key] = field
-    if form_class is ScreeningStepForm:
+    if form_class is ScreeningStepForm or form_class.__name__ == "ClaimOfferForm":
         label = BooleanField(questionnaire.acknowledgement, validators=acknowledged.kwargs["validators"])
         label.creation_counter = acknowledged.creation_counter
         attrs["acknowledged"] = label
@@ -183,3 +184,50 @@ class FindAppointmentForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     date_of_birth = birth_date_field()
+
+
+def waitlist_last_day(form, field):
+    """The last day a patient could come: from tomorrow, within the booking horizon."""
+    if field.data is None:
+        return
+    today = clock.now().date()
+    if field.data <= today:
+        raise ValidationError("Please choose a day after today.")
+    if field.data > today + timedelta(days=form.horizon_days):
+        raise ValidationError(f"Please choose a day within the next {form.horizon_days} days.")
+
+
+class WaitlistForm(HumanCheck, FlaskForm):
+    """Step 2's "Tell me if an earlier time opens": who to tell, how, and until when."""
+
+    horizon_days = 60  # set from BOOKING_HORIZON_DAYS by the view
+
+    last_day = DateField(
+        "The last day you could come",
+        validators=[InputRequired("Please choose the last day you could come."), waitlist_last_day],
+    )
+    first_name = DetailsStepForm.first_name
+    last_name = DetailsStepForm.last_name
+    date_of_birth = birth_date_field()
+    phone = DetailsStepForm.phone
+    email = email_field("Email address", required="Please enter your email address.")
+    text_messages = BooleanField("Also text me when a time opens (optional)")
+    patient_status = DetailsStepForm.patient_status
+    consent = BooleanField(
+        "I agree to be contacted by email, phone or text about an earlier time.",
+        validators=[DataRequired("We need your permission to tell you when a time opens.")],
+    )
+    validate_text_messages = DetailsStepForm.validate_text_messages
+
+
+class ManageWaitlistForm(FlaskForm):
+    """The manage page's "Tell me if an earlier time opens" (the rest is known from the booking)."""
+
+    clinician = RadioField("With", choices=[], validators=[InputRequired("Please choose.")])
+    text_messages = BooleanField("Also text me when a time opens (optional)")
+
+
+class ClaimOfferForm(FlaskForm):
+    """Book the offered time (the health questions are added by ``with_questions`` for a visit in person)."""
+
+    acknowledged = ScreeningStepForm.acknowledged

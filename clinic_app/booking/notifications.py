@@ -7,13 +7,14 @@ from flask import current_app
 
 from .. import clock
 from ..extensions import db
-from ..formatting import office_time
+from ..formatting import long_day, office_time, time_of_day
 from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
-from ..texting.messages import queue_visit_text
+from ..texting.messages import moment as text_moment
+from ..texting.messages import queue_text, queue_visit_text
 from .ics import CalendarEvent, build_calendar, web_calendar_links
-from .presenters import WHAT_TO_BRING, appointment_summary, public_url
+from .presenters import WHAT_TO_BRING, appointment_summary, public_url, when
 from .screening import Outcome
 
 logger = logging.getLogger("clinic_app.notify")
@@ -268,3 +269,97 @@ def queue_screening_flag_email(appointment):
         appointment,
         _office_email(appointment, "screening.office", "Please call the patient before the visit", "booking_office"),
     )
+
+
+# --- the waitlist ----------------------------------------------------------------------------
+
+
+def _short_moment(moment, office) -> str:
+    """Tue, Dec 8, 3:15 PM in the office's time (when an offer's link stops working)."""
+    local = moment.astimezone(office.tz)
+    return f"{local:%a, %b} {local.day}, {time_of_day(local)}"
+
+
+def _waitlist_email(entry, kind, subject, template, **context):
+    current_visit = None
+    if entry.appointment is not None:
+        moment = when(entry.appointment.starts_at, entry.office)
+        current_visit = f"{moment['date']} at {moment['time']}"
+    text, html = render_pair(
+        template, entry=entry, current_visit=current_visit, last_day=long_day(entry.last_day), **context
+    )
+    enqueue(
+        db.session,
+        Email(
+            kind=kind,
+            topic=f"waitlist:{entry.id}",
+            recipients=(entry.email,),
+            subject=one_line(subject),
+            text=text,
+            html=html,
+        ),
+    )
+
+
+def queue_waitlist_joined(entry, raw_token):
+    """To the patient: they are on the waitlist, what happens next, their link to leave it."""
+    entry_url = public_url("booking.waitlist_entry", token=raw_token)
+    _waitlist_email(
+        entry, "waitlist_joined.patient", "You are on our waitlist", "waitlist_joined_patient", entry_url=entry_url
+    )
+
+
+def queue_waitlist_offer(entry, offer, raw_token):
+    """To the patient (email, and a text if they agreed): a freed time, with its one-time link."""
+    office = entry.office
+    moment = when(offer.starts_at, office)
+    offer_url = public_url("booking.waitlist_offer", token=raw_token)
+    expires = _short_moment(offer.expires_at, office)
+    _waitlist_email(
+        entry,
+        "waitlist_offer.patient",
+        f"An earlier time opened: {moment['date']} at {moment['time']}",
+        "waitlist_offer_patient",
+        when=moment,
+        provider_name=offer.provider.display_name,
+        offer_url=offer_url,
+        expires=expires,
+    )
+    queue_text(
+        db.session,
+        "waitlist_offer",
+        entry.sms_phone,
+        topic=f"waitlist:{entry.id}",
+        office=office,
+        link=offer_url,
+        expires=expires,
+        **text_moment(offer.starts_at, office),
+    )
+
+
+def queue_waitlist_taken(entry, offer):
+    """To the patient: the time offered went to someone else; they stay on the list."""
+    office = entry.office
+    moment = when(offer.starts_at, office)
+    _waitlist_email(
+        entry,
+        "waitlist_taken.patient",
+        f"The time on {moment['date']} was taken",
+        "waitlist_taken_patient",
+        when=moment,
+    )
+    queue_text(
+        db.session,
+        "waitlist_taken",
+        entry.sms_phone,
+        topic=f"waitlist:{entry.id}",
+        **text_moment(offer.starts_at, office),
+    )
+
+
+def queue_waitlist_booking(appointment, manage_token):
+    """A claimed offer: a new visit is confirmed like any booking; a moved one like any move."""
+    if manage_token:
+        queue_booking_emails(appointment, manage_token)
+    else:
+        queue_reschedule_emails(appointment, None)

@@ -115,3 +115,5 @@ class FreedTime(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     freed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    office: Mapped[Office] = relationship()

@@ -1,7 +1,7 @@
 """Blocked time within a day: the list of coming and repeating blocks, a form to add one (refused,
 with the list, while booked visits fall in it) and "Remove" on each. Thin views over blocks.py."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -92,6 +92,6 @@ def remove_time_block(block_id):
     block = found_or_404(block_for(db.session, current_user, block_id))
     if ActionForm().validate_on_submit():
         details = describe(block)
-        remove_block(db.session, current_user, block)
+        remove_block(db.session, current_user, block, clock.now(), current_app.config["BOOKING_HORIZON_DAYS"])
         flash(f"Removed: {details['who']}, {details['what'].lower()}, {details['when']}.", "info")
     return redirect(url_for("admin.blocks"), 303)

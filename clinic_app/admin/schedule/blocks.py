@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from ...booking import freed_time
 from ...database import lock_provider_time
 from ...formatting import local_time, time_of_day
 from ...models import Appointment, AppointmentStatus, Office, Provider, TimeBlock
@@ -174,9 +175,18 @@ def office_clinicians(session, office) -> list[Provider]:
     return list(session.scalars(select(Provider).where(Provider.offices.contains(office))))
 
 
-def remove_block(session, user, block: TimeBlock) -> None:
-    """Free the time again; audited; committed."""
+def remove_block(session, user, block: TimeBlock, now: datetime, horizon_days: int) -> None:
+    """Free the time again (the waitlist hears of it); audited; committed."""
     audit(session, user, "block_removed", None, office=block.office.slug, **describe(block))
+    freed_time.wall_time_freed(
+        session,
+        office=block.office,
+        providers=[block.provider] if block.provider else office_clinicians(session, block.office),
+        days=freed_time.coming_days(block.covers, now, block.office, horizon_days),
+        starts=block.starts_at,
+        ends=block.ends_at,
+        now=now,
+    )
     session.delete(block)
     session.commit()
 

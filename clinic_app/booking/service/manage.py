@@ -14,6 +14,7 @@ from ...models import (
     AuditEntry,
 )
 from .. import questionnaires, screening
+from ..freed_time import appointment_time_freed
 from . import (
     BookingError,
     ScreeningFlagged,
@@ -127,6 +128,7 @@ def cancel_appointment(session, appointment, *, now, reason="", notify=None):
     if not appointment.is_active:
         session.rollback()
         return appointment
+    appointment_time_freed(session, appointment, now)  # for the waitlist
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
     appointment.cancellation_reason = reason[:300]
@@ -186,6 +188,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     ):
         session.rollback()
         raise SlotTaken("That time was just taken — please choose another.")
+    appointment_time_freed(session, appointment, now)  # for the waitlist
     appointment.blocks = []
     session.flush()  # the old time is let go first: the new one may overlap it
     appointment.hold_time(slot.provider, slot.starts_at)

@@ -1,0 +1,341 @@
+"""The waitlist: join at step 2 or from the manage page, freed time offered in the order patients
+joined, one-time links, exactly one of racing claims books, staff see the list per office."""
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from clinic_app.booking import questionnaires, screening, service, waitlist
+from clinic_app.booking.availability import slots_by_day
+from clinic_app.cli import offer_waitlist
+from clinic_app.extensions import db
+from clinic_app.models import (
+    Appointment,
+    FreedTime,
+    OfferStatus,
+    Office,
+    OutboxMessage,
+    TimeBlock,
+    VisitType,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
+from tests.booking.racing import NOW, all_at_once
+from tests.conftest import add_appointment, csrf_token_from, set_clock
+
+ANSWERS = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
+
+
+@pytest.fixture
+def app(each_database_app):
+    return each_database_app
+
+
+@pytest.fixture(autouse=True)
+def monday_morning(monkeypatch):
+    set_clock(monkeypatch, NOW)
+
+
+@pytest.fixture
+def freed_visit(app, clinic):
+    """A new-patient visit at Fairfax two days ahead (someone else's), soon to be cancelled: its
+    id, manage token and start."""
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        visit_type = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
+        day = (NOW + timedelta(days=2)).astimezone(office.tz).date()
+        slot = slots_by_day(
+            db.session,
+            office=office,
+            visit_type=visit_type,
+            provider_id=None,
+            days=[day],
+            now=NOW,
+            rules=service.BookingRules()
+            if hasattr(service, "BookingRules")
+            else __import__("clinic_app.booking.slots", fromlist=["BookingRules"]).BookingRules(),
+        )[day][0]
+        appointment_id = add_appointment(
+            db.session,
+            slot.starts_at,
+            provider=slot.provider.slug,
+            visit="new-patient",
+            token="freed-visit-token",
+            email="first.holder@example.org",
+        )
+        db.session.commit()
+        return SimpleNamespace(id=appointment_id, token="freed-visit-token", starts_at=slot.starts_at)
+
+
+def join_from_step_two(client, first_name, email, **extra):
+    """Step 1 through the page, then "Tell me if an earlier time opens"; the response."""
+    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+    visit = {"office": "fairfax", "visit_type": "new-patient", "reason": "sciatica", "provider": "any"}
+    assert client.post("/book/", data={"csrf_token": token, **visit}).status_code == 303
+    page = client.get("/book/time").get_data(as_text=True)
+    assert "Tell me if an earlier time opens" in page
+    form = client.get("/book/waitlist").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(form),
+        "last_day": (NOW + timedelta(days=20)).date().isoformat(),
+        "first_name": first_name,
+        "last_name": "Waiting",
+        "date_of_birth": "1950-04-05",
+        "phone": "(703) 555-0177",
+        "email": email,
+        "patient_status": "new",
+        "consent": "y",
+        **extra,
+    }
+    return client.post("/book/waitlist", data=data)
+
+
+def cancel_through_manage_page(client, visit):
+    page = client.get(f"/booking/{visit.token}").get_data(as_text=True)
+    response = client.post(f"/booking/{visit.token}/cancel", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 303
+
+
+def run_offers(app):
+    with app.app_context():
+        return offer_waitlist()
+
+
+def emails_to(app, address, kind):
+    with app.app_context():
+        return [
+            row.text_body
+            for row in db.session.scalars(select(OutboxMessage).filter_by(kind=kind).order_by(OutboxMessage.id))
+            if address in row.recipients
+        ]
+
+
+def offer_link(app, address) -> str:
+    (text,) = emails_to(app, address, "waitlist_offer.patient")
+    return re.search(r"http://localhost(/offer/[A-Za-z0-9_-]+)", text).group(1)
+
+
+def claim(client, link, **answers):
+    page = client.get(link)
+    assert page.status_code == 200
+    return client.post(
+        link, data={"csrf_token": csrf_token_from(page.get_data(as_text=True)), "acknowledged": "y", **ANSWERS}
+    )
+
+
+def test_a_cancellation_offers_the_freed_time_to_the_first_waitlisted_patient_who_books_it(app, client, freed_visit):
+    joined = join_from_step_two(client, "Rosa", "rosa.waits@example.org")
+    assert joined.status_code == 303
+    page = client.get(joined.headers["Location"]).get_data(as_text=True)
+    assert "You are on the waitlist" in page
+    (acknowledgement,) = emails_to(app, "rosa.waits@example.org", "waitlist_joined.patient")
+    assert "/waitlist/" in acknowledgement
+
+    assert run_offers(app) == 0  # nothing freed yet
+    patient = app.test_client()
+    cancel_through_manage_page(patient, freed_visit)
+    assert run_offers(app) == 1
+    link = offer_link(app, "rosa.waits@example.org")
+
+    offer_page = client.get(link).get_data(as_text=True)
+    assert "An earlier time has opened" in offer_page and "Book this time" in offer_page
+    booked = claim(client, link)
+    assert booked.status_code == 200 and "You’re booked" in booked.get_data(as_text=True)
+    with app.app_context():
+        appointment = db.session.scalars(select(Appointment).filter_by(email="rosa.waits@example.org")).one()
+        assert appointment.starts_at == freed_visit.starts_at and appointment.is_active
+        assert appointment.screening["outcome"] == "clear"
+        entry = db.session.scalars(select(WaitlistEntry)).one()
+        assert entry.status == WaitlistStatus.BOOKED and entry.booked_appointment_id == appointment.id
+    assert emails_to(app, "rosa.waits@example.org", "booking.patient")  # confirmed like any booking
+
+    again = claim_again = client.post(link, data={"csrf_token": csrf_token_from(offer_page), **ANSWERS})
+    assert claim_again.status_code == 200 and "You have already booked this time" in again.get_data(as_text=True)
+
+
+def test_a_late_link_says_so_and_the_time_goes_to_the_next_in_line(app, client, freed_visit, monkeypatch):
+    first, second = app.test_client(), app.test_client()
+    join_from_step_two(first, "Ann", "ann@example.org")
+    set_clock(monkeypatch, NOW + timedelta(minutes=1))
+    join_from_step_two(second, "Bea", "bea@example.org")
+    app.config["WAITLIST_OFFER_BATCH"] = 1  # one at a time, in the order they joined
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 1
+    link = offer_link(app, "ann@example.org")
+    assert emails_to(app, "bea@example.org", "waitlist_offer.patient") == []
+
+    set_clock(monkeypatch, NOW + timedelta(minutes=app.config["WAITLIST_OFFER_MINUTES"] + 2))
+    late = first.get(link)
+    assert late.status_code == 410 and "This offer has ended" in late.get_data(as_text=True)
+    assert run_offers(app) == 1  # Ann's offer ran out: Bea is next
+    assert offer_link(app, "bea@example.org")
+    assert claim(second, offer_link(app, "bea@example.org")).status_code == 200
+    assert first.get("/offer/not-a-real-offer").status_code == 404
+
+
+def test_of_two_racing_claims_exactly_one_books_and_the_other_is_told(app, client, freed_visit):
+    patients = {"cam@example.org": app.test_client(), "dee@example.org": app.test_client()}
+    for name, (email, browser) in zip(("Cam", "Dee"), patients.items(), strict=True):
+        join_from_step_two(browser, name, email)
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 2  # both offered the same time at once
+
+    with app.app_context():
+        offers = db.session.scalars(select(WaitlistOffer).order_by(WaitlistOffer.id)).all()
+        offer_ids = [o.id for o in offers]
+
+    class Claim:
+        def __init__(self, offer_id):
+            self.offer_id = offer_id
+
+        def prepare(self, session):
+            return session.get(WaitlistOffer, self.offer_id)
+
+        def __call__(self, session, offer):
+            record = screening.answers_record(dict.fromkeys(ANSWERS, False), True, questionnaires.current(session, NOW))
+            appointment = waitlist.claim_offer(session, offer, answers_record=record, now=NOW)
+            return SimpleNamespace(appointment=appointment)
+
+    outcomes = all_at_once(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        [Claim(offer_id) for offer_id in offer_ids],
+        {service.SlotTaken: "taken", waitlist.OfferGone: "gone"},
+    )
+    assert sorted(kind for kind, _ in outcomes) == ["booked", "taken"] or sorted(kind for kind, _ in outcomes) == [
+        "booked",
+        "gone",
+    ], outcomes
+    with app.app_context():
+        active = db.session.scalars(
+            select(Appointment).where(Appointment.starts_at == freed_visit.starts_at, Appointment.status != "cancelled")
+        ).all()
+        assert len(active) == 1
+        states = sorted(o.status for o in db.session.scalars(select(WaitlistOffer)))
+        assert states == [OfferStatus.CLAIMED, OfferStatus.TAKEN]
+        loser = next(o for o in db.session.scalars(select(WaitlistOffer)) if o.status == OfferStatus.TAKEN)
+        loser_email = loser.entry.email
+        assert loser.entry.status == WaitlistStatus.WAITING  # still on the list
+    loser_page = patients[loser_email].get(offer_link(app, loser_email))
+    assert loser_page.status_code == 410 and "another patient booked this time first" in loser_page.get_data(
+        as_text=True
+    )
+
+
+def test_the_other_patients_offered_the_time_are_told_it_was_taken(app, freed_visit):
+    for name, email in (("Eve", "eve@example.org"), ("Fay", "fay@example.org")):
+        join_from_step_two(app.test_client(), name, email)
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    run_offers(app)
+    assert claim(app.test_client(), offer_link(app, "eve@example.org")).status_code == 200
+    (told,) = emails_to(app, "fay@example.org", "waitlist_taken.patient")
+    assert "booked by another patient" in told and "still on the waitlist" in told
+
+
+def test_from_the_manage_page_a_claim_moves_the_visit_earlier_and_frees_the_old_time(app, freed_visit):
+    later = freed_visit.starts_at + timedelta(days=7)
+    with app.app_context():
+        mine = add_appointment(db.session, later, visit="new-patient", token="my-later-visit", email="gil@example.org")
+        db.session.commit()
+    browser = app.test_client()
+    page = browser.get("/booking/my-later-visit").get_data(as_text=True)
+    assert "Tell me if an earlier time opens" in page
+    form = browser.get("/booking/my-later-visit/waitlist").get_data(as_text=True)
+    joined = browser.post(
+        "/booking/my-later-visit/waitlist", data={"csrf_token": csrf_token_from(form), "clinician": "any"}
+    )
+    assert joined.status_code == 303
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 1
+    moved = claim(browser, offer_link(app, "gil@example.org"))
+    assert moved.status_code == 200 and "Your visit is moved" in moved.get_data(as_text=True)
+    with app.app_context():
+        appointment = db.session.get(Appointment, mine)
+        assert appointment.starts_at == freed_visit.starts_at and appointment.is_active
+        freed = db.session.scalars(select(FreedTime).order_by(FreedTime.id)).all()
+        assert freed[-1].starts_at == later  # its old time is offered on in turn
+    assert emails_to(app, "gil@example.org", "reschedule.patient")
+
+
+def test_removing_blocked_time_offers_it(app, admin_client, freed_visit):
+    join_from_step_two(app.test_client(), "Hal", "hal@example.org")
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        appointment = db.session.get(Appointment, freed_visit.id)
+        provider_id, local = appointment.provider_id, appointment.starts_at.astimezone(office.tz)
+        db.session.delete(appointment)
+        db.session.commit()
+        block = TimeBlock(
+            office_id=office.id,
+            provider_id=provider_id,
+            kind="meeting",
+            starts_on=local.date(),
+            ends_on=local.date(),
+            starts_at=local.time(),
+            ends_at=(local + timedelta(hours=1)).time(),
+        )
+        db.session.add(block)
+        db.session.commit()
+        block_id = block.id
+    assert run_offers(app) == 0
+    page = admin_client.get("/admin/blocks").get_data(as_text=True)
+    removed = admin_client.post(f"/admin/blocks/{block_id}/remove", data={"csrf_token": csrf_token_from(page)})
+    assert removed.status_code == 303
+    assert run_offers(app) == 1 and offer_link(app, "hal@example.org")
+
+
+def test_bad_input_is_explained_on_the_same_page_and_nothing_is_stored(app, client, clinic):
+    response = join_from_step_two(client, "Ida", "ida@example.org", last_day=NOW.date().isoformat(), phone="12")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please choose a day after today." in html and 'value="ida@example.org"' in html
+    with app.app_context():
+        assert db.session.scalars(select(WaitlistEntry)).all() == []
+
+
+def test_staff_see_the_waitlist_of_their_office_and_can_remove_someone(
+    app, admin_client, fairfax_staff_client, make_user, freed_visit
+):
+    join_from_step_two(app.test_client(), "Jo", "jo@example.org")
+    page = fairfax_staff_client.get("/admin/waitlist?office=fairfax")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Jo Waiting" in html and "any clinician" in html
+    assert fairfax_staff_client.get("/admin/waitlist?office=potomac").status_code == 404
+    with app.app_context():
+        entry_id = db.session.scalars(select(WaitlistEntry)).one().id
+    removed = fairfax_staff_client.post(
+        f"/admin/waitlist/{entry_id}/remove", data={"csrf_token": csrf_token_from(html)}
+    )
+    assert removed.status_code == 303
+    assert "Nobody is waiting" in fairfax_staff_client.get("/admin/waitlist?office=fairfax").get_data(as_text=True)
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 0  # removed: no offer
+
+
+def test_with_texts_on_the_offer_also_arrives_as_a_text_without_health_details(app, freed_visit, fake_twilio):
+    app.config.update(fake_twilio.settings())
+    join_from_step_two(app.test_client(), "Kim", "kim@example.org", text_messages="y")
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    run_offers(app)
+    with app.app_context():
+        from clinic_app.notify.outbox import send_pending
+
+        send_pending()
+    (text,) = [m for m in fake_twilio.messages if "earlier time" in m["Body"]]
+    assert text["To"] == "+17035550177" and "Fairfax, VA office" in text["Body"]
+    assert "/offer/" in text["Body"] and "Kim" not in text["Body"] and "New patient" not in text["Body"]
+
+
+def test_a_patient_leaves_the_list_from_the_link_in_the_acknowledgement(app, client, freed_visit):
+    join_from_step_two(client, "Lee", "lee@example.org")
+    (acknowledgement,) = emails_to(app, "lee@example.org", "waitlist_joined.patient")
+    link = re.search(r"http://localhost(/waitlist/[A-Za-z0-9_-]+)", acknowledgement).group(1)
+    page = client.get(link).get_data(as_text=True)
+    assert "Waiting — we will tell you when a time opens" in page
+    left = client.post(link, data={"csrf_token": csrf_token_from(page)})
+    assert left.status_code == 303 and "You have left the waitlist" in client.get(link).get_data(as_text=True)
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 0

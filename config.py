@@ -155,6 +155,8 @@ class Config:
         self.CANCELLED_BOOKING_RETENTION_DAYS = env_int("CANCELLED_BOOKING_RETENTION_DAYS", 365)
         # ...and deletes patients' questions this many days after they were asked.
         self.QUESTION_RETENTION_DAYS = env_int("QUESTION_RETENTION_DAYS", 365)
+        # ...and deletes waitlist entries (the patient's details) this many days after they ended.
+        self.WAITLIST_RETENTION_DAYS = env_int("WAITLIST_RETENTION_DAYS", 30)
         # The outbox worker runs that purge this often (once across all workers).
         self.PURGE_EVERY_HOURS = env_int("PURGE_EVERY_HOURS", 24)
         # How often `flask outbox work` looks for email to deliver.

@@ -186,6 +186,7 @@ def purge_expired_records():
         appointment_years=config["PATIENT_RECORD_RETENTION_YEARS"],
         cancelled_days=config["CANCELLED_BOOKING_RETENTION_DAYS"],
         question_days=config["QUESTION_RETENTION_DAYS"],
+        waitlist_days=config["WAITLIST_RETENTION_DAYS"],
     )
     report = purge(db.session, clock.now(), policy)
     logger.info("%s", report)  # counts only

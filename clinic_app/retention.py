@@ -7,6 +7,8 @@
   time of a visit that was cancelled and never took place. The appointment itself stays (time,
   office, clinician, visit type, status, reference) for the practice's records and statistics.
 - Patients' questions are deleted ``question_days`` after they were asked.
+- Waitlist entries (with the patient's details) are deleted ``waitlist_days`` after they ended
+  (booked, left, or past their last day), with their offers.
 - Sent emails, after ``email_body_days``, lose what they said: subject (it names the patient's
   visit), bodies, attachments and reply-to; the row stays as delivery history (kind, topic,
   recipients, status, dates). Failed emails keep their content until staff retry or dismiss them.
@@ -20,7 +22,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Text, and_, cast, delete, or_, select, update
 
 from .booking.service import purge_expired_drafts
-from .models import Appointment, AppointmentNote, AppointmentStatus, OutboxMessage, OutboxStatus, PatientQuestion
+from .models import (
+    Appointment,
+    AppointmentNote,
+    AppointmentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    PatientQuestion,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 
 # What a cleared email holds: the emptiest values its columns accept (text_body and attachments
 # are NOT NULL; html_body may be NULL).
@@ -49,6 +61,7 @@ class RetentionPolicy:
     appointment_years: int = 7
     cancelled_days: int = 365
     question_days: int = 365
+    waitlist_days: int = 30
 
     def __post_init__(self):
         for field in fields(self):
@@ -69,6 +82,7 @@ class PurgeReport:
     email_bodies_cleared: int = 0
     appointments_anonymised: int = 0
     questions_deleted: int = 0
+    waitlist_entries_deleted: int = 0
 
     def __str__(self) -> str:
         def count(number, one, many):
@@ -79,6 +93,11 @@ class PurgeReport:
             f"deleted, content of {count(self.email_bodies_cleared, 'sent email', 'sent emails')} cleared, "
             f"patient details of {count(self.appointments_anonymised, 'past appointment', 'past appointments')} "
             f"removed, {count(self.questions_deleted, 'question', 'questions')} deleted"
+            + (
+                f", {count(self.waitlist_entries_deleted, 'ended waitlist entry', 'ended waitlist entries')} deleted"
+                if self.waitlist_entries_deleted
+                else ""
+            )
         )
 
 
@@ -154,6 +173,25 @@ def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -
             .where(PatientQuestion.created_at < now - timedelta(days=policy.question_days))
             .execution_options(synchronize_session=False)
         ).rowcount
+        ended_entries = list(
+            session.scalars(
+                select(WaitlistEntry.id).where(
+                    WaitlistEntry.status != WaitlistStatus.WAITING,
+                    WaitlistEntry.ended_at < now - timedelta(days=policy.waitlist_days),
+                )
+            )
+        )
+        if ended_entries:
+            session.execute(
+                delete(WaitlistOffer)
+                .where(WaitlistOffer.entry_id.in_(ended_entries))
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                delete(WaitlistEntry)
+                .where(WaitlistEntry.id.in_(ended_entries))
+                .execution_options(synchronize_session=False)
+            )
         session.commit()  # also expires loaded rows, so nobody reads the old values from the session
     except BaseException:
         session.rollback()
@@ -163,4 +201,5 @@ def purge(session, now: datetime, policy: RetentionPolicy = RetentionPolicy()) -
         email_bodies_cleared=cleared,
         appointments_anonymised=len(expired),
         questions_deleted=questions,
+        waitlist_entries_deleted=len(ended_entries),
     )

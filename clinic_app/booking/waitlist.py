@@ -27,7 +27,16 @@ from ..models import (
 from . import screening
 from .availability import find_slot, slots_by_day
 from .freed_time import record_freed_time
-from .service import BookingError, SlotTaken, insert_appointment, move_appointment, token_hash
+from .service import (
+    BookingError,
+    ScreeningFlagged,
+    SlotTaken,
+    add_screening,
+    insert_appointment,
+    move_appointment,
+    record_patient_action,
+    token_hash,
+)
 from .slots import BookingRules
 
 # One address may wait for this many different things at once (each office and kind of visit).
@@ -312,8 +321,6 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
         raise OfferGone(state)
     entry = offer.entry
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.FLAGGED:
-        from .service import ScreeningFlagged
-
         raise ScreeningFlagged("A screening answer was yes.")
     slot = find_slot(
         session,
@@ -388,10 +395,8 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
 
         def before_commit(moved):
             if answers_record is not None:
-                from .service import add_screening, record_patient_action
-
                 add_screening(moved, answers_record, now, asked="reschedule")
-                record_patient_action(session, moved, "patient.rescheduled", by="patient (waitlist offer)")
+            record_patient_action(session, moved, "patient.rescheduled", by="patient (waitlist offer)")
             settle(moved)
 
         return move_appointment(

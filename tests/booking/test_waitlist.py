@@ -339,3 +339,17 @@ def test_a_patient_leaves_the_list_from_the_link_in_the_acknowledgement(app, cli
     assert left.status_code == 303 and "You have left the waitlist" in client.get(link).get_data(as_text=True)
     cancel_through_manage_page(app.test_client(), freed_visit)
     assert run_offers(app) == 0
+
+
+def test_ended_entries_are_deleted_after_the_retention_period(app, client, clinic):
+    from clinic_app.retention import RetentionPolicy, purge
+
+    join_from_step_two(client, "Max", "max@example.org")
+    join_from_step_two(app.test_client(), "Ned", "ned@example.org")
+    with app.app_context():
+        left = db.session.scalars(select(WaitlistEntry).filter_by(email="max@example.org")).one()
+        waitlist.leave(db.session, left, NOW)
+        assert purge(db.session, NOW + timedelta(days=29), RetentionPolicy()).waitlist_entries_deleted == 0
+        report = purge(db.session, NOW + timedelta(days=31), RetentionPolicy())
+        assert report.waitlist_entries_deleted == 1 and "1 ended waitlist entry deleted" in str(report)
+        assert [e.email for e in db.session.scalars(select(WaitlistEntry))] == ["ned@example.org"]  # still waiting

@@ -117,10 +117,11 @@ def outbox_group():
 def outbox_send_command(limit):
     """Queue due reminders, deliver every email that is due, then exit (for cron)."""
     reminders = queue_reminders()
-    offers = offer_waitlist()
+    ran = run_due(db.session, [Job("waitlist", timedelta(minutes=1), offer_waitlist)], clock.now())
+    offers = "ran" if ran else "not due"
     report = send_pending(limit=limit)
     click.echo(
-        f"reminders queued {reminders}; waitlist offers {offers}; "
+        f"reminders queued {reminders}; waitlist {offers}; "
         f"sent {report.sent}, will retry {report.retrying}, failed {report.failed}, not sent (STOP) {report.skipped}"
     )
 

@@ -190,7 +190,7 @@ def waitlist_last_day(form, field):
     """The last day a patient could come: from tomorrow, within the booking horizon."""
     if field.data is None:
         return
-    today = clock.now().date()
+    today = form.today or clock.now().date()
     if field.data <= today:
         raise ValidationError("Please choose a day after today.")
     if field.data > today + timedelta(days=form.horizon_days):
@@ -201,6 +201,7 @@ class WaitlistForm(HumanCheck, FlaskForm):
     """Step 2's "Tell me if an earlier time opens": who to tell, how, and until when."""
 
     horizon_days = 60  # set from BOOKING_HORIZON_DAYS by the view
+    today = None  # the office's date, set by the view
 
     last_day = DateField(
         "The last day you could come",

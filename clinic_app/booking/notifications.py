@@ -281,6 +281,8 @@ def _short_moment(moment, office) -> str:
 
 
 def _waitlist_email(entry, kind, subject, template, **context):
+    if not entry.email:  # booked at the desk without one: texts (if agreed) and the desk only
+        return
     current_visit = None
     if entry.appointment is not None:
         moment = when(entry.appointment.starts_at, entry.office)

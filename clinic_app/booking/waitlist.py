@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..models import (
     Appointment,
@@ -26,7 +27,7 @@ from ..models import (
 )
 from . import screening
 from .availability import find_slot, slots_by_day
-from .freed_time import record_freed_time
+from .freed_time import _withdraw_open_offers, end_entry, record_freed_time
 from .service import (
     BookingError,
     ScreeningFlagged,
@@ -60,11 +61,14 @@ def join(
     :raise WaitlistRefused: the address already waits for ``MAX_WAITING_PER_EMAIL`` things.
     """
     email = details["email"]
+    # The same patient: by email address, or (booked at the desk without one) by their visit.
+    same_patient = (
+        func.lower(WaitlistEntry.email) == email.strip().lower()
+        if email
+        else WaitlistEntry.appointment_id == (appointment.id if appointment else -1)
+    )
     waiting = session.scalars(
-        select(WaitlistEntry).where(
-            func.lower(WaitlistEntry.email) == email.strip().lower(),
-            WaitlistEntry.status == WaitlistStatus.WAITING,
-        )
+        select(WaitlistEntry).where(same_patient, WaitlistEntry.status == WaitlistStatus.WAITING)
     ).all()
     same = next(
         (
@@ -122,16 +126,9 @@ def find_offer(session, raw: str) -> WaitlistOffer | None:
 
 def leave(session, entry, now) -> None:
     """Take the entry off the list (the patient, or staff); its open offers are withdrawn."""
-    if entry.status == WaitlistStatus.WAITING:
-        entry.status, entry.ended_at = WaitlistStatus.LEFT, now
-        _withdraw_open_offers(session, entry, now)
+    end_entry(session, entry.id, WaitlistStatus.LEFT, now)
     session.commit()
-
-
-def _withdraw_open_offers(session, entry, now, keep=None):
-    for offer in entry.offers:
-        if offer.status == OfferStatus.OPEN and offer is not keep:
-            offer.status, offer.answered_at = OfferStatus.WITHDRAWN, now
+    session.expire_all()
 
 
 def waiting_entries(session, office_id, now_day: date, provider_id=None) -> list[WaitlistEntry]:
@@ -232,15 +229,19 @@ def offer_freed_time(session, now, *, batch, lifetime: timedelta, rules=BookingR
         for entry, slot in offers_for(session, freed, now, batch=batch, rules=rules):
             raw = secrets.token_urlsafe(32)
             offer = WaitlistOffer(
-                entry=entry,
+                entry_id=entry.id,
                 provider_id=slot.provider.id,
                 starts_at=slot.starts_at,
                 token_hash=token_hash(raw),
                 offered_at=now,
-                expires_at=min(now + lifetime, slot.starts_at),
+                expires_at=min(now + lifetime, slot.starts_at - rules.min_notice),
             )
-            session.add(offer)
-            session.flush()
+            try:
+                with session.begin_nested():  # another run offered it this very moment: skip it
+                    session.add(offer)
+                    session.flush()
+            except IntegrityError:
+                continue
             if notify is not None:
                 notify(entry, offer, raw)
             made += 1
@@ -256,8 +257,14 @@ def expire(session, now) -> None:
     ).all()
     again = {}
     for offer in stale:
-        offer.status = OfferStatus.EXPIRED
-        again[(offer.entry.office_id, offer.provider_id, offer.starts_at)] = offer.entry.visit_type
+        expired = session.execute(  # only the run that expires an offer frees its time again
+            update(WaitlistOffer)
+            .where(WaitlistOffer.id == offer.id, WaitlistOffer.status == OfferStatus.OPEN)
+            .values(status=OfferStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if expired:
+            again[(offer.entry.office_id, offer.provider_id, offer.starts_at)] = offer.entry.visit_type
     for (office_id, provider_id, starts_at), visit_type in again.items():
         booked = session.scalar(
             select(func.count())
@@ -279,9 +286,9 @@ def expire(session, now) -> None:
             entry.appointment is None or not entry.appointment.is_active or entry.appointment.starts_at <= now
         )
         if past or visit_gone:
-            entry.status, entry.ended_at = WaitlistStatus.ENDED, now
-            _withdraw_open_offers(session, entry, now)
+            end_entry(session, entry.id, WaitlistStatus.ENDED, now)
     session.commit()
+    session.expire_all()
 
 
 # --- claiming an offer -------------------------------------------------------------------------
@@ -320,6 +327,13 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
         session.rollback()
         raise OfferGone(state)
     entry = offer.entry
+    visit = entry.appointment
+    if entry.status != WaitlistStatus.WAITING or (
+        entry.appointment_id is not None
+        and (visit is None or not visit.is_active or offer.starts_at >= visit.starts_at)
+    ):
+        session.rollback()
+        raise OfferGone(OfferStatus.WITHDRAWN)
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
     slot = find_slot(
@@ -346,10 +360,15 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
         ).rowcount
         if not won:
             raise OfferGone(OfferStatus.CLAIMED)
-        claimed_entry = session.get(WaitlistEntry, entry.id)
-        claimed_entry.status, claimed_entry.ended_at = WaitlistStatus.BOOKED, now
-        claimed_entry.booked_appointment_id = appointment.id
-        _withdraw_open_offers(session, claimed_entry, now, keep=session.get(WaitlistOffer, offer_id))
+        booked_entry = session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == WaitlistStatus.WAITING)
+            .values(status=WaitlistStatus.BOOKED, ended_at=now, booked_appointment_id=appointment.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not booked_entry:  # the patient left the list a moment ago
+            raise OfferGone(OfferStatus.WITHDRAWN)
+        _withdraw_open_offers(session, entry.id, now, keep_id=offer_id)
         for other in session.scalars(
             select(WaitlistOffer).where(
                 WaitlistOffer.id != offer_id,
@@ -413,6 +432,9 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
     except SlotTaken:
         _mark_taken(session, offer_id, now)
         raise
+    except BookingError:  # the visit to move was cancelled meanwhile
+        session.rollback()
+        raise OfferGone(OfferStatus.WITHDRAWN) from None
 
 
 def _mark_taken(session, offer_id, now):

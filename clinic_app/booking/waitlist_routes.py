@@ -44,6 +44,7 @@ def waitlist_join(draft):
     view = service.resolve(db.session, draft)
     form = WaitlistForm()
     form.horizon_days = current_app.config["BOOKING_HORIZON_DAYS"]
+    form.today = clock.now().astimezone(view.office.tz).date()  # the office's day, not UTC's
     if request.method == "GET":
         form.last_day.data = clock.now().astimezone(view.office.tz).date() + timedelta(days=30)
         stored = (draft.data or {}).get("details") or {}
@@ -220,7 +221,7 @@ def waitlist_offer(token):
         abort_link("This offer link does not work", "The link may be incomplete.")
     entry, now = offer.entry, clock.now()
     in_person = not entry.visit_type.is_telehealth
-    form = with_questions(ClaimOfferForm, in_force())() if in_person else ClaimOfferForm()
+    form = with_questions(ClaimOfferForm, in_force())() if in_person else ConfirmForm()
     context = {
         "offer": offer,
         "entry": entry,

@@ -1,5 +1,7 @@
 """STOP and START: a number's standing permission to be texted."""
 
+from sqlalchemy.exc import IntegrityError
+
 from ..models import SmsOptOut
 
 
@@ -12,7 +14,11 @@ def stop_texts(session, number: str, now) -> bool:
     """Record that ``number`` wants no more texts (the caller commits); whether this is new."""
     if opted_out(session, number):
         return False
-    session.add(SmsOptOut(phone=number, opted_out_at=now))
+    try:
+        with session.begin_nested():  # the same STOP delivered twice at once
+            session.add(SmsOptOut(phone=number, opted_out_at=now))
+    except IntegrityError:
+        return False
     return True
 
 

@@ -2,7 +2,7 @@
 joined, one-time links, exactly one of racing claims books, staff see the list per office."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from clinic_app.booking import questionnaires, screening, service, waitlist
 from clinic_app.booking.availability import slots_by_day
+from clinic_app.booking.slots import BookingRules
 from clinic_app.cli import offer_waitlist
 from clinic_app.extensions import db
 from clinic_app.models import (
@@ -353,3 +354,72 @@ def test_ended_entries_are_deleted_after_the_retention_period(app, client, clini
         report = purge(db.session, NOW + timedelta(days=31), RetentionPolicy())
         assert report.waitlist_entries_deleted == 1 and "1 ended waitlist entry deleted" in str(report)
         assert [e.email for e in db.session.scalars(select(WaitlistEntry))] == ["ned@example.org"]  # still waiting
+
+
+def test_an_offer_ends_before_the_booking_notice_and_a_video_visit_needs_no_health_questions(app, clinic):
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        video = db.session.scalars(select(VisitType).filter_by(is_telehealth=True)).first()
+        day = (NOW + timedelta(days=1)).astimezone(office.tz).date()
+        slot = slots_by_day(
+            db.session, office=office, visit_type=video, provider_id=None, days=[day], now=NOW, rules=BookingRules()
+        )[day][0]
+        visit_id = add_appointment(db.session, slot.starts_at, provider=slot.provider.slug, visit=video.slug)
+        entry, _ = waitlist.join(
+            db.session,
+            office=office,
+            visit_type=video,
+            provider=None,
+            last_day=day,
+            now=NOW,
+            details={
+                "first_name": "Ola",
+                "last_name": "Video",
+                "date_of_birth": date(1960, 1, 1),
+                "phone": "(703) 555-0101",
+                "email": "ola@example.org",
+                "is_new_patient": False,
+                "sms_phone": None,
+                "reason": "back-pain",
+            },
+        )
+        service.cancel_appointment(db.session, db.session.get(Appointment, visit_id), now=NOW)
+    assert run_offers(app) == 1
+    with app.app_context():
+        offer = db.session.scalars(select(WaitlistOffer)).one()
+        assert offer.expires_at <= offer.starts_at - timedelta(minutes=app.config["BOOKING_MIN_NOTICE_MINUTES"])
+    browser = app.test_client()
+    link = offer_link(app, "ola@example.org")
+    page = browser.get(link).get_data(as_text=True)
+    assert "Book this time" in page and 'id="fever"' not in page  # no health questions for video
+    booked = browser.post(link, data={"csrf_token": csrf_token_from(page)})
+    assert booked.status_code == 200 and "You’re booked" in booked.get_data(as_text=True)
+
+
+def test_an_offer_to_a_visit_cancelled_meanwhile_says_it_is_no_longer_open(app, freed_visit):
+    later = freed_visit.starts_at + timedelta(days=7)
+    with app.app_context():
+        mine = add_appointment(db.session, later, visit="new-patient", token="cancel-me-later", email="pat@example.org")
+        db.session.commit()
+    browser = app.test_client()
+    form = browser.get("/booking/cancel-me-later/waitlist").get_data(as_text=True)
+    browser.post("/booking/cancel-me-later/waitlist", data={"csrf_token": csrf_token_from(form), "clinician": "any"})
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    run_offers(app)
+    link = offer_link(app, "pat@example.org")
+    page = browser.get(link).get_data(as_text=True)
+    with app.app_context():
+        service.cancel_appointment(db.session, db.session.get(Appointment, mine), now=NOW)
+    answer = browser.post(link, data={"csrf_token": csrf_token_from(page), "acknowledged": "y", **ANSWERS})
+    assert answer.status_code == 409 and "This offer is no longer open" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Appointment, mine).status == "cancelled"
+        assert db.session.scalars(select(WaitlistEntry)).one().status == WaitlistStatus.ENDED
+
+
+def test_the_last_day_is_read_in_the_offices_time(app, client, clinic, monkeypatch):
+    evening = NOW.replace(hour=1, minute=30) + timedelta(days=1)  # 8:30 PM in Fairfax, already tomorrow in UTC
+    set_clock(monkeypatch, evening)
+    tomorrow_in_fairfax = evening.date()  # the UTC date is Fairfax's tomorrow
+    response = join_from_step_two(client, "Pia", "pia@example.org", last_day=tomorrow_in_fairfax.isoformat())
+    assert response.status_code == 303

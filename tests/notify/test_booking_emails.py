@@ -123,8 +123,8 @@ def test_one_reminder_with_the_screening_link_and_a_yes_flags_the_visit(
     last_week = datetime.now(UTC) - timedelta(days=7)  # booked then: its reminder moments came after
     appointment_id = make_appointment(tomorrow, created_at=last_week)
     make_appointment(later, provider="lauren-whitfield", created_at=last_week)  # too far ahead for a reminder yet
-    assert "reminders queued 1; waitlist offers 0; sent 1" in runner.invoke(args=["outbox", "send"]).output
-    assert "reminders queued 0; waitlist offers 0; sent 0" in runner.invoke(args=["outbox", "send"]).output
+    assert "reminders queued 1; waitlist ran; sent 1" in runner.invoke(args=["outbox", "send"]).output
+    assert "reminders queued 0; waitlist not due; sent 0" in runner.invoke(args=["outbox", "send"]).output
     [reminder] = smtp_server.messages
     subject, text, html, _ = parts(reminder)
     assert subject.startswith("Reminder: your appointment on")

@@ -148,7 +148,7 @@ def test_flask_outbox_send_delivers_and_reports(app, runner, smtp_server):
     queue(app, count=2)
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 0
-    assert "reminders queued 0; waitlist offers 0; sent 2, will retry 0, failed 0" in result.output
+    assert "reminders queued 0; waitlist ran; sent 2, will retry 0, failed 0" in result.output
     assert len(smtp_server.messages) == 2
 
 

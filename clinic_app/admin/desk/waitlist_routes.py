@@ -40,7 +40,7 @@ def remove_from_waitlist(entry_id):
     if entry is None or entry.office_id not in visible_office_ids(db.session, current_user):
         found_or_404(None)
     if ActionForm().validate_on_submit() and entry.is_waiting:
-        audit(db.session, current_user, "waitlist_removed", entry.appointment, office=entry.office.slug)
+        audit(db.session, current_user, "waitlist_removed", entry.appointment, office=entry.office.slug, entry=entry.id)
         waitlist.leave(db.session, entry, clock.now())
         flash("Removed from the waitlist.", "info")
     return redirect(url_for("admin.waitlist_page", office=entry.office.slug), 303)

@@ -14,7 +14,7 @@ from ...models import (
     AuditEntry,
 )
 from .. import questionnaires, screening
-from ..freed_time import appointment_time_freed
+from ..freed_time import appointment_time_freed, visit_cancelled
 from . import (
     BookingError,
     ScreeningFlagged,
@@ -129,6 +129,7 @@ def cancel_appointment(session, appointment, *, now, reason="", notify=None):
         session.rollback()
         return appointment
     appointment_time_freed(session, appointment, now)  # for the waitlist
+    visit_cancelled(session, appointment.id, now)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
     appointment.cancellation_reason = reason[:300]

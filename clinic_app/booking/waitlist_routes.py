@@ -25,9 +25,26 @@ from .steps import booking_rules, manage_cutoff
 JOINED = "waitlist_joined"  # the session keeps only the new entry's id, for its thank-you page
 
 
-def joined(entry_id):
-    session[JOINED] = entry_id
-    return redirect(url_for("booking.waitlist_joined"), 303)
+def join_or_refusal(**wish):
+    """Put the patient on the list and go to the thank-you page (the session keeps only the
+    entry's id); or the refusal to show on the form."""
+    try:
+        entry, _ = waitlist.join(db.session, now=clock.now(), notify=queue_waitlist_joined, **wish)
+    except waitlist.WaitlistRefused as refused:
+        return None, str(refused)
+    session[JOINED] = entry.id
+    return redirect(url_for("booking.waitlist_joined"), 303), None
+
+
+def join_page(form, problem, **context):
+    return render(
+        "booking/waitlist_join.html",
+        "booking/_waitlist_join.html",
+        status=422 if form.errors or problem else 200,
+        form=form,
+        problem=problem,
+        **context,
+    )
 
 
 def sms_number(form) -> str | None:
@@ -65,29 +82,16 @@ def waitlist_join(draft):
             "sms_phone": sms_number(form),
             "reason": view.reason,
         }
-        try:
-            entry, _ = waitlist.join(
-                db.session,
-                office=view.office,
-                visit_type=view.visit_type,
-                provider=view.provider,
-                last_day=form.last_day.data,
-                now=clock.now(),
-                details=details,
-                notify=queue_waitlist_joined,
-            )
-        except waitlist.WaitlistRefused as refused:
-            problem = str(refused)
-        else:
-            return joined(entry.id)
-    return render(
-        "booking/waitlist_join.html",
-        "booking/_waitlist_join.html",
-        status=422 if form.errors or problem else 200,
-        form=form,
-        view=view,
-        problem=problem,
-    )
+        done, problem = join_or_refusal(
+            office=view.office,
+            visit_type=view.visit_type,
+            provider=view.provider,
+            last_day=form.last_day.data,
+            details=details,
+        )
+        if done:
+            return done
+    return join_page(form, problem, view=view)
 
 
 @bp.route("/booking/<token>/waitlist", methods=["GET", "POST"])
@@ -125,32 +129,17 @@ def waitlist_join_from_booking(token):
                 "sms_phone": sms,
                 "reason": appointment.reason,
             }
-            try:
-                entry, _ = waitlist.join(
-                    db.session,
-                    office=appointment.office,
-                    visit_type=appointment.visit_type,
-                    provider=appointment.provider if form.clinician.data == "same" else None,
-                    last_day=appointment.starts_at.astimezone(appointment.office.tz).date(),
-                    now=clock.now(),
-                    details=details,
-                    appointment=appointment,
-                    notify=queue_waitlist_joined,
-                )
-            except waitlist.WaitlistRefused as refused:
-                problem = str(refused)
-            else:
-                return joined(entry.id)
-    return render(
-        "booking/waitlist_join.html",
-        "booking/_waitlist_join.html",
-        status=422 if form.errors or problem else 200,
-        form=form,
-        appointment=appointment,
-        summary=summary,
-        token=token,
-        problem=problem,
-    )
+            done, problem = join_or_refusal(
+                office=appointment.office,
+                visit_type=appointment.visit_type,
+                provider=appointment.provider if form.clinician.data == "same" else None,
+                last_day=appointment.starts_at.astimezone(appointment.office.tz).date(),
+                details=details,
+                appointment=appointment,
+            )
+            if done:
+                return done
+    return join_page(form, problem, appointment=appointment, summary=summary, token=token)
 
 
 @bp.get("/book/waitlist/joined")

@@ -19,6 +19,7 @@ from clinic_app.models import (
     OfferStatus,
     Office,
     OutboxMessage,
+    Provider,
     TimeBlock,
     VisitType,
     WaitlistEntry,
@@ -423,3 +424,46 @@ def test_the_last_day_is_read_in_the_offices_time(app, client, clinic, monkeypat
     tomorrow_in_fairfax = evening.date()  # the UTC date is Fairfax's tomorrow
     response = join_from_step_two(client, "Pia", "pia@example.org", last_day=tomorrow_in_fairfax.isoformat())
     assert response.status_code == 303
+
+
+def test_one_address_waits_for_at_most_three_things_and_the_same_wish_only_moves_its_day(app, client, clinic):
+    join_from_step_two(client, "Quin", "quin@example.org")
+    again = join_from_step_two(app.test_client(), "Quin", "QUIN@example.org", last_day="2026-12-30")
+    assert again.status_code == 303
+    with app.app_context():
+        (entry,) = db.session.scalars(select(WaitlistEntry)).all()
+        assert entry.last_day.isoformat() == "2026-12-30"
+        office = entry.office
+        kinds = db.session.scalars(select(VisitType).where(VisitType.id != entry.visit_type_id)).all()[:2]
+        details = {
+            "first_name": "Quin",
+            "last_name": "Waiting",
+            "date_of_birth": date(1950, 4, 5),
+            "phone": "(703) 555-0177",
+            "email": "quin@example.org",
+            "is_new_patient": True,
+            "sms_phone": None,
+            "reason": "sciatica",
+        }
+        for kind in kinds:
+            waitlist.join(
+                db.session,
+                office=office,
+                visit_type=kind,
+                provider=None,
+                last_day=entry.last_day,
+                now=NOW,
+                details=details,
+            )
+        clinician = db.session.scalars(select(Provider).where(Provider.offices.contains(office))).first()
+        with pytest.raises(waitlist.WaitlistRefused, match="already on our waitlist for 3 visits"):
+            waitlist.join(
+                db.session,
+                office=office,
+                visit_type=entry.visit_type,
+                provider=clinician,
+                last_day=entry.last_day,
+                now=NOW,
+                details=details,
+            )
+        assert len(db.session.scalars(select(WaitlistEntry)).all()) == 3

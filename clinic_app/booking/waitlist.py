@@ -369,14 +369,7 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
         if not booked_entry:  # the patient left the list a moment ago
             raise OfferGone(OfferStatus.WITHDRAWN)
         _withdraw_open_offers(session, entry.id, now, keep_id=offer_id)
-        for other in session.scalars(
-            select(WaitlistOffer).where(
-                WaitlistOffer.id != offer_id,
-                WaitlistOffer.provider_id == offer.provider_id,
-                WaitlistOffer.starts_at == offer.starts_at,
-                WaitlistOffer.status == OfferStatus.OPEN,
-            )
-        ):
+        for other in overlapping_open_offers(session, offer_id, appointment):
             other.status, other.answered_at = OfferStatus.TAKEN, now
             if notify_taken is not None:
                 notify_taken(other.entry, other)
@@ -435,6 +428,27 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
     except BookingError:  # the visit to move was cancelled meanwhile
         session.rollback()
         raise OfferGone(OfferStatus.WITHDRAWN) from None
+
+
+def overlapping_open_offers(session, offer_id, appointment) -> list[WaitlistOffer]:
+    """The other open offers whose time the booked ``appointment`` now holds (any length of visit)."""
+    held_until = appointment.ends_at + timedelta(minutes=appointment.visit_type.buffer_minutes)
+    candidates = session.scalars(
+        select(WaitlistOffer).where(
+            WaitlistOffer.id != offer_id,
+            WaitlistOffer.provider_id == appointment.provider_id,
+            WaitlistOffer.status == OfferStatus.OPEN,
+            WaitlistOffer.starts_at < held_until,
+            WaitlistOffer.starts_at > appointment.starts_at - timedelta(hours=12),
+        )
+    )
+    overlapping = []
+    for other in candidates:
+        kind = other.entry.visit_type
+        other_until = other.starts_at + timedelta(minutes=kind.duration_minutes + kind.buffer_minutes)
+        if other_until > appointment.starts_at:
+            overlapping.append(other)
+    return overlapping
 
 
 def _mark_taken(session, offer_id, now):

@@ -121,6 +121,19 @@ def test_a_patient_with_an_email_address_gets_the_confirmation(app, desk):
     assert kinds == ["booking.office", "booking.patient"] and appointment.source == "walk_in"
 
 
+def test_a_patient_who_agrees_on_the_phone_gets_texts_without_an_email_address(app, desk):
+    app.config["SMS_BACKEND"] = "file"
+    assert "agrees to text messages" in html_of(desk_page(desk))
+    refused = book(desk, phone="(416) 967-1111", text_messages="y")
+    assert refused.status_code == 422 and "Text messages go to US numbers only" in html_of(refused)
+    assert book(desk, text_messages="y").status_code == 303
+    with app.app_context():
+        appointment = db.session.scalars(select(Appointment)).one()
+        assert appointment.sms_phone == "+17035550199" and appointment.sms_consent_at == NOW
+        kinds = sorted(db.session.scalars(select(OutboxMessage.kind)))
+    assert kinds == ["booking.office", "booking.text"]
+
+
 def test_the_desk_may_book_without_notice_where_the_website_may_not(app, desk):
     assert QUARTER_PAST_EIGHT not in online_times(app)
     assert QUARTER_PAST_EIGHT in html_of(desk_page(desk))

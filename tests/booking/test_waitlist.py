@@ -467,3 +467,38 @@ def test_one_address_waits_for_at_most_three_things_and_the_same_wish_only_moves
                 details=details,
             )
         assert len(db.session.scalars(select(WaitlistEntry)).all()) == 3
+
+
+def test_a_patient_offered_an_overlapping_time_of_another_length_is_told_too(app, freed_visit):
+    join_from_step_two(app.test_client(), "Ada", "ada@example.org")  # a new-patient consultation
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        follow_up = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
+        waitlist.join(
+            db.session,
+            office=office,
+            visit_type=follow_up,
+            provider=None,
+            last_day=(NOW + timedelta(days=20)).date(),
+            now=NOW + timedelta(minutes=1),
+            details={
+                "first_name": "Bo",
+                "last_name": "Shorter",
+                "date_of_birth": date(1955, 1, 2),
+                "phone": "(703) 555-0102",
+                "email": "bo@example.org",
+                "is_new_patient": False,
+                "sms_phone": None,
+                "reason": "back-pain",
+            },
+        )
+    cancel_through_manage_page(app.test_client(), freed_visit)
+    assert run_offers(app) == 2
+    assert claim(app.test_client(), offer_link(app, "ada@example.org")).status_code == 200
+    with app.app_context():
+        booked = db.session.scalars(select(Appointment).filter_by(email="ada@example.org")).one()
+        bos = db.session.scalars(select(WaitlistOffer).join(WaitlistEntry).filter_by(email="bo@example.org")).one()
+        held_until = booked.ends_at + timedelta(minutes=booked.visit_type.buffer_minutes)
+        assert bos.starts_at < held_until and bos.starts_at + timedelta(minutes=30) > booked.starts_at  # overlaps
+        assert bos.status == OfferStatus.TAKEN
+    assert emails_to(app, "bo@example.org", "waitlist_taken.patient")

@@ -4,10 +4,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ...booking.forms import birth_date_field
+from ...booking.forms import DetailsStepForm, birth_date_field
 from ...fields import email_field, name_field, phone_field, text_field
 from ...models import AppointmentSource
 from ...reasons import VISIT_REASONS
+from ...texting.numbers import texting_number
 
 
 class FindTimeForm(FlaskForm):
@@ -64,6 +65,7 @@ class StaffBookingForm(_VisitPart):
     date_of_birth = birth_date_field(required="Please enter the patient's date of birth.")
     phone = phone_field("Phone number", required="Please enter a phone number.")
     email = email_field("Email address (optional: the confirmation goes here)")
+    text_messages = BooleanField("The patient agrees to text messages about this appointment at this number (optional)")
     patient_status = RadioField(
         "Seen at the clinic before?",
         choices=[SelectChoice("new", "New patient"), SelectChoice("returning", "Returning patient")],
@@ -80,8 +82,11 @@ class StaffBookingForm(_VisitPart):
         validators=[DataRequired("Please ask the patient whether we may contact them about this appointment.")],
     )
 
+    validate_text_messages = DetailsStepForm.validate_text_messages
+
     def details(self) -> dict:
         return {
+            "sms_phone": texting_number(self.phone.data)[0] if self.text_messages.data else None,
             "first_name": self.first_name.data,
             "last_name": self.last_name.data,
             "date_of_birth": self.date_of_birth.data,

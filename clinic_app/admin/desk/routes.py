@@ -23,6 +23,7 @@ from ...extensions import db
 from ...formatting import local_time, long_day, office_time, time_of_day
 from ...htmx import is_htmx
 from ...models import AppointmentStatus, Office, VisitType
+from ...texting.messages import texts_enabled
 from .. import bp
 from ..auth.access import audit, visible_offices
 from ..bookings.queries import appointment_for
@@ -165,6 +166,8 @@ def new_booking():
             finder.visit_type.data = fitting.slug
             office, visit_type, provider, day = desk_choice(finder)
     form = with_questions(StaffBookingForm, in_force())()
+    if not texts_enabled():
+        form.text_messages.data = False
     if request.method == "GET":
         fill_from_earlier_visit(form, visit_id(request.args.get("from_visit")))
     if visit_type.is_telehealth:  # no screening for a video visit

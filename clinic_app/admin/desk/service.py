@@ -122,6 +122,7 @@ def book_for_patient(
         consent_to_contact=True,
         screening=record,
         screening_outcome=outcome,
+        sms_consent_at=now if details.get("sms_phone") else None,
         **details,
     )
 

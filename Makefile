@@ -64,9 +64,10 @@ test: $(VENV)/.test-installed system-deps
 prod-test: $(VENV)/.test-installed system-deps
 	$(BIN)/python -m pytest tests/production
 
-## Throughput and latency of the main pages (gunicorn + wrk on loopback); see bench/run.sh.
+## Each main page's throughput as a ratio to a bare Flask view, SQLite and PostgreSQL, 1k and 100k
+## appointments, plus a whole-booking load run; see bench/bench.py. Results in bench/results/.
 bench: $(VENV)/.test-installed system-deps
-	bench/run.sh
+	$(VENV)/bin/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

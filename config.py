@@ -183,6 +183,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
 
+        # Off only for benchmarks (one client address stands for many patients); production refuses it.
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         # Redis down: limits go on in this process's memory (one warning line) instead of a 500,
@@ -298,6 +300,8 @@ class ProductionConfig(Config):
             )
         if not self.PUBLIC_BASE_URL.startswith("https://") or not env_str("PUBLIC_BASE_URL"):
             problems.append("PUBLIC_BASE_URL must be the site's https:// address (it goes into patients' emails)")
+        if not self.RATELIMIT_ENABLED:
+            problems.append("RATELIMIT_ENABLED must stay on in production")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             problems.append("RATELIMIT_STORAGE_URI must be shared by every worker, e.g. redis://127.0.0.1:6379/0")
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:

@@ -24,6 +24,12 @@ logger = logging.getLogger(__name__)
 _this_process = FixedWindowRateLimiter(MemoryStorage())  # when the shared store cannot be reached
 
 
+def _shared():
+    """The shared store's counter, or this process's when rate limits are off (benchmarks only:
+    production refuses RATELIMIT_ENABLED=false)."""
+    return limiter.limiter if limiter.enabled else _this_process
+
+
 def client_address() -> str:
     """The client's address (the proxy's forwarded one, where the app trusts a proxy)."""
     return request.remote_addr or "unknown"
@@ -53,7 +59,7 @@ class AttemptLimits:
         """Count one attempt, before the secret is checked; False once a limit is used up."""
         checks = self._checks(subject, address)
         try:
-            return _counted(limiter.limiter, checks)
+            return _counted(_shared(), checks)
         except Exception:  # the shared store (Redis) is down: count in this process rather than fail
             logger.warning("%s attempts counted in this process: the rate-limit store cannot be reached", self.name)
             return _counted(_this_process, checks)
@@ -61,7 +67,7 @@ class AttemptLimits:
     def forget(self, subject: str, address: str) -> None:
         """The right secret: this subject's failed attempts from this address no longer count
         (those from elsewhere, and the per-address ceiling, still do)."""
-        for strategy in (limiter.limiter, _this_process):
+        for strategy in {_shared(), _this_process}:
             try:
                 for item, identifiers in self._pair_checks(subject, address):
                     strategy.clear(item, *identifiers)

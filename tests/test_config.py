@@ -123,6 +123,8 @@ def test_production_starts_with_safe_settings(clean_env):
         ({"RATELIMIT_STORAGE_URI": None}, "RATELIMIT_STORAGE_URI"),
         ({"HSTS_SECONDS": "86400"}, "HSTS_SECONDS"),
         ({"SESSION_COOKIE_SECURE": "false"}, "SESSION_COOKIE_SECURE"),
+        ({"RATELIMIT_ENABLED": "false"}, "RATELIMIT_ENABLED"),
+        ({"SMS_BACKEND": "twilio"}, "TWILIO_ACCOUNT_SID"),
     ],
 )
 def test_production_refuses_unsafe_settings(clean_env, change, problem):

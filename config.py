@@ -179,6 +179,11 @@ class Config:
         # are refused as automated (0: no timing check; the hidden honeypot field stays).
         self.FORM_MIN_FILL_SECONDS = env_number("FORM_MIN_FILL_SECONDS", 3.0, float)
 
+        # Public pages (home, articles, offices, the office update) are kept rendered this long in
+        # each process for visitors without a session, and browsers and proxies may keep them as
+        # long; a change in the back office shows on them within this time (0: not kept).
+        self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+
         # The largest request body accepted (our forms are a few kilobytes); more answers 413.
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
@@ -265,6 +270,8 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         # The tests submit forms at once; tests of the timing check set it themselves.
         self.FORM_MIN_FILL_SECONDS = 0
+        # Pages change between requests in tests; the page cache's own tests turn it on.
+        self.PAGE_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

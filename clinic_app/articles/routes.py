@@ -4,11 +4,13 @@ from flask import abort, request
 
 from ..htmx import render
 from ..links import booking_url
+from ..page_cache import public_page
 from . import bp
 from .content import library
 
 
 @bp.get("/")
+@public_page
 def index():
     """All articles, newest first; ``?tag=`` narrows the list (htmx swaps only the list)."""
     articles = library()
@@ -25,6 +27,7 @@ def index():
 
 
 @bp.get("/<slug>")
+@public_page
 def detail(slug):
     """One article with its contents, red flags, sources and related reading."""
     articles = library()

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..links import booking_url
 from ..models import Office, Provider
 from ..offices import clinic_offices
+from ..page_cache import public_page
 from . import bp
 from .hours import directions_url, weekly_hours
 
@@ -24,6 +25,7 @@ def office_card(office) -> dict:
 
 
 @bp.get("/")
+@public_page
 def index():
     """Both offices with address, phone and hours."""
     offices = clinic_offices()
@@ -47,6 +49,7 @@ def office_clinicians(office) -> list[dict]:
 
 
 @bp.get("/<slug>")
+@public_page
 def detail(slug):
     """One office: address, phone, opening hours, directions, booking, and its clinicians."""
     office = db.session.scalars(select(Office).filter_by(slug=slug)).one_or_none()

@@ -5,11 +5,12 @@ from sqlalchemy import select
 
 from ..articles.content import library
 from ..booking.questionnaires import in_force, policy_html
-from ..extensions import db
+from ..extensions import csrf, db
 from ..htmx import is_htmx
 from ..links import booking_url
 from ..models import Office
 from ..offices import clinic_offices
+from ..page_cache import public_page
 from . import bp
 from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, office_update_version, safe_next_url
 
@@ -24,6 +25,7 @@ CONDITIONS = [
 
 
 @bp.get("/")
+@public_page
 def home():
     """What the clinic treats, the offices, the latest articles, and the way to book."""
     articles = library()
@@ -42,6 +44,7 @@ def home():
 
 
 @bp.get("/office-update")
+@public_page
 def office_update():
     """The Safe Patient Appointments policy, with the screening questions the booking form asks."""
     screening = in_force()
@@ -51,8 +54,11 @@ def office_update():
 
 
 @bp.post("/office-update/dismiss")
+@csrf.exempt
 def dismiss_banner():
-    """Hide the office-update banner for this browser until the policy changes."""
+    """Hide the office-update banner for this browser until the policy changes. No CSRF token:
+    it only sets this browser's preference cookie (another site could at most hide a notice), and
+    a token would put a session on every public page."""
     if is_htmx():
         response = make_response("", 200)
     else:

@@ -1,0 +1,71 @@
+"""Public pages (home, articles, offices, the office update) as every visitor without a session
+sees them: kept rendered in this process for ``PAGE_CACHE_SECONDS`` and sent with
+``Cache-Control: public`` and an ETag, so a repeat visit or a proxy costs nothing.
+
+Such a page holds nothing of one visitor: no session is read or created, no CSRF token is put in
+it (the banner's "Hide" is a plain preference cookie), and the one per-visitor difference, whether
+the banner was hidden, is part of the key (with ``Vary: Cookie`` for caches downstream). A visitor
+who has a session (a booking in progress, a message to show) gets the page rendered for them. An
+office's details changed in the back office reach every page within ``PAGE_CACHE_SECONDS``.
+"""
+
+import functools
+import hashlib
+import threading
+import time
+
+from flask import current_app, g, make_response, request
+
+from .htmx import is_htmx
+
+MAX_PAGES = 512  # far more than the site's public pages; a flood of odd URLs only empties it
+
+_pages: dict = {}
+_lock = threading.Lock()
+
+
+def clear() -> None:
+    """Forget every kept page (tests; and after a change that must show at once)."""
+    with _lock:
+        _pages.clear()
+
+
+def _key():
+    from .pages.banner import BANNER_COOKIE  # (the pages package itself uses this module)
+
+    return (request.path, request.query_string, is_htmx(), request.cookies.get(BANNER_COOKIE, ""))
+
+
+def _anonymous() -> bool:
+    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+
+
+def public_page(view):
+    """Serve ``view`` as a public page (see the module's description)."""
+
+    @functools.wraps(view)
+    def serve(*args, **kwargs):
+        g.public_page = True  # the layout then carries no CSRF token, so no session is made
+        seconds = current_app.config["PAGE_CACHE_SECONDS"]
+        usable = seconds > 0 and _anonymous()
+        key = _key() if usable else None
+        kept = _pages.get(key) if usable else None
+        now = time.monotonic()
+        if kept is not None and kept[0] > now:
+            response = make_response(kept[1], 200, {"Content-Type": kept[2]})
+        else:
+            response = make_response(view(*args, **kwargs))
+            if usable and response.status_code == 200 and not response.headers.getlist("Set-Cookie"):
+                body = response.get_data()
+                with _lock:
+                    if len(_pages) >= MAX_PAGES:
+                        _pages.clear()
+                    _pages[key] = (now + seconds, body, response.headers["Content-Type"])
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
+            response.vary.add("Cookie")
+            response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
+            response.make_conditional(request)
+        return response
+
+    return serve

@@ -173,6 +173,9 @@ class Config:
         if env_str("REMINDER_LEAD_HOURS") is not None:
             raise ConfigError("REMINDER_LEAD_HOURS is replaced by REMINDER_HOURS (hours before a visit, e.g. 72,24)")
         self.REMINDER_HOURS = reminder_hours(env_list("REMINDER_HOURS", ["72", "24"]), self.BOOKING_CHANGE_CUTOFF_HOURS)
+        # Bookings one client address, and one email address, may make online in an hour (only
+        # bookings made count: a time lost to another patient or a refusal does not).
+        self.CONFIRMATIONS_PER_HOUR = env_int("CONFIRMATIONS_PER_HOUR", 20)
         # A patient may hold this many upcoming appointments booked under one email address.
         self.MAX_UPCOMING_BOOKINGS_PER_EMAIL = env_int("MAX_UPCOMING_BOOKINGS_PER_EMAIL", 3)
         # Booking steps 1 and 4 and the question form sent sooner than this after they were shown

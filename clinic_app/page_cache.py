@@ -53,19 +53,21 @@ def public_page(view):
         now = time.monotonic()
         if kept is not None and kept[0] > now:
             response = make_response(kept[1], 200, {"Content-Type": kept[2]})
+            etag = kept[3]
         else:
             response = make_response(view(*args, **kwargs))
-            if usable and response.status_code == 200 and not response.headers.getlist("Set-Cookie"):
-                body = response.get_data()
+            if response.status_code != 200:
+                return response
+            body = response.get_data()
+            etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+            if usable and not response.headers.getlist("Set-Cookie"):
                 with _lock:
                     if len(_pages) >= MAX_PAGES:
                         _pages.clear()
-                    _pages[key] = (now + seconds, body, response.headers["Content-Type"])
-        if response.status_code == 200:
-            response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
-            response.vary.add("Cookie")
-            response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
-            response.make_conditional(request)
-        return response
+                    _pages[key] = (now + seconds, body, response.headers["Content-Type"], etag)
+        response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
+        response.vary.add("Cookie")
+        response.set_etag(etag)
+        return response.make_conditional(request)
 
     return serve

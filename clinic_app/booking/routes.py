@@ -4,7 +4,7 @@ saves and redirects (303) to the first step still to do, which htmx follows and 
 import functools
 from datetime import date
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -37,7 +37,26 @@ from .steps import (
 # Each step's POST, per client address: a patient going back and forth to correct answers stays
 # far below it, a script filling the calendar with drafts does not.
 STEP_LIMIT = "60 per hour"
-CONFIRM_LIMIT = "20 per hour"
+
+
+def confirmations_per_hour() -> str:
+    """How many bookings one address, and one email address, may make in an hour."""
+    return f"{current_app.config['CONFIRMATIONS_PER_HOUR']} per hour"
+
+
+def booked_now(response) -> bool:
+    """Only a booking made counts toward the confirm limits: a patient who lost the time to
+    someone else, or whose draft was incomplete, tries again freely."""
+    return bool(g.get("booked_now"))
+
+
+def draft_email() -> str:
+    """The confirm limit's key per email address (the draft's), so many addresses cannot book
+    for one patient."""
+    draft = current_draft()
+    email = ((draft.data or {}).get("details") or {}).get("email", "") if draft else ""
+    return f"confirm-email:{email.strip().lower()}" if email else f"confirm-email-none:{request.remote_addr}"
+
 
 # Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
 # never cached, and their address never sent to another site.
@@ -313,14 +332,15 @@ def details(draft):
 
 
 @bp.route("/book/review", methods=["GET", "POST"])
-@limiter.limit(CONFIRM_LIMIT, methods=["POST"])
+@limiter.limit(confirmations_per_hour, methods=["POST"], deduct_when=booked_now)
+@limiter.limit(confirmations_per_hour, methods=["POST"], key_func=draft_email, deduct_when=booked_now)
 @booking_step("review")
 def review(draft):
     """Step 5: everything on one page with an Edit link per step; the button books."""
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.confirm_booking(
+            booked = service.confirm_booking(
                 db.session,
                 draft,
                 clock.now(),
@@ -339,6 +359,7 @@ def review(draft):
         except service.BookingError as error:
             flash(str(error), "error")
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
+        g.booked_now = booked.manage_token is not None  # a replay of the same booking is not another
         return redirect(url_for("booking.confirmed"), 303)
     view = service.resolve(db.session, draft)
     return show_step("review", form=form, summary=draft_summary(view))

@@ -689,18 +689,47 @@ def test_confirmation_shows_reference_time_address_what_to_bring_calendar_and_ma
 # --- replays and races -------------------------------------------------------------------------
 
 
+def book_first_free_time(client, email, htmx=False):
+    """Steps 1-4 with the first time still free, then Confirm; the response to Confirm."""
+    assert redirects_to(post(client, "/book/", VISIT), "/book/time")
+    slot = offered_slots(html_of(client.get("/book/time")))[0][0]
+    assert redirects_to(post(client, "/book/time", {"slot": slot}), "/book/screening")
+    assert redirects_to(post(client, "/book/screening", ALL_NO), "/book/details")
+    assert redirects_to(post(client, "/book/details", {**DETAILS, "email": email}), "/book/review")
+    return post(client, "/book/review", htmx=htmx)
+
+
 @PAGE_OR_HTMX
-def test_too_many_confirmations_say_to_wait_about_an_hour(client, clinic, frozen_now, htmx):
-    """Confirming is limited per hour: the page says so, not "a minute"."""
-    for _ in range(20):
-        assert post(client, "/book/review", htmx=htmx).status_code == 303  # no booking in progress
-    response = post(client, "/book/review", htmx=htmx)
+def test_only_bookings_made_count_toward_the_hourly_limit_which_says_to_wait_about_an_hour(
+    app, client, clinic, frozen_now, htmx
+):
+    app.config["CONFIRMATIONS_PER_HOUR"] = 2
+    for _ in range(25):  # Confirm with nothing to book books nothing, and is not counted
+        assert post(client, "/book/review", htmx=htmx).status_code == 303
+    for number in range(2):
+        assert book_first_free_time(client, f"patient{number}@example.org").status_code == 303
+    response = book_first_free_time(client, "patient2@example.org", htmx=htmx)
     html = html_of(response)
     assert response.status_code == 429
     assert "Too many attempts" in html and "Please try again in about an hour." in html
     assert "minute" not in html
     assert 3000 < int(response.headers["Retry-After"]) <= 3600
     assert ("<html" in html) is not htmx
+    assert appointment_count(app) == 2
+
+
+def test_the_hourly_limit_also_counts_per_email_address_whatever_the_client_address(app, clinic, frozen_now):
+    app.config["CONFIRMATIONS_PER_HOUR"] = 2
+    for number in range(2):
+        elsewhere = app.test_client()
+        elsewhere.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 1}"
+        assert book_first_free_time(elsewhere, "same.person@example.org").status_code == 303
+    third = app.test_client()
+    third.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    assert book_first_free_time(third, "Same.Person@example.org").status_code == 429
+    fourth = app.test_client()
+    fourth.environ_base["REMOTE_ADDR"] = "192.0.2.9"  # the same address, another patient: books
+    assert book_first_free_time(fourth, "someone.else@example.org").status_code == 303
 
 
 @pytest.mark.parametrize("second_htmx", [False, True], ids=["page-replay", "htmx-replay"])

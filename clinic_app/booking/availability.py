@@ -4,13 +4,14 @@ Functions take the session, the office and the moment ``now`` explicitly; nothin
 request or the clock.
 """
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from ..models import Closure, Provider, ProviderTimeBlock, TimeBlock, VisitType, WorkingHours
-from .slots import GRID, BookingRules, bookable_days, free_slots
+from .slots import GRID, BookingRules, bookable_days, free_slots, merged
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,13 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     ).all()
     length = timedelta(minutes=visit_type.duration_minutes)
     buffer = timedelta(minutes=visit_type.buffer_minutes)
+    # Each clinician's held time, merged and sorted once: a day looks only at its own stretch.
+    held = {provider.id: merged(busy[provider.id]) for provider in providers}
 
     result = {}
     for day in days:
+        day_start = datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC) - timedelta(days=1)
+        day_end = day_start + timedelta(days=3)
         by_start = {}
         for provider in providers:
             shifts = [(h.starts, h.ends) for h in hours if h.provider_id == provider.id and h.weekday == day.weekday()]
@@ -175,7 +180,7 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
                 shifts=shifts,
                 length=length,
                 buffer=buffer,
-                busy=busy[provider.id] + blocked_intervals(blocks, provider, day),
+                busy=_within(held[provider.id], day_start, day_end) + blocked_intervals(blocks, provider, day),
                 closed=day in closed[provider.id],
                 now=now,
                 rules=rules,
@@ -189,21 +194,34 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     return result
 
 
+def _within(held, start, end) -> list:
+    """The stretches of merged, sorted ``held`` time that overlap ``[start, end)``."""
+    starts, ends = held
+    first, last = bisect_right(ends, start), bisect_left(starts, end)
+    return list(zip(starts[first:last], ends[first:last], strict=True))
+
+
 def days_with_slots(session, *, office, visit_type, provider_id, now, rules=BookingRules(), earliest=None, limit=14):
     """Up to ``limit`` coming office-local days that still have a free slot, from ``earliest`` on."""
+    return list(_open_days(session, office, visit_type, provider_id, now, rules, earliest, limit))
+
+
+def _open_days(session, office, visit_type, provider_id, now, rules, earliest, limit) -> dict:
+    """{day: [Slot]} for up to ``limit`` coming days with a free slot, from ``earliest`` on."""
     today = now.astimezone(office.tz).date()
     days = [day for day in bookable_days(today=today, rules=rules) if earliest is None or day >= earliest]
-    found = []
-    # Look a fortnight at a time so a quiet calendar costs few queries and a busy one stays correct.
-    for index in range(0, len(days), 14):
-        chunk = days[index : index + 14]
+    found = {}
+    # Four weeks at a time: one search usually finds a fortnight of open days (weekends are
+    # closed), and a busy calendar looks further on.
+    for index in range(0, len(days), 28):
+        chunk = days[index : index + 28]
         slots = slots_by_day(
             session, office=office, visit_type=visit_type, provider_id=provider_id, days=chunk, now=now, rules=rules
         )
-        found.extend(day for day in chunk if slots[day])
+        found.update((day, slots[day]) for day in chunk if slots[day])
         if len(found) >= limit:
             break
-    return found[:limit]
+    return dict(list(found.items())[:limit])
 
 
 def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_provider_id, now, rules=BookingRules()):
@@ -222,20 +240,11 @@ def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_pro
 
 def day_with_slots(session, *, office, visit_type, provider_id, now, rules, chosen_day=None, earliest=None):
     """What a time picker shows: the days with free times, the day on screen (the chosen one if
-    it has times, else the first) and that day's times; ``(days, None, [])`` when nothing is free."""
-    days = days_with_slots(
-        session,
-        office=office,
-        visit_type=visit_type,
-        provider_id=provider_id,
-        now=now,
-        rules=rules,
-        earliest=earliest,
-    )
-    day = chosen_day if chosen_day in days else (days[0] if days else None)
+    it has times, else the first) and that day's times; ``(days, None, [])`` when nothing is free.
+    The day's times come from the same search that found the days (nothing is computed twice)."""
+    open_days = _open_days(session, office, visit_type, provider_id, now, rules, earliest, 14)
+    days = list(open_days)
+    day = chosen_day if chosen_day in open_days else (days[0] if days else None)
     if day is None:
         return days, None, []
-    slots = slots_by_day(
-        session, office=office, visit_type=visit_type, provider_id=provider_id, days=[day], now=now, rules=rules
-    )[day]
-    return days, day, slots
+    return days, day, open_days[day]

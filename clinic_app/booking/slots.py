@@ -8,8 +8,10 @@ booking that would overlap it, however the requests race.
 Pure data and functions: no request, no database, no clock (the caller passes ``now``).
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 GRID = timedelta(minutes=15)  # every slot starts on this grid; every length/buffer is a multiple of it
@@ -89,7 +91,9 @@ def free_slots(
     - Notice: a slot starting before ``now + rules.min_notice`` is dropped; one starting exactly
       then is offered.
     - Busy: a candidate holds ``[start, start + length + buffer)`` and is dropped when that
-      overlaps a busy interval; intervals are half-open, so touching is fine.
+      overlaps a busy interval; intervals are half-open, so touching is fine. The busy intervals
+      are merged and sorted once, so each candidate costs one binary search: linear in the
+      candidates and the busy intervals of the day, however full the calendar.
     """
     _require_aware(now, "now")
     _require_on_grid(length, buffer, GRID)
@@ -100,6 +104,7 @@ def free_slots(
         _require_aware(busy_start, "busy start")
         _require_aware(busy_end, "busy end")
         busy_utc.append((busy_start.astimezone(UTC), busy_end.astimezone(UTC)))
+    busy_starts, busy_ends = merged(busy_utc)
     now_utc = now.astimezone(UTC)
 
     if closed:
@@ -124,10 +129,27 @@ def free_slots(
             if start + length > shift_end or start < earliest:
                 continue
             held_until = occupied_until(start, length, buffer)
-            if any(start < busy_end and busy_start < held_until for busy_start, busy_end in busy_utc):
+            # The first busy stretch still running at ``start``: the slot is free if it begins
+            # only once the visit and its pause are over (one binary search, not a scan).
+            first = bisect_right(busy_ends, start)
+            if first < len(busy_starts) and busy_starts[first] < held_until:
                 continue
             slots.add(start)
     return sorted(slots)
+
+
+def merged(intervals) -> tuple[list[datetime], list[datetime]]:
+    """Half-open intervals as the sorted starts and ends of their disjoint union (touching ones
+    stay apart: they do not overlap). Both lists are sorted, so a binary search finds the one
+    stretch that can overlap a given moment."""
+    starts, ends = [], []
+    for start, end in sorted(intervals):
+        if ends and start < ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 def occupied_until(start: datetime, length: timedelta, buffer: timedelta) -> datetime:
@@ -185,6 +207,7 @@ def _ceil_to_grid(wall: datetime) -> datetime:
     return wall + (-since_midnight) % GRID
 
 
+@lru_cache(maxsize=8192)  # the same wall times come up for every clinician and every request
 def _existing_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
     """The UTC moment of a naive wall time in ``tz`` (``fold=0``), or None if it does not exist.
 
@@ -197,6 +220,7 @@ def _existing_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
     return moment
 
 
+@lru_cache(maxsize=2048)
 def _shift_end_utc(day: date, ends: time, tz: ZoneInfo) -> datetime:
     """The UTC moment a shift ending at wall time ``ends`` on ``day`` is over.
 

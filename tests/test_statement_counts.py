@@ -80,4 +80,4 @@ def test_the_bookings_list_costs_the_same_with_more_bookings(app, admin_client, 
     bookings_page = admin_client.get("/admin/").get_data(as_text=True)
     assert len(re.findall(r"<tr", bookings_page)) > 5
     bookings(app, 60, first_day=3)
-    assert statements_for(app, admin_client, "/admin/") == few
+    assert statements_for(app, admin_client, "/admin/") == few <= 14  # the office list read once, no N+1

@@ -8,9 +8,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from ...extensions import db
 from ...models import AuditEntry, Office, Provider
 from ...models.office import offices_by_name
+from ...offices import clinic_offices
 
 # Who acted, for entries without a staff user (``changes["by"]``); none of it names a patient.
 BY_PATIENT = "patient (manage link)"
@@ -32,9 +35,9 @@ def audit(session, user, action, appointment=None, **changes):
 
 
 def visible_offices(session, user) -> list[Office]:
-    """Every office for an admin, the assigned ones for staff."""
+    """Every office for an admin, the assigned ones for staff (read once per request)."""
     if user.is_admin:
-        return offices_by_name(session)
+        return clinic_offices() if session is db.session else offices_by_name(session)
     return list(user.offices)
 
 
@@ -58,5 +61,7 @@ def offices_today(session, user, now: datetime) -> date:
 def visible_providers(session, user) -> list[Provider]:
     """Clinicians who work at any of the user's offices."""
     offices = visible_offices(session, user)
-    providers = session.scalars(select(Provider).order_by(Provider.name)).all()
+    providers = session.scalars(
+        select(Provider).order_by(Provider.name).options(selectinload(Provider.offices))  # not one query each
+    ).all()
     return [p for p in providers if set(p.offices) & set(offices)]

@@ -81,3 +81,31 @@ def test_the_bookings_list_costs_the_same_with_more_bookings(app, admin_client, 
     assert len(re.findall(r"<tr", bookings_page)) > 5
     bookings(app, 60, first_day=3)
     assert statements_for(app, admin_client, "/admin/") == few <= 14  # the office list read once, no N+1
+
+
+@pytest.mark.postgres
+def test_any_page_of_years_of_history_is_read_in_order_from_an_index(postgres_url_with_schema, tmp_path):
+    """The bookings list orders by time then id; an index gives that order, so a deep page of
+    history is never sorted whatever its size (PostgreSQL told not to sort still finds a plan)."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from clinic_app.admin.bookings.queries import BookingFilters, bookings_query
+    from clinic_app.models import StaffUser
+    from tests.conftest import build_app, dispose, seed_clinic
+
+    app = build_app(postgres_url_with_schema, tmp_path, has_schema=True)
+    seed_clinic(app)
+    try:
+        with app.app_context():
+            admin = StaffUser(email="plan@example.org", name="Plan", role="admin")
+            query = bookings_query(db.session, admin, BookingFilters(date_from=date(2019, 1, 1)), NOW)
+            compiled = query.offset(50_000).limit(25).compile(db.engine, compile_kwargs={"literal_binds": True})
+            db.session.execute(text("SET LOCAL enable_sort = off"))
+            plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
+            db.session.rollback()
+    finally:
+        dispose(app)
+    assert "Sort" not in plan, plan
+    assert "ix_appointment_starts_id" in plan, plan

@@ -47,7 +47,12 @@ class Appointment(db.Model):
     """A patient's visit with one provider at one office; times are stored in UTC."""
 
     __tablename__ = "appointment"
-    __table_args__ = (Index("ix_appointment_office_starts", "office_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_appointment_office_starts", "office_id", "starts_at"),
+        # The bookings list's order (time, then id): any page of years of history is read from
+        # the index in order, never sorted.
+        Index("ix_appointment_starts_id", "starts_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(8), unique=True)

@@ -14,7 +14,7 @@ import hashlib
 import threading
 import time
 
-from flask import current_app, g, make_response, request
+from flask import current_app, g, make_response, request, session
 
 from .htmx import is_htmx
 
@@ -28,6 +28,24 @@ def clear() -> None:
     """Forget every kept page (tests; and after a change that must show at once)."""
     with _lock:
         _pages.clear()
+
+
+def degraded() -> None:
+    """Say that this page was rendered without some of its data (the database could not be
+    read): it is then neither kept nor cacheable."""
+    g.page_degraded = True
+
+
+def _store(key, entry) -> None:
+    """Keep a page; when full, drop the pages whose time is up, and keep nothing new if none
+    is (odd URLs can fill the cache for a minute at most, never empty it)."""
+    with _lock:
+        if len(_pages) >= MAX_PAGES:
+            now = time.monotonic()
+            for stale in [k for k, kept in _pages.items() if kept[0] <= now]:
+                del _pages[stale]
+        if len(_pages) < MAX_PAGES:
+            _pages[key] = entry
 
 
 def _key():
@@ -58,15 +76,22 @@ def public_page(view):
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
+            if g.get("page_degraded"):
+                response.headers["Cache-Control"] = "no-store"
+                return response
             body = response.get_data()
             etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-            if usable and not response.headers.getlist("Set-Cookie"):
-                with _lock:
-                    if len(_pages) >= MAX_PAGES:
-                        _pages.clear()
-                    _pages[key] = (now + seconds, body, response.headers["Content-Type"], etag)
-        response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
-        response.vary.add("Cookie")
+            # A page that wrote to the session (a form token, a message) belongs to one visitor.
+            if usable and not session.modified and not response.headers.getlist("Set-Cookie"):
+                _store(key, (now + seconds, body, response.headers["Content-Type"], etag))
+        if _anonymous() and not is_htmx():
+            response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
+        else:
+            # An htmx fragment must never stand in for the page when the browser goes Back, and a
+            # visitor with a session may see their own messages: check again each time (the ETag
+            # keeps that cheap).
+            response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.update(("Cookie", "HX-Request", "HX-Boosted", "HX-History-Restore-Request"))
         response.set_etag(etag)
         return response.make_conditional(request)
 

@@ -5,7 +5,7 @@ import re
 from flask import current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import assets, clock
+from . import assets, clock, page_cache
 from .extensions import db
 from .formatting import long_date, office_time, zone_name
 from .offices import clinic_offices
@@ -35,6 +35,7 @@ def footer_offices():
         return clinic_offices()
     except SQLAlchemyError:
         db.session.rollback()
+        page_cache.degraded()
         return []
 
 

@@ -164,6 +164,9 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
     buffer = timedelta(minutes=visit_type.buffer_minutes)
     # Each clinician's held time, merged and sorted once: a day looks only at its own stretch.
     held = {provider.id: merged(busy[provider.id]) for provider in providers}
+    # "First available" shares work by each clinician's held blocks around the day (as when a
+    # single day is searched), however many days one search covers.
+    block_starts = {provider.id: sorted(start for start, _ in busy[provider.id]) for provider in providers}
 
     result = {}
     for day in days:
@@ -185,7 +188,8 @@ def slots_by_day(session, *, office, visit_type: VisitType, provider_id, days, n
                 now=now,
                 rules=rules,
             )
-            load = len(busy[provider.id])
+            starts_held = block_starts[provider.id]
+            load = bisect_left(starts_held, day_end) - bisect_left(starts_held, day_start)
             for start in starts:
                 by_start.setdefault(start, []).append((load, provider))
         result[day] = [

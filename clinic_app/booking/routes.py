@@ -2,6 +2,8 @@
 saves and redirects (303) to the first step still to do, which htmx follows and swaps in."""
 
 import functools
+import hashlib
+import hmac
 from datetime import date
 
 from flask import current_app, flash, g, redirect, request, session, url_for
@@ -52,10 +54,14 @@ def booked_now(response) -> bool:
 
 def draft_email() -> str:
     """The confirm limit's key per email address (the draft's), so many addresses cannot book
-    for one patient."""
+    for one patient. The address is keyed by a keyed hash: the limiter logs its keys and keeps
+    them in Redis, and an email address must never reach either."""
     draft = current_draft()
     email = ((draft.data or {}).get("details") or {}).get("email", "") if draft else ""
-    return f"confirm-email:{email.strip().lower()}" if email else f"confirm-email-none:{request.remote_addr}"
+    if not email:
+        return f"confirm-email-none:{request.remote_addr}"
+    digest = hmac.new(current_app.secret_key.encode(), email.strip().lower().encode(), hashlib.sha256)
+    return f"confirm-email:{digest.hexdigest()[:32]}"
 
 
 # Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
@@ -332,6 +338,7 @@ def details(draft):
 
 
 @bp.route("/book/review", methods=["GET", "POST"])
+@limiter.limit(STEP_LIMIT, methods=["POST"])  # every try counts here: a cap on parallel or failed ones
 @limiter.limit(confirmations_per_hour, methods=["POST"], deduct_when=booked_now)
 @limiter.limit(confirmations_per_hour, methods=["POST"], key_func=draft_email, deduct_when=booked_now)
 @booking_step("review")

@@ -26,6 +26,9 @@ def office_update_version() -> str:
             db.session.rollback()
         except SQLAlchemyError:
             pass
+        from ..page_cache import degraded  # (this package is imported by the page cache's users)
+
+        degraded()
         return FIRST.version
 
 

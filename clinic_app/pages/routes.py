@@ -58,7 +58,10 @@ def office_update():
 def dismiss_banner():
     """Hide the office-update banner for this browser until the policy changes. No CSRF token:
     it only sets this browser's preference cookie (another site could at most hide a notice), and
-    a token would put a session on every public page."""
+    a token would put a session on every public page. A browser says when another site sent the
+    form (``Sec-Fetch-Site``): then nothing is hidden."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return redirect(safe_next_url(request.form.get("next")), 303)
     if is_htmx():
         response = make_response("", 200)
     else:

@@ -89,3 +89,31 @@ def test_merged_busy_time_keeps_touching_stretches_apart_and_joins_overlapping_o
     at = [datetime(2026, 12, 7, hour, tzinfo=UTC) for hour in range(8)]
     starts, ends = slots.merged([(at[3], at[5]), (at[0], at[1]), (at[1], at[2]), (at[4], at[6])])
     assert list(zip(starts, ends, strict=True)) == [(at[0], at[1]), (at[1], at[2]), (at[3], at[6])]
+
+
+def test_first_available_shares_a_day_the_same_whether_one_day_or_four_weeks_are_searched(app, clinic):
+    """The time picker searches four weeks at once, the desk and the waitlist one day: the
+    clinician each time goes to must not depend on that."""
+    from sqlalchemy import select
+
+    from clinic_app.booking.availability import slots_by_day
+    from clinic_app.extensions import db
+    from clinic_app.models import Office, VisitType
+    from tests.booking.racing import NOW
+    from tests.conftest import add_appointment
+
+    with app.app_context():
+        office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
+        visit = db.session.scalars(select(VisitType).filter_by(slug="follow-up")).one()
+        days = [(NOW + timedelta(days=n)).astimezone(office.tz).date() for n in range(1, 29)]
+        for hour in range(6):  # one clinician busy on the first Monday, lightly the week after
+            add_appointment(db.session, NOW + timedelta(days=7, hours=hour), provider="amira-haddad")
+        db.session.commit()
+        whole = slots_by_day(
+            db.session, office=office, visit_type=visit, provider_id=None, days=days, now=NOW, rules=BookingRules()
+        )
+        for day in days:
+            alone = slots_by_day(
+                db.session, office=office, visit_type=visit, provider_id=None, days=[day], now=NOW, rules=BookingRules()
+            )[day]
+            assert [(s.starts_at, s.provider.id) for s in whole[day]] == [(s.starts_at, s.provider.id) for s in alone]

@@ -60,3 +60,34 @@ def test_the_htmx_fragment_and_the_whole_page_are_kept_apart(client, cached):
     fragment = client.get("/articles/", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" in whole and "<html" not in fragment
     assert "<html" in client.get("/articles/").get_data(as_text=True)
+
+
+def test_a_page_rendered_while_the_database_failed_is_not_kept(app, client, cached, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from clinic_app import site_context
+
+    def broken():
+        raise OperationalError("SELECT", {}, Exception("database is away"))
+
+    monkeypatch.setattr(site_context, "clinic_offices", broken)
+    first = client.get("/articles/")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"
+    assert "4001 Fair Ridge Dr" not in first.get_data(as_text=True)
+    monkeypatch.undo()
+    app.config["PAGE_CACHE_SECONDS"] = 60
+    assert "4001 Fair Ridge Dr" in client.get("/articles/").get_data(as_text=True)
+
+
+def test_fragments_and_pages_for_a_session_are_revalidated_each_time(client, cached):
+    fragment = client.get("/articles/", headers={"HX-Request": "true"})
+    assert fragment.headers["Cache-Control"] == "private, no-cache"
+    assert {"HX-Request", "HX-History-Restore-Request", "Cookie"} <= set(fragment.vary)
+    client.get("/ask")  # now with a session
+    assert client.get("/articles/").headers["Cache-Control"] == "private, no-cache"
+
+
+def test_another_site_cannot_hide_the_notice(client, cached):
+    response = client.post("/office-update/dismiss", data={"next": "/"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 303 and response.headers.getlist("Set-Cookie") == []
+    assert "Office Update:" in client.get("/").get_data(as_text=True)

@@ -37,7 +37,7 @@ def audit(session, user, action, appointment=None, **changes):
 def visible_offices(session, user) -> list[Office]:
     """Every office for an admin, the assigned ones for staff (read once per request)."""
     if user.is_admin:
-        return clinic_offices() if session is db.session else offices_by_name(session)
+        return list(clinic_offices()) if session is db.session else offices_by_name(session)
     return list(user.offices)
 
 

@@ -65,11 +65,11 @@ def end_entry(session, entry_id, status, now) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if ended:
-        _withdraw_open_offers(session, entry_id, now)
+        withdraw_open_offers(session, entry_id, now)
     return bool(ended)
 
 
-def _withdraw_open_offers(session, entry_id, now, keep_id=None):
+def withdraw_open_offers(session, entry_id, now, keep_id=None):
     query = update(WaitlistOffer).where(WaitlistOffer.entry_id == entry_id, WaitlistOffer.status == OfferStatus.OPEN)
     if keep_id is not None:
         query = query.where(WaitlistOffer.id != keep_id)

@@ -7,7 +7,7 @@ from flask import current_app
 
 from .. import clock
 from ..extensions import db
-from ..formatting import long_day, office_time, time_of_day
+from ..formatting import long_day, office_time
 from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
@@ -274,12 +274,6 @@ def queue_screening_flag_email(appointment):
 # --- the waitlist ----------------------------------------------------------------------------
 
 
-def _short_moment(moment, office) -> str:
-    """Tue, Dec 8, 3:15 PM in the office's time (when an offer's link stops working)."""
-    local = moment.astimezone(office.tz)
-    return f"{local:%a, %b} {local.day}, {time_of_day(local)}"
-
-
 def _waitlist_email(entry, kind, subject, template, **context):
     if not entry.email:  # booked at the desk without one: texts (if agreed) and the desk only
         return
@@ -316,7 +310,7 @@ def queue_waitlist_offer(entry, offer, raw_token):
     office = entry.office
     moment = when(offer.starts_at, office)
     offer_url = public_url("booking.waitlist_offer", token=raw_token)
-    expires = _short_moment(offer.expires_at, office)
+    expires = "{day}, {time}".format(**text_moment(offer.expires_at, office))  # Tue, Dec 8, 3:15 PM
     _waitlist_email(
         entry,
         "waitlist_offer.patient",

@@ -55,8 +55,9 @@ def booked_now(response) -> bool:
 def draft_email() -> str:
     """The confirm limit's key per email address (the draft's), so many addresses cannot book
     for one patient. The address is keyed by a keyed hash: the limiter logs its keys and keeps
-    them in Redis, and an email address must never reach either."""
-    draft = current_draft()
+    them in Redis, and an email address must never reach either. Only reads the draft (the view
+    itself says when an expired one was cleared)."""
+    draft = service.find_draft(db.session, session.get(DRAFT_KEY), clock.now())
     email = ((draft.data or {}).get("details") or {}).get("email", "") if draft else ""
     if not email:
         return f"confirm-email-none:{request.remote_addr}"

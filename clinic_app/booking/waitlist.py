@@ -11,14 +11,12 @@ other patients offered it are told it was taken and stay on the list.
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import (
-    Appointment,
     FreedTime,
     OfferStatus,
     WaitlistEntry,
@@ -27,7 +25,7 @@ from ..models import (
 )
 from . import screening
 from .availability import find_slot, slots_by_day
-from .freed_time import _withdraw_open_offers, end_entry, record_freed_time
+from .freed_time import end_entry, record_freed_time, withdraw_open_offers
 from .service import (
     BookingError,
     ScreeningFlagged,
@@ -148,13 +146,6 @@ def waiting_entries(session, office_id, now_day: date, provider_id=None) -> list
 
 
 # --- time freed, and offered ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OfferMade:
-    offer: WaitlistOffer
-    entry: WaitlistEntry
-    raw_token: str
 
 
 def _overlaps(slot, length, freed) -> bool:
@@ -368,7 +359,7 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
         ).rowcount
         if not booked_entry:  # the patient left the list a moment ago
             raise OfferGone(OfferStatus.WITHDRAWN)
-        _withdraw_open_offers(session, entry.id, now, keep_id=offer_id)
+        withdraw_open_offers(session, entry.id, now, keep_id=offer_id)
         for other in overlapping_open_offers(session, offer_id, appointment):
             other.status, other.answered_at = OfferStatus.TAKEN, now
             if notify_taken is not None:
@@ -471,20 +462,3 @@ def entries_for_staff(session, office_id, statuses=(WaitlistStatus.WAITING,)) ->
             .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
         )
     )
-
-
-__all__ = [
-    "Appointment",
-    "MAX_WAITING_PER_EMAIL",
-    "OfferGone",
-    "WaitlistRefused",
-    "claim_offer",
-    "entries_for_staff",
-    "expire",
-    "find_entry",
-    "find_offer",
-    "join",
-    "leave",
-    "offer_freed_time",
-    "offer_state",
-]

@@ -186,6 +186,11 @@ class Config:
         # each process for visitors without a session, and browsers and proxies may keep them as
         # long; a change in the back office shows on them within this time (0: not kept).
         self.PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+        # Booking steps 1 and 2 and the back office's bookings list as rendered, and the free
+        # times behind them, are kept in each process until what they show changes (in any
+        # process on any host; see clinic_app/stamps.py) or the quarter hour turns; off only to
+        # compare with it.
+        self.RENDERED_PAGE_CACHE = env_bool("RENDERED_PAGE_CACHE", True)
 
         # The largest request body accepted (our forms are a few kilobytes); more answers 413.
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)

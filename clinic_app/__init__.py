@@ -61,6 +61,8 @@ def configure_logging(app):
 def register_extensions(app):
     """Bind every extension to this app."""
     db.init_app(app)
+    from . import stamps  # noqa: F401  (its session events raise the cache versions)
+
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")

@@ -6,7 +6,7 @@ freezes it for every app at once by replacing ``system_time`` (the ``frozen_cloc
 Services never call it: they take ``now`` as an argument, so they can run without a request.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import has_request_context, request
 
@@ -26,3 +26,14 @@ def now() -> datetime:
     if moment is None:
         moment = request.environ[REQUEST_KEY] = system_time()
     return moment
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+QUARTER_HOUR = timedelta(minutes=15)
+
+
+def quarter_hour(moment: datetime) -> int:
+    """Which quarter hour (counted in UTC) ``moment`` falls in. Every office's midnight starts one
+    (time zones differ from UTC by whole quarter hours), so two moments in the same quarter hour
+    are on the same date in every office: a page that shows days may be kept for the quarter."""
+    return (moment.astimezone(UTC) - EPOCH) // QUARTER_HOUR

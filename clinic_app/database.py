@@ -2,10 +2,11 @@
 
 import math
 
-from flask import abort, request
+from flask import abort, current_app, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 
 def found_or_404(row):
@@ -23,16 +24,23 @@ def requested_page() -> int:
         return 1
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Turn on foreign keys, WAL and a busy timeout, and begin every transaction IMMEDIATE.
+    """Turn on foreign keys, WAL and a busy timeout; let page views read side by side, and begin
+    every transaction that may write IMMEDIATE.
 
     A SQLite transaction that reads first and writes later fails at once with "database is
     locked" when another connection wrote in between (the busy timeout does not help there).
     Taking the write lock when the transaction begins makes concurrent writers wait their turn
     (up to the busy timeout) instead, so concurrent confirmations, outbox senders and draft saves
-    never fail. The driver's own transaction handling is switched off so that SQLAlchemy emits
-    the ``BEGIN`` (SQLAlchemy's documented recipe). The price is that SQLite runs one transaction
-    at a time; production uses PostgreSQL.
+    never fail. A page view (GET, HEAD) writes nothing, so its transaction begins DEFERRED and
+    reads beside the others in WAL mode, never queueing behind a writer; a page view that does
+    write (an audit entry, say) calls ``writing()`` first, and a write without it fails loudly
+    under test (``_refuse_unannounced_writes``). Commands and the outbox worker outside a request
+    always begin IMMEDIATE. The driver's own transaction handling is switched off so that
+    SQLAlchemy emits the ``BEGIN`` (SQLAlchemy's documented recipe). Production uses PostgreSQL.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -49,7 +57,45 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = has_request_context() and request.method in SAFE_METHODS and not g.get("database_writes")
+        connection.info["reads_only"] = reading
+        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
+
+
+def writing(session) -> None:
+    """Say, before changing anything, that this page view is about to write: on SQLite the
+    transaction it began for reading ends (nothing is written yet) and the next one begins
+    IMMEDIATE, holding the write lock. Nothing to do in a form's POST, a command or on PostgreSQL."""
+    if not has_request_context() or g.get("database_writes"):
+        return
+    g.database_writes = True
+    session = session() if isinstance(session, scoped_session) else session
+    if session.in_transaction() and session.connection().info.get("reads_only"):
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("database.writing() must come before the first change")
+        session.commit()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_unannounced_flush(session, _context, _instances):
+    if session.new or session.dirty or session.deleted:
+        _refuse_unannounced_writes(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_unannounced_dml(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_unannounced_writes(state.session)
+
+
+def _refuse_unannounced_writes(session) -> None:
+    """A write in a SQLite transaction begun for reading may fail with "database is locked" under
+    load: under test it fails every time, so that the view is found and calls ``writing()``."""
+    if not session.in_transaction() or not has_app_context() or not current_app.testing:
+        return
+    connection = session.connection()
+    if connection.info.get("reads_only"):
+        raise RuntimeError(f"{request.method} {request.path} writes to SQLite without database.writing()")
 
 
 PROVIDER_TIME_LOCK = 1001  # the first key of PostgreSQL advisory locks on a clinician's time

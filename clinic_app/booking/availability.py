@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from ..clock import EPOCH, quarter_hour
 from ..models import Closure, Provider, ProviderTimeBlock, TimeBlock, VisitType, WorkingHours
+from ..stamps import kept, versions
 from .slots import GRID, BookingRules, bookable_days, free_slots, merged
 
 
@@ -240,6 +242,47 @@ def find_slot(session, *, office, visit_type, provider_id, starts_at, chosen_pro
         session, office=office, visit_type=visit_type, provider_id=chosen_provider_id, days=[day], now=now, rules=rules
     )[day]
     return next((slot for slot in slots if slot.starts_at == starts_at), None)
+
+
+def moment_key(now: datetime, rules: BookingRules) -> tuple[int, int]:
+    """Two moments with the same key see the same free times: they fall in the same quarter hour
+    (so the same day in every office, whose midnights are on the quarter hour in UTC) and the
+    booking notice ends before the same grid time (every start is on the grid)."""
+    first_start = now.astimezone(UTC) + rules.min_notice
+    return quarter_hour(now), -((EPOCH - first_start) // GRID)  # the grid time at or after it
+
+
+def time_still_free(session, *, office, visit_type, provider_id, starts_at, chosen_provider_id, now, rules) -> bool:
+    """Whether ``find_slot`` would find the time free; answered again only when the calendar or
+    the set-up changed, or the time moved on (see ``moment_key``)."""
+    key = (
+        versions(session).free_times,
+        office.id,
+        visit_type.id,
+        provider_id,
+        starts_at,
+        chosen_provider_id,
+        rules,
+        moment_key(now, rules),
+    )
+    checked = kept("time_still_free", 4096)
+    free = checked.get(key)
+    if free is None:
+        free = (
+            find_slot(
+                session,
+                office=office,
+                visit_type=visit_type,
+                provider_id=provider_id,
+                starts_at=starts_at,
+                chosen_provider_id=chosen_provider_id,
+                now=now,
+                rules=rules,
+            )
+            is not None
+        )
+        checked.put(key, free)
+    return free
 
 
 def day_with_slots(session, *, office, visit_type, provider_id, now, rules, chosen_day=None, earliest=None):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from .. import clock
+from .. import clock, kept_pages
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
 from ..models import Provider, VisitType
@@ -33,6 +33,7 @@ from .steps import (
     go_to,
     parse_day,
     progress,
+    step_page_key,
     time_picker,
 )
 
@@ -96,7 +97,9 @@ def booking_step(step):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             draft = current_draft()
-            return guard(draft, step) or view(draft, *args, **kwargs)
+            key = step_page_key(step, draft, booking_rules())
+            # A kept page was shown to a draft exactly like this one, so it passed the guard too.
+            return kept_pages.kept_page(key) or guard(draft, step) or kept_pages.keep(key, view(draft, *args, **kwargs))
 
         return guarded
 
@@ -141,6 +144,10 @@ def start():
     """Step 1: office, visit type, reason and clinician; ``?location=``, ``?reason=`` and
     ``?provider=`` (a clinician's id, from the office page) pre-fill it."""
     draft = current_draft()
+    key = step_page_key("visit", draft, booking_rules())
+    kept = kept_pages.kept_page(key)
+    if kept is not None:
+        return kept
     form, offices, visit_types, providers = visit_form()
     if request.method == "GET":
         stored = (draft.data or {}).get("visit", {}) if draft else {}
@@ -183,7 +190,7 @@ def start():
                 now=clock.now(),
             )
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
-    return show_step("visit", status=422 if form.errors else 200, form=form)
+    return kept_pages.keep(key, show_step("visit", status=422 if form.errors else 200, form=form))
 
 
 # --- step 2 -----------------------------------------------------------------------------------

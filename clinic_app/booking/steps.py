@@ -1,17 +1,21 @@
 """What the booking views share: the draft behind the browser's key, the rules, step navigation."""
 
+import hashlib
+import json
 from datetime import date, timedelta
 
-from flask import current_app, flash, redirect, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 
-from .. import clock
+from .. import clock, kept_pages
 from ..extensions import db
+from ..stamps import kept, versions
 from . import service
-from .availability import day_with_slots
+from .availability import day_with_slots, moment_key
 from .presenters import day_label, slot_label
 from .slots import BookingRules
 
 DRAFT_KEY = "booking_draft"
+
 STEP_TITLES = {
     "visit": "Your visit",
     "time": "Date and time",
@@ -43,33 +47,66 @@ def parse_day(value) -> date | None:
         return None
 
 
+KEPT_STEPS = ("visit", "time")  # they show nothing personal
+
+
+def step_page_key(step: str, draft, rules) -> tuple | None:
+    """The key a booking step's page is kept under (``kept_pages``): the address, the draft's
+    choices, the calendar and set-up versions, the quarter hour and the banner's state; None for
+    a step that shows what the patient typed, or a request whose page may not be kept."""
+    if step not in KEPT_STEPS or not kept_pages.usable():
+        return None
+    from ..pages.banner import BANNER_COOKIE  # (the pages package imports this package)
+
+    chosen = json.dumps(draft.data if draft is not None else None, sort_keys=True, default=str)
+    return (
+        step,
+        *kept_pages.request_key(),
+        request.cookies.get(BANNER_COOKIE, ""),
+        draft is not None and draft.appointment_id is not None,
+        hashlib.blake2b(chosen.encode(), digest_size=16).digest(),
+        versions(db.session).free_times,
+        moment_key(clock.now(), rules),
+    )
+
+
 def time_picker(office, visit_type, provider_id, *, chosen_day=None, earliest=None, chosen_starts_at=None) -> dict:
     """What the slot picker shows (booking step 2 and reschedule): the days with open times, the
-    day on screen and its times, each naming its clinician unless the patient chose one."""
-    days, day, slots = day_with_slots(
-        db.session,
-        office=office,
-        visit_type=visit_type,
-        provider_id=provider_id,
-        now=clock.now(),
-        rules=booking_rules(),
-        chosen_day=chosen_day,
-        earliest=earliest,
-    )
-    return {
-        "days": [{"value": d.isoformat(), "label": day_label(d), "checked": d == day} for d in days],
-        "day": day,
-        "day_label": day_label(day) if day else None,
-        "slots": [
-            {
-                "value": slot.value,
-                "label": slot_label(slot, office, show_provider=provider_id is None),
-                "checked": slot.starts_at.isoformat() == chosen_starts_at,
-            }
-            for slot in slots
-        ],
-        "later_from": days[-1].isoformat() if len(days) >= 14 else None,
-    }
+    day on screen and its times, each naming its clinician unless the patient chose one.
+    Computed again only when the calendar or the set-up changed, or time moved on."""
+    now, rules = clock.now(), booking_rules()
+    key = (versions(db.session).free_times, office.id, visit_type.id, provider_id, chosen_day, earliest, rules)
+    key += (moment_key(now, rules),)
+    pickers = kept("time_pickers", 1024)
+    picker = pickers.get(key)
+    if picker is None:
+        days, day, slots = day_with_slots(
+            db.session,
+            office=office,
+            visit_type=visit_type,
+            provider_id=provider_id,
+            now=now,
+            rules=rules,
+            chosen_day=chosen_day,
+            earliest=earliest,
+        )
+        picker = {
+            "days": [{"value": d.isoformat(), "label": day_label(d), "checked": d == day} for d in days],
+            "day": day,
+            "day_label": day_label(day) if day else None,
+            "slots": [
+                {
+                    "value": slot.value,
+                    "label": slot_label(slot, office, show_provider=provider_id is None),
+                    "starts_at": slot.starts_at.isoformat(),
+                }
+                for slot in slots
+            ],
+            "later_from": days[-1].isoformat() if len(days) >= 14 else None,
+        }
+        pickers.put(key, picker)
+    slots = [{**slot, "checked": slot["starts_at"] == chosen_starts_at} for slot in picker["slots"]]
+    return {**picker, "slots": slots}
 
 
 def current_draft(create=False):

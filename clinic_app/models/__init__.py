@@ -8,6 +8,7 @@ from .appointment import (
     BookingDraft,
     ProviderTimeBlock,
 )
+from .cache_stamp import CacheStamp
 from .office import Office, OpeningHours
 from .outbox import Channel, OutboxMessage, OutboxStatus
 from .question import PatientQuestion, QuestionStatus
@@ -19,6 +20,7 @@ from .texting import SmsOptOut
 from .waitlist import FreedTime, OfferStatus, WaitlistEntry, WaitlistOffer, WaitlistStatus
 
 __all__ = [
+    "CacheStamp",
     "Channel",
     "FreedTime",
     "OfferStatus",

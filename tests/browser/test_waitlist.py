@@ -32,7 +32,7 @@ def clinic(live_server):
 
 def someone_elses_visit(live_server):
     """A new-patient visit on the third day with open times, booked by another patient."""
-    with live_server.app.test_request_context():
+    with live_server.app.app_context():
         office = db.session.scalars(select(Office).filter_by(slug="fairfax")).one()
         visit_type = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
         now = system_time()
@@ -71,7 +71,7 @@ def test_join_the_waitlist_then_book_the_freed_time_from_the_offer(page, clinic)
     page.get_by_role("button", name="Put me on the waitlist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You are on the waitlist")
 
-    with clinic.app.test_request_context():
+    with clinic.app.test_request_context(method="POST"):  # what a form post (it writes) would do
         visit = db.session.get(Appointment, appointment_id)
         service.cancel_appointment(db.session, visit, now=system_time())
         assert offer_waitlist() == 1

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...database import writing
 from ...extensions import db
 from ...models import AuditEntry, Office, Provider
 from ...models.office import offices_by_name
@@ -23,7 +24,9 @@ BY_COMMAND_LINE = "command line"
 
 def audit(session, user, action, appointment=None, **changes):
     """Record who did what (the caller commits). ``changes`` never holds a patient's details
-    (names, birth dates, contact details, notes, reasons, answers) nor a password, code or token."""
+    (names, birth dates, contact details, notes, reasons, answers) nor a password, code or token.
+    A page view that records its own viewing calls this before changing anything else."""
+    writing(session)
     session.add(
         AuditEntry(
             user_id=user.id if user else None,

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from ... import clock
 from ...attempts import client_address
-from ...database import requested_page
+from ...database import requested_page, writing
 from ...extensions import db, limiter, login_manager
 from ...formatting import local_time
 from ...htmx import hx_redirect, is_htmx, render
@@ -166,6 +166,7 @@ def second_step():
         return redirect(url_for("admin.login"), 303)
     form, now = CodeForm(), clock.now()
     if not user.has_second_factor:
+        writing(db.session)  # the page (a GET too) gives the user their new key
         second_factor.start_enrolment(user)
         db.session.commit()
         if form.validate_on_submit():

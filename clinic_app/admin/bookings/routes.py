@@ -9,15 +9,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ... import clock
+from ... import clock, kept_pages
 from ...booking.presenters import appointment_summary
 from ...booking.screening import Outcome, asked_label
+from ...clock import quarter_hour
 from ...database import found_or_404
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
 from ...models import AppointmentNote, AppointmentSource, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
+from ...stamps import versions
 from ...texting.opt_outs import opted_out
 from .. import bp
 from ..auth.access import audit, offices_today, visible_offices, visible_providers
@@ -99,9 +101,33 @@ def booking_rows(appointments):
     ]
 
 
+def kept_list_key() -> tuple | None:
+    """The key the list is kept under (``kept_pages``): the address, the user and the offices
+    they see, the versions of appointments and set-up, and the quarter hour ("today")."""
+    if not kept_pages.usable():
+        return None
+    user = current_user
+    offices = () if user.is_admin else tuple(sorted(office.id for office in user.offices))
+    stamps = versions(db.session)
+    who = (user.id, user.is_admin, user.label, offices)
+    return (
+        "bookings",
+        *kept_pages.request_key(),
+        *who,
+        stamps.appointments,
+        stamps.reference,
+        quarter_hour(clock.now()),
+    )
+
+
 @bp.get("/")
 def bookings():
     """Upcoming bookings; filters and search update the list (htmx) and stay in the URL."""
+    key = kept_list_key()
+    return kept_pages.kept_page(key) or kept_pages.keep(key, bookings_list())
+
+
+def bookings_list():
     form = filter_form()
     filters = read_filters(form)
     page = bookings_page(db.session, current_user, filters, clock.now())

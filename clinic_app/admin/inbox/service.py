@@ -7,7 +7,7 @@ transaction with an audit entry; the caller passes the acting user and ``now``.
 
 from sqlalchemy import String, cast, func, literal, select, update
 
-from ...database import paginate
+from ...database import paginate, writing
 from ...models import Appointment, OutboxMessage, OutboxStatus, PatientQuestion, QuestionStatus
 from ..auth.access import audit, visible_office_ids
 from ..bookings.queries import PER_PAGE
@@ -93,6 +93,7 @@ def set_question_status(session, user, question, status: str) -> bool:
     """
     if status not in QUESTION_ACTIONS:
         raise ValueError(f"unknown question status {status!r}")
+    writing(session)  # opening a new question (a GET) marks it read
     before = question.status
     if before == status:
         return False

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from ...database import writing
 from ...models import (
     Appointment,
     AppointmentStatus,
@@ -195,6 +196,7 @@ def take_manage_token(session, draft, draft_key: str | None) -> str | None:
     """The manage token kept for the confirmation page, once: it is deleted as it is read (a
     reload, or the next person at a shared computer, finds only the booking's summary). The row
     is locked while it is read, so two requests at the same moment cannot both have it."""
+    writing(session)  # the confirmation page (a GET) clears the link it shows
     session.rollback()
     draft = session.get(BookingDraft, draft.id, with_for_update=True, populate_existing=True)
     sealed = (draft.data or {}).get("manage_link") if draft is not None else None

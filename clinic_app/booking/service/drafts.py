@@ -15,7 +15,7 @@ from ...models import (
 )
 from ...reasons import VISIT_REASONS
 from .. import questionnaires, screening
-from ..availability import find_slot
+from ..availability import time_still_free
 from ..slots import BookingRules
 from . import (
     DRAFT_LIFETIME,
@@ -42,10 +42,15 @@ def start_draft(session, now: datetime) -> tuple[BookingDraft, str]:
 
 
 def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
-    """The draft behind a browser's key, or None when there is none or it expired."""
+    """The draft behind a browser's key, or None when there is none or it expired (looked up
+    once per session: a request asks again from its rate limit, its guard and its view)."""
     if not raw:
         return None
-    draft = session.scalars(select(BookingDraft).filter_by(token_hash=token_hash(raw))).one_or_none()
+    found = session.info.setdefault("drafts_found", {})
+    key = token_hash(raw)
+    draft = found.get(key)
+    if draft is None:
+        draft = found[key] = session.scalars(select(BookingDraft).filter_by(token_hash=key)).one_or_none()
     if draft is None or (draft.expires_at <= now and draft.appointment_id is None):
         return None
     return draft
@@ -100,24 +105,33 @@ class DraftView:
 
 
 def resolve(session, draft) -> DraftView:
-    """Look the draft's stored ids up again; anything that no longer exists counts as not chosen."""
+    """Look the draft's stored ids up again; anything that no longer exists counts as not chosen.
+    The same choices are looked up once per session (a request's guard, checks and view)."""
     data = draft.data or {}
     view = DraftView()
     visit = data.get("visit") or {}
-    view.office = session.scalars(select(Office).filter_by(slug=visit.get("office"))).one_or_none()
-    view.visit_type = session.scalars(
-        select(VisitType).filter_by(slug=visit.get("visit_type"), active=True)
-    ).one_or_none()
-    if visit.get("provider") not in (None, "any"):
-        view.provider = session.get(Provider, visit["provider"])
-    view.reason = visit.get("reason") if visit.get("reason") in VISIT_REASONS else None
     time_choice = data.get("time") or {}
+    chosen = (visit.get("office"), visit.get("visit_type"), visit.get("provider"), time_choice.get("provider_id"))
+    looked_up = session.info.setdefault("draft_choices", {})
+    if chosen not in looked_up:
+        looked_up[chosen] = _look_up(session, *chosen)
+    view.office, view.visit_type, view.provider, view.slot_provider = looked_up[chosen]
+    view.reason = visit.get("reason") if visit.get("reason") in VISIT_REASONS else None
     if time_choice:
         view.starts_at = datetime.fromisoformat(time_choice["starts_at"])
-        view.slot_provider = session.get(Provider, time_choice["provider_id"])
+    else:
+        view.slot_provider = None
     view.screening = data.get("screening")
     view.details = data.get("details")
     return view
+
+
+def _look_up(session, office_slug, visit_type_slug, provider_id, slot_provider_id) -> tuple:
+    office = session.scalars(select(Office).filter_by(slug=office_slug)).one_or_none()
+    visit_type = session.scalars(select(VisitType).filter_by(slug=visit_type_slug, active=True)).one_or_none()
+    provider = session.get(Provider, provider_id) if provider_id not in (None, "any") else None
+    slot_provider = session.get(Provider, slot_provider_id) if slot_provider_id is not None else None
+    return office, visit_type, provider, slot_provider
 
 
 def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
@@ -135,7 +149,7 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
     if (
         view.starts_at is None
         or view.slot_provider is None
-        or find_slot(
+        or not time_still_free(
             session,
             office=view.office,
             visit_type=view.visit_type,
@@ -145,7 +159,6 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
             now=now,
             rules=rules,
         )
-        is None
     ):
         return "time"
     expected = screening.Outcome.CLEAR if view.in_person else screening.Outcome.NOT_REQUIRED

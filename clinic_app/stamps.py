@@ -1,0 +1,173 @@
+"""What a process may keep between requests, and how it learns that it changed.
+
+Busy pages are computed from data that changes far less often than it is read: the practice's
+set-up (offices, clinicians, kinds of visit, hours: ``reference``), the calendar (booked and
+blocked time, closures: ``calendar``) and the appointments themselves (``appointments``). Each has
+a version number in the ``cache_stamp`` table, raised in the same transaction as any change to
+that data: SQLAlchemy's session events see every write made through the ORM, whichever process or
+host makes it. A request reads the numbers in one statement, and a result kept under other
+numbers is never used. So no process serves a result computed before a change that committed before its request
+began, and one change costs every process one recomputation.
+
+A write that bypasses the ORM (``psql``, a bulk load) is not seen: restart the app after one.
+"""
+
+import threading
+
+from cachetools import LRUCache
+from flask import current_app, g, has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import CacheStamp
+from .models.cache_stamp import first_version
+
+APPOINTMENTS = "appointments"
+CALENDAR = "calendar"
+REFERENCE = "reference"
+
+# The tables each version stands for.
+WATCHED = {
+    "appointment": APPOINTMENTS,
+    "provider_time_block": CALENDAR,
+    "time_block": CALENDAR,
+    "closure": CALENDAR,
+    "office": REFERENCE,
+    "opening_hours": REFERENCE,
+    "provider": REFERENCE,
+    "provider_office": REFERENCE,
+    "provider_visit_type": REFERENCE,
+    "visit_type": REFERENCE,
+    "working_hours": REFERENCE,
+}
+_TOUCHED = "cache_stamps_touched"
+_RAISED = "cache_stamps_raised"
+
+
+class Stamps(tuple):
+    """The versions a request saw: ``(appointments, calendar, reference)``."""
+
+    @property
+    def appointments(self) -> int:
+        return self[0]
+
+    @property
+    def calendar(self) -> int:
+        return self[1]
+
+    @property
+    def reference(self) -> int:
+        return self[2]
+
+    @property
+    def free_times(self) -> tuple[int, int]:
+        """What free times follow from: the calendar and the set-up."""
+        return self[1], self[2]
+
+
+def versions(session) -> Stamps:
+    """The current versions, read once per request (again after this request commits a change)."""
+    if has_request_context() and "cache_stamps" in g:
+        return g.cache_stamps
+    rows = dict(session.execute(select(CacheStamp.name, CacheStamp.version)).all())
+    stamps = Stamps((rows.get(APPOINTMENTS, 0), rows.get(CALENDAR, 0), rows.get(REFERENCE, 0)))
+    if has_request_context():
+        g.cache_stamps = stamps
+    return stamps
+
+
+def kept(name: str, size: int) -> "Kept":
+    """This app's store of results called ``name`` (created on first use)."""
+    stores = current_app.extensions.setdefault("clinic_kept", {})
+    store = stores.get(name)
+    if store is None:
+        store = stores.setdefault(name, Kept(size))
+    return store
+
+
+def forget_kept() -> None:
+    """Forget every result this app kept (tests)."""
+    for store in current_app.extensions.get("clinic_kept", {}).values():
+        store.clear()
+
+
+class Kept:
+    """Results computed from stamped data, kept in this process (least recently used dropped
+    first); the caller puts the versions it read into every key."""
+
+    def __init__(self, size: int):
+        self._items = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self):
+        return len(self._items)
+
+
+def _touch(session, table_name) -> None:
+    name = WATCHED.get(table_name)
+    if name:
+        session.info.setdefault(_TOUCHED, set()).add(name)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session, _context):
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(obj), "__table__", None)
+        if table is not None:
+            _touch(session, table.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            _touch(session=state.session, table_name=getattr(table, "name", None))
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_versions(session):
+    """Raise the versions of what this transaction changed, as its last statements (so the row
+    lock is held only while committing; always in name order, so two commits never deadlock)."""
+    session.flush()
+    touched = session.info.pop(_TOUCHED, None)
+    if touched:
+        _raise(session, sorted(touched))
+        session.info[_RAISED] = True
+
+
+def _raise(session, names: list[str]) -> None:
+    """Each named version one up, in one statement; a missing row (a database emptied by hand)
+    is made again at a random number by the same statement (so two commits never both insert it)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(CacheStamp).values([{"name": name, "version": first_version()} for name in names])
+    statement = statement.on_conflict_do_update(
+        index_elements=[CacheStamp.name], set_={"version": CacheStamp.version + 1}
+    )
+    session.execute(statement)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_read_versions(session):
+    if session.info.pop(_RAISED, False) and has_request_context():
+        g.pop("cache_stamps", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_touched(session):
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_RAISED, None)

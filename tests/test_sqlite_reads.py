@@ -1,0 +1,63 @@
+"""SQLite in development: a page view reads beside a writer instead of queueing for the write
+lock, while forms and page views that write still take it first (and a page view that writes
+without saying so fails under test)."""
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from clinic_app.extensions import db
+from clinic_app.models import AuditEntry
+from tests.booking.racing import NOW
+from tests.conftest import build_app, dispose
+
+
+@pytest.fixture
+def app(tmp_path):
+    # A writer holding the lock makes a waiting transaction fail after 200 ms instead of 5 s.
+    app = build_app(f"sqlite:///{tmp_path / 'clinic.sqlite3'}", tmp_path, SQLITE_BUSY_TIMEOUT_MS=200)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture
+def write_lock(app):
+    """Another connection (a booking being confirmed, the outbox worker) holding the write lock."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield other
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_page_views_read_while_another_connection_writes(app, clinic, admin_client, write_lock):
+    client = app.test_client()
+    assert client.get("/book/").status_code == 200
+    assert client.get("/locations/fairfax").status_code == 200
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_a_page_view_that_writes_takes_the_lock_and_records_its_audit_entry(
+    app, clinic, admin_client, make_appointment
+):
+    appointment_id = make_appointment(NOW + timedelta(days=1))
+    assert admin_client.get(f"/admin/appointments/{appointment_id}").status_code == 200
+    with app.app_context():
+        viewed = db.session.scalars(select(AuditEntry).filter_by(action="appointment.viewed")).all()
+    assert [entry.appointment_id for entry in viewed] == [appointment_id]
+
+
+def test_a_page_view_that_writes_without_saying_so_fails_under_test(app, clinic):
+    @app.get("/test-sneaky-write")
+    def sneaky_write():
+        db.session.add(AuditEntry(action="sneaky", changes={}))
+        db.session.commit()
+        return "written"
+
+    response = app.test_client().get("/test-sneaky-write")
+    assert response.status_code == 500
+    with app.app_context():
+        assert db.session.scalars(select(AuditEntry).filter_by(action="sneaky")).all() == []

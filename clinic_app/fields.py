@@ -8,12 +8,12 @@ is given its own ``too_long`` message.
 
 from functools import partial
 
-from flask import current_app
+from flask import current_app, has_request_context
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import EmailField, HiddenField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from . import clock
+from . import clock, kept_pages
 from .validators import EmailAddress, PlainName, PlainText, USPhone, strip
 
 EMAIL_MAX = 254  # the longest address SMTP allows
@@ -94,6 +94,10 @@ def shown_at_from(form_name: str, token) -> float | None:
     return moment if name == form_name else None
 
 
+def shown_at_now(form_name: str) -> str:
+    return shown_at_token(form_name, clock.now())
+
+
 class HumanCheck:
     """Mixin for a public form that bots like: a field people never see (a bot filling every field
     fills it) and when the form was shown (a bot answers in less than ``FORM_MIN_FILL_SECONDS``;
@@ -117,7 +121,9 @@ class HumanCheck:
         name = type(self).__name__
         self.shown_at_moment = shown_at_from(name, self.shown_at.data)
         if self.shown_at_moment is None:  # first shown now (or the token was missing or altered)
-            self.shown_at.data = shown_at_token(name, clock.now())
+            self.shown_at.data = shown_at_now(name)
+            if has_request_context():  # a kept copy of the page stamps each showing anew
+                kept_pages.per_browser(self.shown_at.data, partial(shown_at_now, name))
 
     def automation_refusal(self) -> str | None:
         """The message for a submission that looks automated, or None."""

@@ -38,11 +38,11 @@ WATCHED = {
     "provider": REFERENCE,
     "provider_office": REFERENCE,
     "provider_visit_type": REFERENCE,
+    "screening_version": REFERENCE,  # the office-update banner shows until its version is hidden
     "visit_type": REFERENCE,
     "working_hours": REFERENCE,
 }
 _TOUCHED = "cache_stamps_touched"
-_RAISED = "cache_stamps_raised"
 
 
 class Stamps(tuple):
@@ -140,13 +140,15 @@ def _note_bulk_changes(state):
 
 @event.listens_for(Session, "before_commit")
 def _raise_versions(session):
-    """Raise the versions of what this transaction changed, as its last statements (so the row
-    lock is held only while committing; always in name order, so two commits never deadlock)."""
+    """Raise the versions of what this transaction changed, as its last statement (so the row
+    locks are held only while committing; always in name order, so two commits never deadlock).
+    A savepoint's release raises nothing: its changes count when the whole transaction commits."""
+    if session.in_nested_transaction():
+        return
     session.flush()
     touched = session.info.pop(_TOUCHED, None)
     if touched:
         _raise(session, sorted(touched))
-        session.info[_RAISED] = True
 
 
 def _raise(session, names: list[str]) -> None:
@@ -161,13 +163,13 @@ def _raise(session, names: list[str]) -> None:
     session.execute(statement)
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_read_versions(session):
-    if session.info.pop(_RAISED, False) and has_request_context():
-        g.pop("cache_stamps", None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_touched(session):
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction):
+    """When the whole transaction ends, committed or not: what it changed is settled, and the
+    request reads the versions again (a commit may have raised them; a check after a rollback,
+    like the one before a booking, must see the latest)."""
+    if transaction.parent is not None:  # a savepoint: what it changed is settled with the rest
+        return
     session.info.pop(_TOUCHED, None)
-    session.info.pop(_RAISED, None)
+    if has_request_context():
+        g.pop("cache_stamps", None)

@@ -150,3 +150,90 @@ def test_versions_rise_with_the_data_they_stand_for_and_only_when_committed(app,
         office.phone = "703-555-0100"
         db.session.commit()
         assert stamps.versions(db.session).reference > noted.reference
+
+
+def test_each_showing_of_a_kept_step_one_is_stamped_for_the_bot_check(app, clinic, monkeypatch):
+    """The form's "shown at" stamp is made for each browser: a bot fetching a kept page and
+    answering at once is still refused, and a person who took their time goes through."""
+    from tests.booking.test_anti_automation import SHOWN_AT, TOO_QUICK
+
+    app.config["FORM_MIN_FILL_SECONDS"] = 3
+    first, bot = app.test_client(), app.test_client()
+    early = SHOWN_AT.search(first.get("/book/").get_data(as_text=True)).group(1)
+    set_clock(monkeypatch, NOW + timedelta(minutes=5))
+    page = bot.get("/book/").get_data(as_text=True)
+    assert SHOWN_AT.search(page).group(1) != early
+    visit = {"office": "fairfax", "visit_type": "new-patient", "reason": "sciatica", "provider": "any"}
+    answered_at_once = bot.post(
+        "/book/", data={"csrf_token": csrf_token_from(page), "shown_at": SHOWN_AT.search(page).group(1), **visit}
+    )
+    assert answered_at_once.status_code == 422 and TOO_QUICK in answered_at_once.get_data(as_text=True)
+    took_their_time = first.post(
+        "/book/",
+        data={"csrf_token": csrf_token_from(first.get("/book/").get_data(as_text=True)), "shown_at": early, **visit},
+    )
+    assert took_their_time.status_code == 303
+
+
+def test_pages_with_what_the_patient_typed_are_never_kept(app, client, clinic):
+    book_online(client.application.test_client())  # fills the kept stores a little
+    start_booking(client)
+    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+    slot = shown_times(client)[0]
+    client.post("/book/time", data={"csrf_token": token, "slot": slot})
+    answers = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
+    client.post("/book/screening", data={"csrf_token": token, "acknowledged": "y", **answers})
+    details = {
+        "first_name": "Imelda",
+        "last_name": "Quarrington",
+        "date_of_birth": "1950-05-06",
+        "phone": "703 555 0177",
+        "email": "imelda@example.org",
+        "patient_status": "new",
+        "consent": "y",
+    }
+    assert client.post("/book/details", data={"csrf_token": token, **details}).status_code == 303
+    for path in ("/book/review", "/book/details", "/book/waitlist", "/book/time"):
+        client.get(path)
+        client.get(path)
+    kept = app.extensions["clinic_kept"]["rendered_pages"]
+    assert kept and not any("Quarrington" in body or "imelda@" in body for body, _, _ in kept._items.values())
+
+
+def test_a_new_office_update_shows_its_banner_on_kept_steps_to_those_who_hid_the_old(app, client, clinic):
+    from clinic_app.booking.questionnaires import as_rows
+    from clinic_app.booking.screening import FIRST
+    from clinic_app.models import ScreeningVersion
+
+    client.set_cookie("office_update_dismissed", FIRST.version)
+    assert "Office Update:" not in client.get("/book/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(
+            ScreeningVersion(
+                version="2026-12-01",
+                questions=as_rows(FIRST),
+                acknowledgement=FIRST.acknowledgement,
+                policy=FIRST.policy,
+                published_at=NOW - timedelta(days=1),
+            )
+        )
+        db.session.commit()
+    assert "Office Update:" in client.get("/book/").get_data(as_text=True)
+
+
+def test_a_change_kept_across_a_failed_savepoint_still_raises_the_versions(app, clinic):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from clinic_app.models import CacheStamp
+
+    with app.app_context():
+        before = stamps.versions(db.session)
+        add_appointment(db.session, NOW + timedelta(days=1))
+        try:
+            with db.session.begin_nested():  # a step that fails and is undone, the rest kept
+                db.session.execute(insert(CacheStamp).values(name="calendar", version=1))
+        except IntegrityError:
+            pass
+        db.session.commit()
+        assert stamps.versions(db.session).calendar > before.calendar

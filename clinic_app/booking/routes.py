@@ -89,15 +89,16 @@ def show_step(step, status=200, **context):
     return response
 
 
-def booking_step(step):
+def booking_step(step, *, kept=False):
     """Run the view only for a draft that may show ``step`` (it is passed in as ``draft``);
-    otherwise redirect to the first unfinished step."""
+    otherwise redirect to the first unfinished step. ``kept``: the page shows nothing personal
+    and may be kept rendered (``step_page_key``)."""
 
     def decorate(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             draft = current_draft()
-            key = step_page_key(step, draft, booking_rules())
+            key = step_page_key(view.__name__, draft, booking_rules()) if kept else None
             # A kept page was shown to a draft exactly like this one, so it passed the guard too.
             return kept_pages.kept_page(key) or guard(draft, step) or kept_pages.keep(key, view(draft, *args, **kwargs))
 
@@ -144,7 +145,7 @@ def start():
     """Step 1: office, visit type, reason and clinician; ``?location=``, ``?reason=`` and
     ``?provider=`` (a clinician's id, from the office page) pre-fill it."""
     draft = current_draft()
-    key = step_page_key("visit", draft, booking_rules())
+    key = step_page_key("start", draft, booking_rules())
     kept = kept_pages.kept_page(key)
     if kept is not None:
         return kept
@@ -211,7 +212,7 @@ def time_context(draft, view, chosen_day=None, after=None):
 
 @bp.route("/book/time", methods=["GET", "POST"])
 @limiter.limit(STEP_LIMIT, methods=["POST"])
-@booking_step("time")
+@booking_step("time", kept=True)
 def time(draft):
     """Step 2: the coming days with free times, and the chosen day's times in office time."""
     view = service.resolve(db.session, draft)
@@ -248,7 +249,7 @@ def time(draft):
 
 
 @bp.get("/book/time/slots")
-@booking_step("time")
+@booking_step("time", kept=True)
 def day_slots(draft):
     """Only the chosen day's times, for htmx; a plain request gets the whole step for that day."""
     day = request.args.get("day", "")

@@ -47,20 +47,18 @@ def parse_day(value) -> date | None:
         return None
 
 
-KEPT_STEPS = ("visit", "time")  # they show nothing personal
-
-
-def step_page_key(step: str, draft, rules) -> tuple | None:
-    """The key a booking step's page is kept under (``kept_pages``): the address, the draft's
-    choices, the calendar and set-up versions, the quarter hour and the banner's state; None for
-    a step that shows what the patient typed, or a request whose page may not be kept."""
-    if step not in KEPT_STEPS or not kept_pages.usable():
+def step_page_key(view: str, draft, rules) -> tuple | None:
+    """The key a booking page that shows nothing personal (steps 1 and 2) is kept under
+    (``kept_pages``): the view, the address, the draft's choices, the calendar and set-up
+    versions, the quarter hour and the banner's state; None for a request whose page may not be
+    kept."""
+    if not kept_pages.usable():
         return None
     from ..pages.banner import BANNER_COOKIE  # (the pages package imports this package)
 
     chosen = json.dumps(draft.data if draft is not None else None, sort_keys=True, default=str)
     return (
-        step,
+        view,
         *kept_pages.request_key(),
         request.cookies.get(BANNER_COOKIE, ""),
         draft is not None and draft.appointment_id is not None,

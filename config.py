@@ -191,10 +191,16 @@ class Config:
         # process on any host; see clinic_app/stamps.py) or the quarter hour turns; off only to
         # compare with it.
         self.RENDERED_PAGE_CACHE = env_bool("RENDERED_PAGE_CACHE", True)
+        # Booking step 1 shows the practice's set-up (offices, clinicians, kinds of visit); a
+        # process checks for another process's change to it at most this often (0: every request).
+        self.SETUP_RECHECK_SECONDS = env_number("SETUP_RECHECK_SECONDS", 1.0, float)
 
         # The largest request body accepted (our forms are a few kilobytes); more answers 413.
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.MAX_FORM_MEMORY_SIZE = self.MAX_CONTENT_LENGTH
+
+        # Each response says how long the app took (a Server-Timing header): for the benchmark.
+        self.SERVER_TIMING = env_bool("SERVER_TIMING", False)
 
         # Off only for benchmarks (one client address stands for many patients); production refuses it.
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
@@ -280,6 +286,7 @@ class TestingConfig(Config):
         self.FORM_MIN_FILL_SECONDS = 0
         # Pages change between requests in tests; the page cache's own tests turn it on.
         self.PAGE_CACHE_SECONDS = 0
+        self.SETUP_RECHECK_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -7,11 +7,29 @@ import urllib.parse
 import urllib.request
 
 
+class ServerTiming(urllib.request.BaseHandler):
+    """Collects the app's time (``Server-Timing: app;dur=``) of every response, redirects included."""
+
+    handler_order = 1000
+
+    def __init__(self):
+        self.milliseconds = []
+
+    def http_response(self, request, response):
+        match = re.search(r"app;dur=([\d.]+)", response.headers.get("Server-Timing", ""))
+        if match:
+            self.milliseconds.append(float(match.group(1)))
+        return response
+
+    https_response = http_response
+
+
 class Browser:
     def __init__(self, base: str):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.timing = ServerTiming()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), self.timing)
 
     def get(self, path: str) -> str:
         return self.request(path)[1]

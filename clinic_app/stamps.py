@@ -13,9 +13,10 @@ A write that bypasses the ORM (``psql``, a bulk load) is not seen: restart the a
 """
 
 import threading
+import time
 
 from cachetools import LRUCache
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -67,14 +68,30 @@ class Stamps(tuple):
 
 
 def versions(session) -> Stamps:
-    """The current versions, read once per request (again after this request commits a change)."""
+    """The current versions, read once per request (again after a transaction ends)."""
     if has_request_context() and "cache_stamps" in g:
         return g.cache_stamps
+    read_at = time.monotonic()
     rows = dict(session.execute(select(CacheStamp.name, CacheStamp.version)).all())
     stamps = Stamps((rows.get(APPOINTMENTS, 0), rows.get(CALENDAR, 0), rows.get(REFERENCE, 0)))
     if has_request_context():
         g.cache_stamps = stamps
+    _last_read()[:] = [stamps, read_at]
     return stamps
+
+
+def recent_versions(session, seconds: float) -> Stamps:
+    """The versions as this process last read them, if that was less than ``seconds`` ago (and
+    this process committed no change since); otherwise read now. For pages that may show another
+    process's change up to ``seconds`` late: what a patient sees of the practice's set-up."""
+    stamps, read_at = _last_read()
+    if stamps is not None and time.monotonic() - read_at < seconds:
+        return stamps
+    return versions(session)
+
+
+def _last_read() -> list:
+    return current_app.extensions.setdefault("clinic_versions_read", [None, 0.0])
 
 
 def kept(name: str, size: int) -> "Kept":
@@ -149,6 +166,8 @@ def _raise_versions(session):
     touched = session.info.pop(_TOUCHED, None)
     if touched:
         _raise(session, sorted(touched))
+        if has_app_context():  # this process sees its own change at once
+            _last_read()[:] = [None, 0.0]
 
 
 def _raise(session, names: list[str]) -> None:

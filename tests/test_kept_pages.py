@@ -237,3 +237,31 @@ def test_a_change_kept_across_a_failed_savepoint_still_raises_the_versions(app, 
             pass
         db.session.commit()
         assert stamps.versions(db.session).calendar > before.calendar
+
+
+def test_step_one_shows_another_processs_set_up_change_within_the_recheck_time(app, other_process, clinic):
+    """As deployed (``SETUP_RECHECK_SECONDS`` = 1, here 0.3): step 1 reads no database at all
+    while it is kept, and shows a clinician leaving in another process within that time."""
+    import time
+
+    app.config["SETUP_RECHECK_SECONDS"] = 0.3
+    client = app.test_client()
+    client.get("/book/")
+    assert statements(app, app.test_client(), "/book/") == 0
+    with other_process.app_context():
+        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
+        provider_id, provider.active = provider.id, False
+        db.session.commit()
+    time.sleep(0.35)
+    assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)
+
+
+def test_this_processs_own_set_up_change_shows_at_once(app, clinic):
+    app.config["SETUP_RECHECK_SECONDS"] = 60
+    client = app.test_client()
+    client.get("/book/")
+    with app.app_context():
+        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
+        provider_id, provider.active = provider.id, False
+        db.session.commit()
+    assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)

@@ -57,3 +57,10 @@ def test_control_characters_in_the_path_cannot_forge_a_log_line(client, caplog):
     assert first == first.splitlines()[0] and "\x1b" not in first
     assert re.fullmatch(r"GET /abc\\nFORGED\\rGET /admin\\x1b\[2K 404 \d+\.\dms", first)
     assert re.fullmatch(r"GET /a\\\\nb 404 \d+\.\dms", second)
+
+
+def test_the_app_time_is_sent_only_when_the_benchmark_asks(app, client, offices):
+    assert "Server-Timing" not in client.get("/").headers
+    app.config["SERVER_TIMING"] = True
+    timing = client.get("/").headers["Server-Timing"]
+    assert timing.startswith("app;dur=") and float(timing.removeprefix("app;dur=")) >= 0

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 
 from .. import clock, kept_pages
 from ..extensions import db
-from ..stamps import kept, versions
+from ..stamps import kept, recent_versions, versions
 from . import service
 from .availability import day_with_slots, moment_key
 from .presenters import day_label, slot_label
@@ -56,6 +56,10 @@ def step_page_key(view: str, draft, rules) -> tuple | None:
         return None
     from ..pages.banner import BANNER_COOKIE  # (the pages package imports this package)
 
+    if view == "start":  # step 1 shows the set-up only: another process's change shows within seconds
+        data = recent_versions(db.session, current_app.config["SETUP_RECHECK_SECONDS"]).reference
+    else:
+        data = versions(db.session).free_times
     chosen = json.dumps(draft.data if draft is not None else None, sort_keys=True, default=str)
     return (
         view,
@@ -63,7 +67,7 @@ def step_page_key(view: str, draft, rules) -> tuple | None:
         request.cookies.get(BANNER_COOKIE, ""),
         draft is not None and draft.appointment_id is not None,
         hashlib.blake2b(chosen.encode(), digest_size=16).digest(),
-        versions(db.session).free_times,
+        data,
         moment_key(clock.now(), rules),
     )
 

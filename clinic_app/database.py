@@ -4,6 +4,7 @@ import math
 
 from flask import abort, current_app, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -62,6 +63,42 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
 
+def _reading_request() -> bool:
+    """A page view (GET, HEAD) that has not said it will write."""
+    return has_request_context() and request.method in SAFE_METHODS and not g.get("database_writes")
+
+
+class ClinicSession(FlaskSession):
+    """``db.session``: on PostgreSQL a page view reads in autocommit mode (no BEGIN, no ROLLBACK
+    round trip; each statement sees the latest commits, exactly as READ COMMITTED statements in a
+    transaction would); a form, a command, the worker and a page view after ``writing()`` get
+    transactions. (SQLite's page views begin DEFERRED instead: ``configure_sqlite``.)"""
+
+    def get_bind(self, *args, **kwargs):
+        engine = super().get_bind(*args, **kwargs)
+        if engine.dialect.name == "postgresql" and _reading_request():
+            return _autocommit(engine)
+        return engine
+
+
+_autocommit_engines: dict = {}
+
+
+def _autocommit(engine):
+    reading = _autocommit_engines.get(engine)
+    if reading is None:
+        reading = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return reading
+
+
+def _reads_only(connection) -> bool:
+    """Whether ``connection`` serves a page view's reads (SQLite DEFERRED, PostgreSQL autocommit)."""
+    return (
+        bool(connection.info.get("reads_only"))
+        or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+
+
 def writing(session) -> None:
     """Say, before changing anything, that this page view is about to write: on SQLite the
     transaction it began for reading ends (nothing is written yet) and the next one begins
@@ -70,7 +107,7 @@ def writing(session) -> None:
         return
     g.database_writes = True
     session = session() if isinstance(session, scoped_session) else session
-    if session.in_transaction() and session.connection().info.get("reads_only"):
+    if session.in_transaction() and _reads_only(session.connection()):
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("database.writing() must come before the first change")
         session.commit()
@@ -90,11 +127,11 @@ def _refuse_unannounced_dml(state):
 
 def _refuse_unannounced_writes(session) -> None:
     """A write in a SQLite transaction begun for reading may fail with "database is locked" under
-    load: under test it fails every time, so that the view is found and calls ``writing()``."""
+    load, and on PostgreSQL a page view's writes would each commit alone: under test it fails
+    every time, so that the view is found and calls ``writing()``."""
     if not session.in_transaction() or not has_app_context() or not current_app.testing:
         return
-    connection = session.connection()
-    if connection.info.get("reads_only"):
+    if _reads_only(session.connection()):
         raise RuntimeError(f"{request.method} {request.path} writes to SQLite without database.writing()")
 
 

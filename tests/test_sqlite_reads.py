@@ -6,7 +6,8 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from flask import request
+from sqlalchemy import select, text
 
 from clinic_app.extensions import db
 from clinic_app.models import AuditEntry
@@ -61,3 +62,34 @@ def test_a_page_view_that_writes_without_saying_so_fails_under_test(app, clinic)
     assert response.status_code == 500
     with app.app_context():
         assert db.session.scalars(select(AuditEntry).filter_by(action="sneaky")).all() == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_page_views_read_without_a_transaction_and_writes_get_one(postgres_url_with_schema, tmp_path):
+    """A page view's reads need no BEGIN and ROLLBACK round trips (autocommit: each statement sees
+    the latest commits, as in READ COMMITTED); a form, and a page view after ``writing()``, write
+    in a transaction."""
+    from clinic_app.database import writing
+
+    app = build_app(postgres_url_with_schema, tmp_path, has_schema=True)
+
+    def in_transaction():
+        """Whether two statements share a transaction: the second then started after it began."""
+        db.session.execute(text("SELECT pg_sleep(0.01)"))
+        return db.session.execute(text("SELECT now() < statement_timestamp()")).scalar()
+
+    @app.route("/test-transaction", methods=["GET", "POST"])
+    def transaction_kind():
+        before = in_transaction()
+        if request.args.get("write"):
+            writing(db.session)
+        return {"reading": not before, "after_writing": in_transaction()}
+
+    try:
+        client = app.test_client()
+        assert client.get("/test-transaction").json == {"reading": True, "after_writing": False}
+        assert client.get("/test-transaction?write=1").json == {"reading": True, "after_writing": True}
+        with app.test_request_context(method="POST"):
+            assert in_transaction()
+    finally:
+        dispose(app)

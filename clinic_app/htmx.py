@@ -32,5 +32,15 @@ def hx_redirect(url: str, status: int = 303):
 
 def add_vary_header(response):
     """Caches must keep the page and its fragment apart: both come from one URL."""
-    response.vary.add("HX-Request")
+    vary_on(response, "HX-Request")
     return response
+
+
+def vary_on(response, *names: str) -> None:
+    """Add ``names`` to the response's ``Vary`` header (plain string work: this runs on every
+    response, and parsing the header as a set costs more than the rest of a kept page)."""
+    vary = response.headers.get("Vary", "")
+    known = {part.strip().lower() for part in vary.split(",")}
+    missing = [name for name in names if name.lower() not in known]
+    if missing:
+        response.headers["Vary"] = ", ".join(filter(None, [vary, *missing]))

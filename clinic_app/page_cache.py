@@ -18,6 +18,7 @@ from flask import current_app, g, make_response, request, session
 
 from .htmx import is_htmx
 
+VARY = "Cookie, HX-Request, HX-Boosted, HX-History-Restore-Request"
 MAX_PAGES = 512  # far more than the site's public pages; a flood of odd URLs only empties it
 
 _pages: dict = {}
@@ -69,9 +70,9 @@ def public_page(view):
         key = _key() if usable else None
         kept = _pages.get(key) if usable else None
         now = time.monotonic()
+        response = None
         if kept is not None and kept[0] > now:
-            response = make_response(kept[1], 200, {"Content-Type": kept[2]})
-            etag = kept[3]
+            body, content_type, etag = kept[1], kept[2], kept[3]
         else:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
@@ -79,20 +80,24 @@ def public_page(view):
             if g.get("page_degraded"):
                 response.headers["Cache-Control"] = "no-store"
                 return response
-            body = response.get_data()
+            body, content_type = response.get_data(), response.headers["Content-Type"]
             etag = hashlib.blake2b(body, digest_size=16).hexdigest()
             # A page that wrote to the session (a form token, a message) belongs to one visitor.
             if usable and not session.modified and not response.headers.getlist("Set-Cookie"):
-                _store(key, (now + seconds, body, response.headers["Content-Type"], etag))
+                _store(key, (now + seconds, body, content_type, etag))
         if _anonymous() and not is_htmx():
-            response.headers["Cache-Control"] = f"public, max-age={max(seconds, 0)}"
+            cache_control = f"public, max-age={max(seconds, 0)}"
         else:
             # An htmx fragment must never stand in for the page when the browser goes Back, and a
             # visitor with a session may see their own messages: check again each time (the ETag
             # keeps that cheap).
-            response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.update(("Cookie", "HX-Request", "HX-Boosted", "HX-History-Restore-Request"))
-        response.set_etag(etag)
-        return response.make_conditional(request)
+            cache_control = "private, no-cache"
+        headers = {"Cache-Control": cache_control, "Vary": VARY, "ETag": f'"{etag}"'}
+        if request.if_none_match.contains(etag):
+            return make_response("", 304, headers)
+        if response is None:  # served kept
+            return make_response(body, 200, {"Content-Type": content_type, **headers})
+        response.headers.update(headers)  # rendered now: with whatever else the view said
+        return response
 
     return serve

@@ -41,7 +41,9 @@ def _start_timer():
 def _log_request(response):
     started = g.pop("request_started", None)
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    logger.info("%s %s %s %.1fms", escaped(request.method), escaped(loggable_path()), response.status_code, duration_ms)
+    if logger.isEnabledFor(logging.INFO):
+        method, path = escaped(request.method), escaped(loggable_path())
+        logger.info("%s %s %s %.1fms", method, path, response.status_code, duration_ms)
     if current_app.config["SERVER_TIMING"]:  # the benchmark sums a whole booking's server time
         response.headers["Server-Timing"] = f"app;dur={duration_ms:.1f}"
     return response

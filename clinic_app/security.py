@@ -4,10 +4,12 @@ remembered (production), no NUL bytes, real client IPs."""
 from itertools import chain
 
 from flask import abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+BODY_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # the headers WSGI keeps without HTTP_
 
 
 def refuse_nul_bytes():
@@ -16,7 +18,12 @@ def refuse_nul_bytes():
     headers, and in the body of a state-changing request as a raw byte, in a form or as a JSON
     ``\\u0000`` escape (in a multipart form: in its fields and file names, not in a file's bytes).
     The body is read whole, which ``MAX_CONTENT_LENGTH`` bounds (413 beyond)."""
-    values = [request.path, *chain.from_iterable(request.args.items(multi=True)), *request.headers.values()]
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    # A name or value of the query holds a NUL exactly when the raw query holds one, raw or "%00".
+    if "\x00" in request.path or "\x00" in query or "%00" in query:
+        abort(400)
+    values = [value for name, value in environ.items() if name.startswith("HTTP_") or name in BODY_HEADERS]
     if request.method in STATE_CHANGING and request.mimetype == "multipart/form-data":
         # An uploaded file (a clinician's photo) is binary: its bytes may hold NULs. Every text
         # field and every file's name still may not.
@@ -96,22 +103,42 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+EVERY_RESPONSE = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+
+
 def security_headers(response):
-    """Set the content and permissions policies (and, when configured, HSTS) on every response."""
+    """Set the content and permissions policies (and, when configured, HSTS) on every response,
+    each unless the view set its own."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    present = {name.lower() for name in headers.keys()}
+    headers.extend([(name, value) for name, value in EVERY_RESPONSE if name.lower() not in present])
     hsts_seconds = current_app.config["HSTS_SECONDS"]
-    if hsts_seconds > 0:
-        headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
+    if hsts_seconds > 0 and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = f"max-age={hsts_seconds}; includeSubDomains"
     return response
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, their signer made once per key rather than per request."""
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signers = app.extensions.setdefault("session_signers", {})
+        if key not in signers:
+            signers.clear()
+            signers[key] = super().get_signing_serializer(app)
+        return signers[key]
 
 
 def register_security(app):
     """Install the protections; behind ``PROXY_HOPS`` proxies, trust their forwarded headers."""
+    app.session_interface = SignedCookieSessions()
     if app.config["PROXY_HOPS"] > 0:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

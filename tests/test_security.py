@@ -2,6 +2,7 @@
 
 import json
 
+import flask
 import pytest
 from sqlalchemy import func, select
 
@@ -194,3 +195,19 @@ def test_the_body_limit_is_a_setting(tmp_path, monkeypatch):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'limit.sqlite3'}")
     assert app.config["MAX_CONTENT_LENGTH"] == 2048
     assert app.test_client().post("/ask", data={"message": "x" * 4096}).status_code == 413
+
+
+def test_the_session_signer_follows_a_changed_secret_key_and_its_fallbacks(app, clinic):
+    """The session's signer is made once per key, never kept past a key change."""
+    client = app.test_client()
+    client.get("/book/")  # a session with a form token
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    with app.test_request_context(headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}):
+        assert "csrf_token" in app.session_interface.open_session(app, flask.request)
+    old_key = app.secret_key
+    app.secret_key = app.config["SECRET_KEY"] = "another-testing-secret-key"
+    with app.test_request_context(headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}):
+        assert "csrf_token" not in app.session_interface.open_session(app, flask.request)
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    with app.test_request_context(headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"}):
+        assert "csrf_token" in app.session_interface.open_session(app, flask.request)

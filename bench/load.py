@@ -48,6 +48,8 @@ def _book(browser, timings: dict, rng: random.Random) -> str:
         return "no time shown"
     slot = rng.choice(slots[:6])  # patients pick among the first times: they compete for them
     status, page = timed("step 2", lambda: browser.post("/book/time", {"csrf_token": token, "slot": slot}))
+    if status == 422 and "not available" in page:  # taken between seeing it and choosing it
+        return "taken"
     status, page = timed(
         "step 3", lambda: browser.post("/book/screening", {"csrf_token": token, "acknowledged": "y", **ANSWERS})
     )
@@ -134,7 +136,8 @@ def double_booked(database_url: str) -> int:
 def describe(report: dict) -> str:
     lines = [
         f"Whole bookings: {report['clients']} clients for {report['seconds']} s: {report['booked']} booked "
-        f"({report['bookings_per_second']}/s), {report['taken']} lost the time to another patient"
+        f"({report['bookings_per_second']}/s), {report['taken']} lost their time to another patient (at step 2 or at "
+        "confirmation)"
         + (f", other outcomes: {', '.join(report['other'])}" if report["other"] else "")
         + f"; whole flow p50 {report['flow_p50_ms']} ms, p99 {report['flow_p99_ms']} ms as the clients saw it "
         f"(queueing included), server time p50 {report['server_p50_ms']} ms, p99 {report['server_p99_ms']} ms "

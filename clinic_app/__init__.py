@@ -60,6 +60,9 @@ def configure_logging(app):
 
 def register_extensions(app):
     """Bind every extension to this app."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: no ping before each use (PostgreSQL keeps it).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     db.init_app(app)
     from . import stamps  # noqa: F401  (its session events raise the cache versions)
 

@@ -80,6 +80,27 @@ def versions(session) -> Stamps:
     return stamps
 
 
+def with_versions(statement):
+    """``statement`` and, if this request has not read them yet, the versions as three more
+    columns: a request's first read fetches them in the same round trip. Returns the statement
+    and how many columns were added, for ``remember_versions``."""
+    if not has_request_context() or "cache_stamps" in g:
+        return statement, 0
+    names = (APPOINTMENTS, CALENDAR, REFERENCE)
+    columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in names]
+    return statement.add_columns(*columns), len(columns)
+
+
+def remember_versions(row, added: int):
+    """The row of a ``with_versions`` statement without the versions, which this request keeps."""
+    if row is None or not added:
+        return row
+    stamps = Stamps(version or 0 for version in row[-added:])
+    g.cache_stamps = stamps
+    _last_read()[:] = [stamps, time.monotonic()]
+    return row[:-added]
+
+
 def recent_versions(session, seconds: float) -> Stamps:
     """The versions as this process last read them, if that was less than ``seconds`` ago (and
     this process committed no change since); otherwise read now. For pages that may show another

@@ -17,6 +17,7 @@ from ...formatting import local_time
 from ...htmx import hx_redirect, is_htmx, render
 from ...models import StaffUser
 from ...security import private_page
+from ...stamps import remember_versions, with_versions
 from .. import bp
 from . import accounts, audit_log, second_factor
 from .access import BY_SIGN_IN_PAGE, audit, home_zone
@@ -43,9 +44,11 @@ def load_user(user_id: str):
     """The signed-in user, if the session still carries their current session version."""
     try:
         raw_id, version = user_id.split(":")
-        user = db.session.get(StaffUser, int(raw_id))
+        statement, added = with_versions(select(StaffUser).where(StaffUser.id == int(raw_id)))
     except (ValueError, TypeError):
         return None
+    row = remember_versions(db.session.execute(statement).one_or_none(), added)  # (the versions come along)
+    user = row[0] if row is not None else None
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

@@ -14,6 +14,7 @@ from ...models import (
     VisitType,
 )
 from ...reasons import VISIT_REASONS
+from ...stamps import remember_versions, with_versions
 from .. import questionnaires, screening
 from ..availability import time_still_free
 from ..slots import BookingRules
@@ -50,7 +51,9 @@ def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
     key = token_hash(raw)
     draft = found.get(key)
     if draft is None:
-        draft = found[key] = session.scalars(select(BookingDraft).filter_by(token_hash=key)).one_or_none()
+        statement, added = with_versions(select(BookingDraft).filter_by(token_hash=key))
+        row = remember_versions(session.execute(statement).one_or_none(), added)
+        draft = found[key] = row[0] if row is not None else None
     if draft is None or (draft.expires_at <= now and draft.appointment_id is None):
         return None
     return draft

@@ -1,6 +1,7 @@
 """Benchmark data: a database migrated and seeded as `make run` does, filled with appointments
 (history in the past, a realistic coming fortnight), and a signed-in staff member's session."""
 
+import itertools
 import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +11,7 @@ from sqlalchemy import insert, select
 
 from clinic_app import create_app
 from clinic_app.booking.availability import slots_by_day
-from clinic_app.booking.service import new_reference, token_hash
+from clinic_app.booking.service import REFERENCE_ALPHABET, token_hash
 from clinic_app.booking.slots import BookingRules, time_blocks
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, Provider, ProviderTimeBlock, StaffUser, VisitType
@@ -97,9 +98,21 @@ def coming_rows(coming, now, rng):
     return rows, blocks
 
 
+_SERIAL = itertools.count()
+
+
+def _reference(number: int) -> str:
+    """A booking reference unique to ``number`` (random ones collide now and then at 100,000)."""
+    letters = []
+    for _ in range(8):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        letters.append(REFERENCE_ALPHABET[digit])
+    return "".join(reversed(letters))
+
+
 def _row(office, provider, visit_type, starts_at, status, now, rng) -> dict:
     return {
-        "reference": new_reference(),
+        "reference": _reference(next(_SERIAL)),
         "office_id": office.id,
         "provider_id": provider.id,
         "visit_type_id": visit_type.id,

@@ -1,8 +1,9 @@
 """What SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use, paged lists, and 404s."""
 
 import math
+import weakref
 
-from flask import abort, current_app, g, has_app_context, has_request_context, request
+from flask import abort, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, func, select, text
@@ -38,8 +39,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     (up to the busy timeout) instead, so concurrent confirmations, outbox senders and draft saves
     never fail. A page view (GET, HEAD) writes nothing, so its transaction begins DEFERRED and
     reads beside the others in WAL mode, never queueing behind a writer; a page view that does
-    write (an audit entry, say) calls ``writing()`` first, and a write without it fails loudly
-    under test (``_refuse_unannounced_writes``). Commands and the outbox worker outside a request
+    write (an audit entry, say) calls ``writing()`` first, and a write without it is refused
+    (``_refuse_unannounced_writes``). Commands and the outbox worker outside a request
     always begin IMMEDIATE. The driver's own transaction handling is switched off so that
     SQLAlchemy emits the ``BEGIN`` (SQLAlchemy's documented recipe). Production uses PostgreSQL.
     """
@@ -81,7 +82,7 @@ class ClinicSession(FlaskSession):
         return engine
 
 
-_autocommit_engines: dict = {}
+_autocommit_engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # {engine: its autocommit view}
 
 
 def _autocommit(engine):
@@ -105,9 +106,10 @@ def writing(session) -> None:
     IMMEDIATE, holding the write lock. Nothing to do in a form's POST, a command or on PostgreSQL."""
     if not has_request_context() or g.get("database_writes"):
         return
-    g.database_writes = True
     session = session() if isinstance(session, scoped_session) else session
-    if session.in_transaction() and _reads_only(session.connection()):
+    reading = session.in_transaction() and _reads_only(session.connection())  # (before the flag)
+    g.database_writes = True
+    if reading:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("database.writing() must come before the first change")
         session.commit()
@@ -127,9 +129,10 @@ def _refuse_unannounced_dml(state):
 
 def _refuse_unannounced_writes(session) -> None:
     """A write in a SQLite transaction begun for reading may fail with "database is locked" under
-    load, and on PostgreSQL a page view's writes would each commit alone: under test it fails
-    every time, so that the view is found and calls ``writing()``."""
-    if not session.in_transaction() or not has_app_context() or not current_app.testing:
+    load, and on PostgreSQL a page view's writes would each commit alone (and raise no cache
+    version): such a write is refused every time, in every environment, so that the view is found
+    (the suite covers every page view that writes) and calls ``writing()``."""
+    if not session.in_transaction() or not has_app_context():
         return
     if _reads_only(session.connection()):
         raise RuntimeError(f"{request.method} {request.path} writes to SQLite without database.writing()")

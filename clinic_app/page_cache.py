@@ -93,7 +93,7 @@ def public_page(view):
             # keeps that cheap).
             cache_control = "private, no-cache"
         headers = {"Cache-Control": cache_control, "Vary": VARY, "ETag": f'"{etag}"'}
-        if request.if_none_match.contains(etag):
+        if request.if_none_match.contains_weak(etag):  # (a proxy that compresses weakens the ETag)
             return make_response("", 304, headers)
         if response is None:  # served kept
             return make_response(body, 200, {"Content-Type": content_type, **headers})

@@ -129,11 +129,12 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
     def get_signing_serializer(self, app):
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        signers = app.extensions.setdefault("session_signers", {})
-        if key not in signers:
-            signers.clear()
-            signers[key] = super().get_signing_serializer(app)
-        return signers[key]
+        kept = app.extensions.get("session_signer")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        signer = super().get_signing_serializer(app)
+        app.extensions["session_signer"] = (key, signer)  # replaced whole: safe between threads
+        return signer
 
 
 def register_security(app):

@@ -44,6 +44,7 @@ WATCHED = {
     "working_hours": REFERENCE,
 }
 _TOUCHED = "cache_stamps_touched"
+_RAISED = "cache_stamps_raised"
 
 
 class Stamps(tuple):
@@ -105,6 +106,8 @@ def recent_versions(session, seconds: float) -> Stamps:
     """The versions as this process last read them, if that was less than ``seconds`` ago (and
     this process committed no change since); otherwise read now. For pages that may show another
     process's change up to ``seconds`` late: what a patient sees of the practice's set-up."""
+    if has_request_context() and "cache_stamps" in g:
+        return g.cache_stamps
     stamps, read_at = _last_read()
     if stamps is not None and time.monotonic() - read_at < seconds:
         return stamps
@@ -187,8 +190,7 @@ def _raise_versions(session):
     touched = session.info.pop(_TOUCHED, None)
     if touched:
         _raise(session, sorted(touched))
-        if has_app_context():  # this process sees its own change at once
-            _last_read()[:] = [None, 0.0]
+        session.info[_RAISED] = True
 
 
 def _raise(session, names: list[str]) -> None:
@@ -211,5 +213,7 @@ def _transaction_ended(session, transaction):
     if transaction.parent is not None:  # a savepoint: what it changed is settled with the rest
         return
     session.info.pop(_TOUCHED, None)
+    if session.info.pop(_RAISED, False) and has_app_context():  # this process sees its own change
+        _last_read()[:] = [None, 0.0]  # at once (cleared once committed, so no thread re-reads old)
     if has_request_context():
         g.pop("cache_stamps", None)

@@ -51,13 +51,17 @@ def test_a_page_view_that_writes_takes_the_lock_and_records_its_audit_entry(
     assert [entry.appointment_id for entry in viewed] == [appointment_id]
 
 
-def test_a_page_view_that_writes_without_saying_so_fails_under_test(app, clinic):
+@pytest.mark.parametrize("testing", [True, False], ids=["under test", "as deployed"])
+def test_a_page_view_that_writes_without_saying_so_is_refused(app, clinic, testing):
+    """Found by the suite, and never a silent half-write in production either."""
+
     @app.get("/test-sneaky-write")
     def sneaky_write():
         db.session.add(AuditEntry(action="sneaky", changes={}))
         db.session.commit()
         return "written"
 
+    app.config["TESTING"] = testing
     response = app.test_client().get("/test-sneaky-write")
     assert response.status_code == 500
     with app.app_context():
@@ -83,12 +87,18 @@ def test_on_postgresql_page_views_read_without_a_transaction_and_writes_get_one(
         before = in_transaction()
         if request.args.get("write"):
             writing(db.session)
-        return {"reading": not before, "after_writing": in_transaction()}
+        after = in_transaction()
+        return {"reading": not before, "after_writing": after, "connections": db.engine.pool.checkedout()}
 
     try:
         client = app.test_client()
-        assert client.get("/test-transaction").json == {"reading": True, "after_writing": False}
-        assert client.get("/test-transaction?write=1").json == {"reading": True, "after_writing": True}
+        assert client.get("/test-transaction").json == {"reading": True, "after_writing": False, "connections": 1}
+        # writing() ends the reading connection's use: one connection, now in a transaction
+        assert client.get("/test-transaction?write=1").json == {
+            "reading": True,
+            "after_writing": True,
+            "connections": 1,
+        }
         with app.test_request_context(method="POST"):
             assert in_transaction()
     finally:

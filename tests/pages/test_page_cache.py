@@ -91,3 +91,10 @@ def test_another_site_cannot_hide_the_notice(client, cached):
     response = client.post("/office-update/dismiss", data={"next": "/"}, headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 303 and response.headers.getlist("Set-Cookie") == []
     assert "Office Update:" in client.get("/").get_data(as_text=True)
+
+
+def test_a_repeat_visit_through_a_compressing_proxy_gets_304(client, cached):
+    """nginx's gzip weakens the ETag (W/"..."); If-None-Match compares weakly, as HTTP says."""
+    etag = client.get("/articles/").headers["ETag"]
+    again = client.get("/articles/", headers={"If-None-Match": f"W/{etag}"})
+    assert again.status_code == 304

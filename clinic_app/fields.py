@@ -74,7 +74,11 @@ TOO_QUICK = "That was quicker than we expected. Please check your answers and pr
 
 
 def _shown_at_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-shown-at")
+    key = current_app.config["SECRET_KEY"]
+    kept = current_app.extensions.get("shown_at_serializer")
+    if kept is None or kept[0] != key:  # made once per key (replaced whole: safe between threads)
+        kept = current_app.extensions["shown_at_serializer"] = (key, URLSafeSerializer(key, salt="form-shown-at"))
+    return kept[1]
 
 
 def shown_at_token(form_name: str, moment) -> str:

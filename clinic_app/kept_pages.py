@@ -29,7 +29,7 @@ def usable() -> bool:
 
 def request_key() -> tuple:
     """What every kept page's key holds: the address, and whether htmx asked for a fragment."""
-    return (request.url, is_htmx())
+    return (request.scheme, request.host, request.root_path, request.path, request.query_string, is_htmx())
 
 
 def per_browser(value: str, make) -> str:

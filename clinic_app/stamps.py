@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import CacheStamp
-from .models.cache_stamp import first_version
+from .models.cache_stamp import STAMP_NAMES, first_version
 
 APPOINTMENTS = "appointments"
 CALENDAR = "calendar"
@@ -48,7 +48,7 @@ _RAISED = "cache_stamps_raised"
 
 
 class Stamps(tuple):
-    """The versions a request saw: ``(appointments, calendar, reference)``."""
+    """The versions a request saw: ``(appointments, calendar, reference)``, as ``STAMP_NAMES``."""
 
     @property
     def appointments(self) -> int:
@@ -74,11 +74,7 @@ def versions(session) -> Stamps:
         return g.cache_stamps
     read_at = time.monotonic()
     rows = dict(session.execute(select(CacheStamp.name, CacheStamp.version)).all())
-    stamps = Stamps((rows.get(APPOINTMENTS, 0), rows.get(CALENDAR, 0), rows.get(REFERENCE, 0)))
-    if has_request_context():
-        g.cache_stamps = stamps
-    _last_read()[:] = [stamps, read_at]
-    return stamps
+    return _remember(Stamps(rows.get(name, 0) for name in STAMP_NAMES), read_at)
 
 
 def with_versions(statement):
@@ -87,8 +83,7 @@ def with_versions(statement):
     and how many columns were added, for ``remember_versions``."""
     if not has_request_context() or "cache_stamps" in g:
         return statement, 0
-    names = (APPOINTMENTS, CALENDAR, REFERENCE)
-    columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in names]
+    columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in STAMP_NAMES]
     return statement.add_columns(*columns), len(columns)
 
 
@@ -96,10 +91,16 @@ def remember_versions(row, added: int):
     """The row of a ``with_versions`` statement without the versions, which this request keeps."""
     if row is None or not added:
         return row
-    stamps = Stamps(version or 0 for version in row[-added:])
-    g.cache_stamps = stamps
-    _last_read()[:] = [stamps, time.monotonic()]
+    _remember(Stamps(version or 0 for version in row[-added:]), time.monotonic())
     return row[:-added]
+
+
+def _remember(stamps: Stamps, read_at: float) -> Stamps:
+    """Keep the versions just read for the rest of the request, and for ``recent_versions``."""
+    if has_request_context():
+        g.cache_stamps = stamps
+    _last_read()[:] = [stamps, read_at]
+    return stamps
 
 
 def recent_versions(session, seconds: float) -> Stamps:
@@ -127,12 +128,6 @@ def kept(name: str, size: int) -> "Kept":
     return store
 
 
-def forget_kept() -> None:
-    """Forget every result this app kept (tests)."""
-    for store in current_app.extensions.get("clinic_kept", {}).values():
-        store.clear()
-
-
 class Kept:
     """Results computed from stamped data, kept in this process (least recently used dropped
     first); the caller puts the versions it read into every key."""
@@ -148,13 +143,6 @@ class Kept:
     def put(self, key, value) -> None:
         with self._lock:
             self._items[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self):
-        return len(self._items)
 
 
 def _touch(session, table_name) -> None:

@@ -47,6 +47,15 @@ def shown_times(client) -> list[str]:
     return re.findall(r'name="slot" value="([^"]+)"', client.get("/book/time").get_data(as_text=True))
 
 
+def first_clinician_leaves(process) -> tuple[str, int]:
+    """In ``process``, the first clinician by name stops seeing patients; their name and id."""
+    with process.app_context():
+        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
+        provider.active = False
+        db.session.commit()
+        return provider.name, provider.id
+
+
 def statements(app, client, path) -> int:
     """The SQL statements a GET of ``path`` costs (SQLite's BEGIN not counted)."""
     with counted(app) as seen:
@@ -67,11 +76,7 @@ def test_the_time_step_is_kept_until_another_process_books_a_time_it_shows(app, 
 
 def test_step_one_follows_a_clinician_leaving_in_another_process(app, other_process, client, clinic):
     page = client.get("/book/").get_data(as_text=True)
-    with other_process.app_context():
-        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
-        name, provider_id = provider.name, provider.id
-        provider.active = False
-        db.session.commit()
+    name, provider_id = first_clinician_leaves(other_process)
     assert name in page
     page = client.get("/book/").get_data(as_text=True)
     assert f'value="{provider_id}"' not in page
@@ -248,10 +253,7 @@ def test_step_one_shows_another_processs_set_up_change_within_the_recheck_time(a
     client = app.test_client()
     client.get("/book/")
     assert statements(app, app.test_client(), "/book/") == 0
-    with other_process.app_context():
-        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
-        provider_id, provider.active = provider.id, False
-        db.session.commit()
+    _, provider_id = first_clinician_leaves(other_process)
     time.sleep(0.35)
     assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)
 
@@ -260,8 +262,5 @@ def test_this_processs_own_set_up_change_shows_at_once(app, clinic):
     app.config["SETUP_RECHECK_SECONDS"] = 60
     client = app.test_client()
     client.get("/book/")
-    with app.app_context():
-        provider = db.session.scalars(select(Provider).order_by(Provider.name)).first()
-        provider_id, provider.active = provider.id, False
-        db.session.commit()
+    _, provider_id = first_clinician_leaves(app)
     assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)

@@ -97,7 +97,9 @@ class Config:
         self.SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI = database_url("sqlite:///clinic.sqlite3")
         # hide_parameters: a database error never writes patient data into the log.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+        # A pooled connection idle this long is tested before use (see database.ping_after_idle).
+        self.DATABASE_PING_AFTER_IDLE_SECONDS = env_number("DATABASE_PING_AFTER_IDLE_SECONDS", 5.0, float)
         self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 15000)
 
         # The practice: neutral defaults, real values come from the environment.
@@ -191,9 +193,9 @@ class Config:
         # process on any host; see clinic_app/stamps.py) or the quarter hour turns; off only to
         # compare with it.
         self.RENDERED_PAGE_CACHE = env_bool("RENDERED_PAGE_CACHE", True)
-        # Booking step 1 shows the practice's set-up (offices, clinicians, kinds of visit); a
-        # process checks for another process's change to it at most this often (0: every request).
-        self.SETUP_RECHECK_SECONDS = env_number("SETUP_RECHECK_SECONDS", 1.0, float)
+        # Booking steps 1 and 2 are served kept without reading the database; a process checks the
+        # data versions for another process's change at most this often (0: every request).
+        self.VERSION_RECHECK_SECONDS = env_number("VERSION_RECHECK_SECONDS", 1.0, float)
 
         # The largest request body accepted (our forms are a few kilobytes); more answers 413.
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
@@ -286,7 +288,7 @@ class TestingConfig(Config):
         self.FORM_MIN_FILL_SECONDS = 0
         # Pages change between requests in tests; the page cache's own tests turn it on.
         self.PAGE_CACHE_SECONDS = 0
-        self.SETUP_RECHECK_SECONDS = 0
+        self.VERSION_RECHECK_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -10,7 +10,7 @@ from config import config_class
 
 from . import assets, models, notify  # noqa: F401  (every table registered before migrations look)
 from .cli import register_commands
-from .database import configure_sqlite
+from .database import configure_sqlite, ping_after_idle
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .htmx import add_vary_header
@@ -60,14 +60,12 @@ def configure_logging(app):
 
 def register_extensions(app):
     """Bind every extension to this app."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no connection to lose: no ping before each use (PostgreSQL keeps it).
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     db.init_app(app)
     from . import stamps  # noqa: F401  (its session events raise the cache versions)
 
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        ping_after_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrations = os.path.join(os.path.dirname(app.root_path), "migrations")
     migrate.init_app(app, db, directory=migrations, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

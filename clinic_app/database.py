@@ -1,12 +1,13 @@
 """What SQLAlchemy leaves to us: SQLite pragmas for safe concurrent use, paged lists, and 404s."""
 
 import math
+import time
 import weakref
 
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, exc, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -27,6 +28,32 @@ def requested_page() -> int:
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Test a pooled connection before use when it sat idle more than ``seconds``: a database
+    restart or a dropped idle connection then costs no request an error. SQLAlchemy's
+    ``pool_pre_ping`` tests before every use, a round trip that doubled the cost of a page that
+    reads once; a connection used moments ago is alive but for a restart in those moments.
+    A failed test makes the pool replace the connection (SQLAlchemy's documented ``checkout``
+    event recipe); a file (SQLite) has no connection to lose."""
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("returned_at", -math.inf) <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError() from error
+            raise
+
+    @event.listens_for(engine, "checkin")
+    def _note_return(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -80,11 +80,19 @@ def versions(session) -> Stamps:
 def with_versions(statement):
     """``statement`` and, if this request has not read them yet, the versions as three more
     columns: a request's first read fetches them in the same round trip. Returns the statement
-    and how many columns were added, for ``remember_versions``."""
+    and how many columns were added, for ``remember_versions``. Pass a statement built once, with
+    bound parameters: the extended statement is then built once too, and SQLAlchemy's compiled
+    form is found without building a new statement on every request."""
     if not has_request_context() or "cache_stamps" in g:
         return statement, 0
-    columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in STAMP_NAMES]
-    return statement.add_columns(*columns), len(columns)
+    extended = _extended.get(id(statement))
+    if extended is None or extended[0] is not statement:
+        columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in STAMP_NAMES]
+        extended = _extended[id(statement)] = (statement, statement.add_columns(*columns))
+    return extended[1], len(STAMP_NAMES)
+
+
+_extended: dict[int, tuple] = {}  # id of a statement built once → (it, it with the versions)
 
 
 def remember_versions(row, added: int):

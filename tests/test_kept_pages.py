@@ -66,7 +66,7 @@ def statements(app, client, path) -> int:
 def test_the_time_step_is_kept_until_another_process_books_a_time_it_shows(app, other_process, client, clinic):
     start_booking(client)
     first = shown_times(client)[0]
-    assert statements(app, client, "/book/time") == 1  # the draft, the versions beside it: served kept
+    assert statements(app, client, "/book/time") == 1  # only the versions (the draft's print is in the session)
     assert shown_times(client)[0] == first
 
     book_online(other_process.test_client())  # the other worker books the first time shown
@@ -245,11 +245,11 @@ def test_a_change_kept_across_a_failed_savepoint_still_raises_the_versions(app, 
 
 
 def test_step_one_shows_another_processs_set_up_change_within_the_recheck_time(app, other_process, clinic):
-    """As deployed (``SETUP_RECHECK_SECONDS`` = 1, here 0.3): step 1 reads no database at all
+    """As deployed (``VERSION_RECHECK_SECONDS`` = 1, here 0.3): step 1 reads no database at all
     while it is kept, and shows a clinician leaving in another process within that time."""
     import time
 
-    app.config["SETUP_RECHECK_SECONDS"] = 0.3
+    app.config["VERSION_RECHECK_SECONDS"] = 0.3
     client = app.test_client()
     client.get("/book/")
     assert statements(app, app.test_client(), "/book/") == 0
@@ -258,8 +258,85 @@ def test_step_one_shows_another_processs_set_up_change_within_the_recheck_time(a
     assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)
 
 
+def test_the_time_step_reads_no_database_while_kept_and_shows_another_processs_booking_in_time(
+    app, other_process, client, clinic
+):
+    """As deployed: the time step is served kept without reading the draft (its print in the
+    session cookie says what it holds) or the versions (read at most every 0.3 s here)."""
+    import time
+
+    app.config["VERSION_RECHECK_SECONDS"] = 0.3
+    start_booking(client)
+    first = shown_times(client)[0]
+    assert statements(app, client, "/book/time") == 0
+    book_online(other_process.test_client())
+    time.sleep(0.35)
+    assert first not in shown_times(client)
+
+
+def test_a_booking_in_this_process_shows_on_the_kept_time_step_at_once(app, client, clinic):
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    start_booking(client)
+    first = shown_times(client)[0]
+    book_online(app.test_client())
+    assert first not in shown_times(client)
+
+
+def test_a_changed_choice_shows_at_once_although_the_page_for_the_old_one_is_kept(app, client, clinic):
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    start_booking(client, office="fairfax")
+    fairfax = shown_times(client)
+    start_booking(client, office="potomac")
+    page = client.get("/book/time").get_data(as_text=True)
+    assert "Potomac" in page and shown_times(client) != fairfax
+    start_booking(client, office="fairfax")
+    assert shown_times(client) == fairfax
+
+
+def test_once_booked_the_kept_time_step_is_no_longer_shown_to_that_browser(app, client, clinic):
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    start_booking(client)
+    client.get("/book/time")  # kept for this draft's choices
+    book_online(client)
+    response = client.get("/book/time")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/book/")
+
+
+def test_a_saved_draft_is_noted_as_saved_without_reading_it_again(app, clinic):
+    """A form that saves the draft and answers without reading it again still renews the
+    browser's print (else the next kept step would show the old choices)."""
+    from clinic_app.booking import service
+    from clinic_app.models import VisitType
+
+    with app.app_context():
+        draft, _ = service.start_draft(db.session, NOW)
+        office = db.session.scalars(select(Office).filter_by(slug="potomac")).one()
+        visit_type = db.session.scalars(select(VisitType).filter_by(slug="new-patient")).one()
+        service.save_visit(
+            db.session, draft, office=office, visit_type=visit_type, reason="sciatica", provider=None, now=NOW
+        )
+        noted = db.session.info["drafts_saved"][draft.token_hash]
+        assert noted == service.DraftState.of(db.session.get(type(draft), draft.id))
+        assert not noted.booked and noted.expires_at > NOW
+
+
+def test_a_draft_print_copied_from_another_browser_is_not_believed(app, clinic):
+    """The print names its draft: a session holding another draft's print reads its own draft."""
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    potomac, fairfax = app.test_client(), app.test_client()
+    start_booking(potomac, office="potomac")
+    start_booking(fairfax, office="fairfax")
+    potomac_times, fairfax_times = shown_times(potomac), shown_times(fairfax)
+    assert potomac_times != fairfax_times
+    with potomac.session_transaction() as session:
+        printed = session["booking_draft_print"]
+    with fairfax.session_transaction() as session:
+        session["booking_draft_print"] = printed
+    assert shown_times(fairfax) == fairfax_times
+
+
 def test_this_processs_own_set_up_change_shows_at_once(app, clinic):
-    app.config["SETUP_RECHECK_SECONDS"] = 60
+    app.config["VERSION_RECHECK_SECONDS"] = 60
     client = app.test_client()
     client.get("/book/")
     _, provider_id = first_clinician_leaves(app)

@@ -3,8 +3,10 @@ lock, while forms and page views that write still take it first (and a page view
 without saying so fails under test)."""
 
 import sqlite3
+import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 from flask import request
 from sqlalchemy import select, text
@@ -102,4 +104,46 @@ def test_on_postgresql_page_views_read_without_a_transaction_and_writes_get_one(
         with app.test_request_context(method="POST"):
             assert in_transaction()
     finally:
+        dispose(app)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_connection_lost_while_idle_is_replaced_before_a_page_uses_it(
+    postgres_url_with_schema, postgres_server, tmp_path
+):
+    """A database restart (or a firewall dropping idle connections) costs no patient an error: a
+    pooled connection idle longer than DATABASE_PING_AFTER_IDLE_SECONDS is tested first and
+    replaced if dead; one used moments ago is not tested (no extra round trip per page)."""
+    app = build_app(postgres_url_with_schema, tmp_path, has_schema=True, DATABASE_PING_AFTER_IDLE_SECONDS=0.3)
+    pings = []
+    real_ping = None
+
+    @app.route("/test-backend")
+    def backend():
+        return {"pid": db.session.execute(text("SELECT pg_backend_pid()")).scalar()}
+
+    try:
+        with app.app_context():
+            dialect = db.engine.dialect
+        real_ping = dialect.do_ping
+
+        def db_ping(connection):
+            pings.append(1)
+            return real_ping(connection)
+
+        dialect.do_ping = db_ping
+        client = app.test_client()
+        first = client.get("/test-backend").json["pid"]
+        assert client.get("/test-backend").json["pid"] == first
+        assert len(pings) == 1  # the new connection's first use only
+
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", (first,)).fetchone()[0]
+        time.sleep(0.4)
+        response = client.get("/test-backend")
+        assert response.status_code == 200
+        assert response.json["pid"] != first
+    finally:
+        if real_ping is not None:
+            dialect.do_ping = real_ping
         dispose(app)

@@ -30,9 +30,12 @@ from .steps import (
     DRAFT_KEY,
     booking_rules,
     current_draft,
+    draft_state,
     go_to,
+    kept_step,
     parse_day,
     progress,
+    renew_draft_print,
     step_page_key,
     time_picker,
 )
@@ -69,6 +72,7 @@ def draft_email() -> str:
 # Booking and manage-link pages (one blueprint) hold what patients typed and their private links:
 # never cached, and their address never sent to another site.
 bp.after_request(private_page)
+bp.after_request(renew_draft_print)
 
 
 @bp.before_request
@@ -97,8 +101,11 @@ def booking_step(step, *, kept=False):
     def decorate(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
+            page = kept_step(view.__name__, booking_rules()) if kept else None
+            if page is not None:
+                return page
             draft = current_draft()
-            key = step_page_key(view.__name__, draft, booking_rules()) if kept else None
+            key = step_page_key(view.__name__, draft_state(draft), booking_rules()) if kept else None
             # A kept page was shown to a draft exactly like this one, so it passed the guard too.
             return kept_pages.kept_page(key) or guard(draft, step) or kept_pages.keep(key, view(draft, *args, **kwargs))
 
@@ -144,8 +151,11 @@ def visit_form(formdata=None):
 def start():
     """Step 1: office, visit type, reason and clinician; ``?location=``, ``?reason=`` and
     ``?provider=`` (a clinician's id, from the office page) pre-fill it."""
+    kept = kept_step("start", booking_rules())
+    if kept is not None:
+        return kept
     draft = current_draft()
-    key = step_page_key("start", draft, booking_rules())
+    key = step_page_key("start", draft_state(draft), booking_rules())
     kept = kept_pages.kept_page(key)
     if kept is not None:
         return kept

@@ -1,10 +1,10 @@
 """What the booking views share: the draft behind the browser's key, the rules, step navigation."""
 
 import hashlib
-import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, flash, redirect, request, session, url_for
+from sqlalchemy import inspect
 
 from .. import clock, kept_pages
 from ..extensions import db
@@ -15,6 +15,7 @@ from .presenters import day_label, slot_label
 from .slots import BookingRules
 
 DRAFT_KEY = "booking_draft"
+DRAFT_PRINT = "booking_draft_print"
 
 STEP_TITLES = {
     "visit": "Your visit",
@@ -47,29 +48,89 @@ def parse_day(value) -> date | None:
         return None
 
 
-def step_page_key(view: str, draft, rules) -> tuple | None:
+def step_page_key(view: str, state, rules, *, recent=False) -> tuple | None:
     """The key a booking page that shows nothing personal (steps 1 and 2) is kept under
-    (``kept_pages``): the view, the address, the draft's choices, the calendar and set-up
-    versions, the quarter hour and the banner's state; None for a request whose page may not be
-    kept."""
+    (``kept_pages``): the view, the address, the draft's choices (``state``, a ``DraftState`` or
+    None), the calendar and set-up versions, the quarter hour and the banner's state; None for a
+    request whose page may not be kept. ``recent``: versions up to ``VERSION_RECHECK_SECONDS``
+    old will do (a page served kept without reading the database)."""
     if not kept_pages.usable():
         return None
     from ..pages.banner import BANNER_COOKIE  # (the pages package imports this package)
 
-    if view == "start":  # step 1 shows the set-up only: another process's change shows within seconds
-        data = recent_versions(db.session, current_app.config["SETUP_RECHECK_SECONDS"]).reference
+    if recent or view == "start":  # step 1 shows the set-up only: another process's change shows within seconds
+        stamps = recent_versions(db.session, current_app.config["VERSION_RECHECK_SECONDS"])
     else:
-        data = versions(db.session).free_times
-    chosen = json.dumps(draft.data if draft is not None else None, sort_keys=True, default=str)
+        stamps = versions(db.session)
     return (
         view,
         *kept_pages.request_key(),
         request.cookies.get(BANNER_COOKIE, ""),
-        draft is not None and draft.appointment_id is not None,
-        hashlib.blake2b(chosen.encode(), digest_size=16).digest(),
-        data,
+        state is not None and state.booked,
+        state.choices if state is not None else None,
+        stamps.reference if view == "start" else stamps.free_times,
         moment_key(clock.now(), rules),
     )
+
+
+def draft_state(draft) -> "service.DraftState | None":
+    """What a kept step page depends on in ``draft`` (None for none)."""
+    return service.DraftState.of(draft) if draft is not None else None
+
+
+def kept_step(view: str, rules):
+    """This browser's kept step page, found without reading the database (the draft as its
+    print in the session says, recent versions); None when there is none or the draft must be
+    read (no print, or it has expired)."""
+    raw = session.get(DRAFT_KEY)
+    if not raw:
+        return kept_pages.kept_page(step_page_key(view, None, rules, recent=True))
+    state = printed_draft(raw, clock.now())
+    return kept_pages.kept_page(step_page_key(view, state, rules, recent=True)) if state is not None else None
+
+
+def draft_print(raw: str, state: service.DraftState) -> str:
+    """What the browser's session cookie says of its draft, so that a kept step page can be
+    served without reading it: whose draft (a digest of its key), its choices, booked or not,
+    and when it expires. Renewed by every response after which the draft differs
+    (``renew_draft_print``); the draft itself, read whenever a form is sent, stays the truth."""
+    expires = int(state.expires_at.timestamp())
+    return f"{_whose(raw)}.{state.choices.hex()}.{int(state.booked)}.{expires}"
+
+
+def printed_draft(raw: str, now) -> service.DraftState | None:
+    """The draft as the session's print says, if it is this draft's and has not expired."""
+    try:
+        whose, choices, booked, expires = session.get(DRAFT_PRINT, "").split(".")
+        state = service.DraftState(bytes.fromhex(choices), booked == "1", datetime.fromtimestamp(int(expires), UTC))
+    except ValueError:
+        return None
+    return state if whose == _whose(raw) and state.expires_at > now else None
+
+
+def renew_draft_print(response):
+    """After a booking page: bring the session's draft print up to date with the draft as this
+    request saved it (or, on a page view, read it); drop it with the draft."""
+    raw = session.get(DRAFT_KEY)
+    if not raw:
+        if DRAFT_PRINT in session:
+            session.pop(DRAFT_PRINT)
+        return response
+    hashed = service.token_hash(raw)
+    state = db.session.info.get("drafts_saved", {}).get(hashed)
+    if state is None:
+        found = db.session.info.get("drafts_found", {}).get(hashed)
+        if found is None or inspect(found).unloaded & {"data", "appointment_id", "expires_at"}:
+            return response
+        state = service.DraftState.of(found)
+    printed = draft_print(raw, state)
+    if session.get(DRAFT_PRINT) != printed:
+        session[DRAFT_PRINT] = printed
+    return response
+
+
+def _whose(raw: str) -> str:
+    return hashlib.blake2b(raw.encode(), digest_size=6).hexdigest()
 
 
 def time_picker(office, visit_type, provider_id, *, chosen_day=None, earliest=None, chosen_starts_at=None) -> dict:

@@ -375,7 +375,7 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
     expect(page.locator('#desk-times input[name="slot"]:checked')).to_have_count(1)
 
     # Practice settings over HTTPS through both instances: a new kind of visit is offered online
-    # on every instance within SETUP_RECHECK_SECONDS (1 s; each keeps step 1 rendered until the
+    # on every instance within VERSION_RECHECK_SECONDS (1 s; each keeps step 1 rendered until the
     # set-up's version changes), then taken off again.
     page.get_by_role("link", name="Kinds of visit", exact=True).click()
     page.get_by_role("link", name="Add a kind of visit").click()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import generate_password_hash
 from wtforms import SelectChoice
 
@@ -39,15 +39,19 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+_USER_BY_ID = select(StaffUser).where(StaffUser.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """The signed-in user, if the session still carries their current session version."""
     try:
         raw_id, version = user_id.split(":")
-        statement, added = with_versions(select(StaffUser).where(StaffUser.id == int(raw_id)))
+        user_id = int(raw_id)
     except (ValueError, TypeError):
         return None
-    row = remember_versions(db.session.execute(statement).one_or_none(), added)  # (the versions come along)
+    statement, added = with_versions(_USER_BY_ID)  # (the versions come along)
+    row = remember_versions(db.session.execute(statement, {"id": user_id}).one_or_none(), added)
     user = row[0] if row is not None else None
     if user is None or not user.active or str(user.session_version) != version:
         return None

@@ -1,11 +1,14 @@
 """The booking in progress: a draft per browser, each step saved and re-checked."""
 
+import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, event, select
+from sqlalchemy.orm import Session
 
 from ...models import (
     BookingDraft,
@@ -42,6 +45,39 @@ def start_draft(session, now: datetime) -> tuple[BookingDraft, str]:
     return draft, raw
 
 
+_DRAFT_BY_KEY = select(BookingDraft).where(BookingDraft.token_hash == bindparam("key"))
+
+
+def draft_choices(data) -> bytes:
+    """A digest of a draft's choices: drafts with equal choices see equal step 1 and 2 pages."""
+    return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=16).digest()
+
+
+def note_saved_drafts(session, _flush_context) -> None:
+    """After a flush, note what each draft written holds (its choices, booked or not, when it
+    expires) while it is still loaded: the booking views renew the browser's draft print from it
+    (``steps.draft_print``) without reading the draft again after the commit."""
+    for draft in (*session.new, *session.dirty):
+        if isinstance(draft, BookingDraft):
+            session.info.setdefault("drafts_saved", {})[draft.token_hash] = DraftState.of(draft)
+
+
+event.listen(Session, "after_flush", note_saved_drafts)
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """What a booking page's kept copy depends on in a draft."""
+
+    choices: bytes
+    booked: bool
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, draft: BookingDraft) -> "DraftState":
+        return cls(draft_choices(draft.data), draft.appointment_id is not None, draft.expires_at)
+
+
 def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
     """The draft behind a browser's key, or None when there is none or it expired (looked up
     once per session: a request asks again from its rate limit, its guard and its view)."""
@@ -51,8 +87,8 @@ def find_draft(session, raw: str | None, now: datetime) -> BookingDraft | None:
     key = token_hash(raw)
     draft = found.get(key)
     if draft is None:
-        statement, added = with_versions(select(BookingDraft).filter_by(token_hash=key))
-        row = remember_versions(session.execute(statement).one_or_none(), added)
+        statement, added = with_versions(_DRAFT_BY_KEY)
+        row = remember_versions(session.execute(statement, {"key": key}).one_or_none(), added)
         draft = found[key] = row[0] if row is not None else None
     if draft is None or (draft.expires_at <= now and draft.appointment_id is None):
         return None

@@ -3,11 +3,13 @@
 import math
 import time
 import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from flask import abort, g, has_app_context, has_request_context, request
 from flask_sqlalchemy.pagination import SelectPagination
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import event, exc, func, select, text
+from sqlalchemy import event, exc, func, literal, select, text, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -86,7 +88,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        reading = has_request_context() and request.method in SAFE_METHODS and not g.get("database_writes")
+        reading = _reading_request()
         connection.info["reads_only"] = reading
         connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
 
@@ -197,3 +199,113 @@ def paginate(session, query, page: int, per_page: int) -> SelectPagination:
     )
     result.total = total
     return result
+
+
+COUNT_UP_TO = 1000  # a keyset-paged list counts its rows up to this many ("more than 1,000")
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list paged by its sort key, not by offset: page 4,000 of a long history
+    costs what page 1 costs. ``total`` is exact up to ``COUNT_UP_TO`` (``more_than`` beyond);
+    ``page`` is the number the links counted, for showing only; ``previous_args`` and ``next_args`` are the
+    URL arguments of the pages either side (None at either end)."""
+
+    items: list
+    total: int
+    more_than: bool
+    page: int
+    per_page: int
+    previous_args: dict | None
+    next_args: dict | None
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.more_than else max(1, math.ceil(self.total / self.per_page))
+
+
+def keyset_page(
+    session, query, key, *, beside_cursor=None, after=None, before=None, number=1, per_page: int
+) -> KeysetPage:
+    """One page of ``query`` (ordered by the columns ``key``, ascending, the last one unique):
+    the first page, the one after the row whose key is ``after``, or the one before ``before``
+    (cursors made by ``cursor``). A cursor whose neighbours are gone shows the first page.
+    ``beside_cursor``: the same query written for use beside a cursor's condition, if it must
+    differ (the bookings list's, on SQLite)."""
+    counted = session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_UP_TO + 1).subquery()))
+    backwards = before is not None and after is None
+    cursor_values = before if backwards else after
+    base = beside_cursor if cursor_values is not None and beside_cursor is not None else query
+    rows_query = base.order_by(None)
+    if cursor_values is not None:
+        mark = tuple_(*(literal(value, column.type) for value, column in zip(cursor_values, key, strict=True)))
+        rows_query = rows_query.where(tuple_(*key) < mark if backwards else tuple_(*key) > mark)
+    ordered = [column.desc() for column in key] if backwards else list(key)
+    items = list(session.scalars(rows_query.order_by(*ordered).limit(per_page + 1)))
+    more = len(items) > per_page
+    items = items[:per_page]
+    if backwards:
+        items.reverse()
+    if cursor_values is not None and not items:
+        return keyset_page(session, query, key, beside_cursor=beside_cursor, per_page=per_page)
+    if cursor_values is None:
+        has_previous, has_next = False, more
+    elif backwards:
+        has_previous, has_next = more, _any_beyond(session, base, key, items[-1], after=True)
+    else:
+        has_previous, has_next = _any_beyond(session, base, key, items[0], after=False), more
+    number = max(number, 2) if has_previous else 1
+    return KeysetPage(
+        items=items,
+        total=min(counted, COUNT_UP_TO),
+        more_than=counted > COUNT_UP_TO,
+        page=number,
+        per_page=per_page,
+        previous_args=_previous_args(has_previous, number, items, key),
+        next_args={"after": cursor(items[-1], key), "page": number + 1} if has_next else None,
+    )
+
+
+def _previous_args(has_previous: bool, number: int, items, key) -> dict | None:
+    if not has_previous:
+        return None
+    if number == 2:
+        return {}  # the first page's own address
+    return {"before": cursor(items[0], key), "page": number - 1}
+
+
+def cursor(row, key) -> str:
+    """A row's place in a keyset-paged list, for a URL: its key's values joined by "_" (a moment
+    as microseconds since 1970)."""
+    return "_".join(
+        str((value - EPOCH) // timedelta(microseconds=1)) if isinstance(value, datetime) else str(value)
+        for value in (getattr(row, column.key) for column in key)
+    )
+
+
+def read_cursor(text: str | None, kinds: tuple) -> tuple | None:
+    """The key values a ``cursor`` holds (``kinds``: ``datetime`` or ``int`` each), or None for
+    a missing or unreadable one (the list then shows its first page)."""
+    parts = (text or "").split("_")
+    if len(parts) != len(kinds):
+        return None
+    try:
+        numbers = [int(part) for part in parts]
+        return tuple(
+            EPOCH + timedelta(microseconds=number) if kind is datetime else number
+            for number, kind in zip(numbers, kinds, strict=True)
+        )
+    except (ValueError, OverflowError):
+        return None
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _any_beyond(session, query, key, row, *, after: bool) -> bool:
+    """Whether ``query`` has a row after (or before) ``row``: the index walked from ``row`` on."""
+    mark = tuple_(*(literal(getattr(row, column.key), column.type) for column in key))
+    beyond = tuple_(*key) > mark if after else tuple_(*key) < mark
+    ordered = list(key) if after else [column.desc() for column in key]
+    found = query.order_by(None).where(beyond).order_by(*ordered).with_only_columns(literal(1)).limit(1)
+    return session.scalar(found) is not None

@@ -147,3 +147,16 @@ def test_on_postgresql_a_connection_lost_while_idle_is_replaced_before_a_page_us
         if real_ping is not None:
             dialect.do_ping = real_ping
         dispose(app)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_statements_are_planned_for_the_values_at_hand(postgres_url_with_schema, tmp_path):
+    """psycopg prepares a statement run five times, and PostgreSQL may then reuse one plan made
+    for any values: for the bookings list's "from today" that plan counted every appointment
+    ever made. The app's connections ask for plans made for each statement's values."""
+    app = build_app(postgres_url_with_schema, tmp_path, has_schema=True)
+    try:
+        with app.app_context():
+            assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    finally:
+        dispose(app)

@@ -52,12 +52,14 @@ class Appointment(db.Model):
         # The bookings list's order (time, then id): any page of years of history is read from
         # the index in order, never sorted.
         Index("ix_appointment_starts_id", "starts_at", "id"),
+        # A clinician's visits in time order: their calendar, and the list filtered by clinician.
+        Index("ix_appointment_provider_starts", "provider_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
     visit_type_id: Mapped[int] = mapped_column(ForeignKey("visit_type.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())

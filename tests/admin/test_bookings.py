@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from html import unescape as html_unescape
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -385,21 +386,62 @@ def test_a_date_to_at_the_end_of_the_calendar_is_not_an_error(world):
     assert world.admin.get("/admin/bookings.csv?date_to=9999-12-31").status_code == 200
 
 
+NEXT_PAGE = re.compile(r'<a href="([^"]+)"[^>]*>Next page</a>')
+PREVIOUS_PAGE = re.compile(r'<a href="([^"]+)"[^>]*>Previous page</a>')
+
+
+def follow(client, pattern, response):
+    return client.get(html_unescape(pattern.search(response.get_data(as_text=True)).group(1)))
+
+
 def test_the_list_is_paginated_25_per_page(thirty):
     first = thirty.admin.get("/admin/")
     html = first.get_data(as_text=True)
     assert listed(first) == [f"Patient {i:02d}" for i in range(25)]
     assert "30 bookings — page 1 of 2" in html
-    assert 'href="/admin/?page=2"' in html and ">Next page</a>" in html
-    assert "Previous page" not in html
-    second = thirty.admin.get("/admin/?page=2")
+    assert ">Next page</a>" in html and "Previous page" not in html
+    second = follow(thirty.admin, NEXT_PAGE, first)
     html = second.get_data(as_text=True)
     assert listed(second) == [f"Patient {i:02d}" for i in range(25, 30)]
-    assert "page 2 of 2" in html and ">Previous page</a>" in html and "Next page" not in html
+    assert "page 2 of 2" in html and "Next page" not in html
+    assert PREVIOUS_PAGE.search(html).group(1) == "/admin/"  # back to the first page's own address
+    assert listed(follow(thirty.admin, PREVIOUS_PAGE, second)) == listed(first)
 
 
-def test_a_page_past_the_end_shows_the_last_page(thirty):
-    assert listed(thirty.admin.get("/admin/?page=99")) == [f"Patient {i:02d}" for i in range(25, 30)]
+def test_pages_follow_the_time_order_however_deep_and_back_again(thirty, monkeypatch):
+    """Pages are found by their first and last rows' places (time, then id), not by counting
+    rows from the start: walking forward five at a time and back gives the same pages, and
+    past 20 (``COUNT_UP_TO``, here) the heading says "more than"."""
+    from clinic_app import database
+    from clinic_app.admin.bookings import queries
+
+    monkeypatch.setattr(database, "COUNT_UP_TO", 20)
+    monkeypatch.setattr(queries, "PER_PAGE", 5)
+    monkeypatch.setitem(thirty.admin.application.config, "RENDERED_PAGE_CACHE", False)  # pages kept at 25 rows
+    pages, response = [], thirty.admin.get("/admin/")
+    while True:
+        pages.append(listed(response))
+        html = response.get_data(as_text=True)
+        assert f"More than 20 bookings — page {len(pages)}<" in html
+        if not NEXT_PAGE.search(html):
+            break
+        response = follow(thirty.admin, NEXT_PAGE, response)
+    assert [name for page in pages for name in page] == [f"Patient {i:02d}" for i in range(30)]
+    for expected in reversed(pages[:-1]):
+        response = follow(thirty.admin, PREVIOUS_PAGE, response)
+        assert listed(response) == expected
+    assert "Previous page" not in response.get_data(as_text=True)
+
+
+def test_a_stale_or_unreadable_place_shows_the_first_page(thirty):
+    first = [f"Patient {i:02d}" for i in range(25)]
+    for query in ("?page=99", "?after=garbage&page=3", "?before=1_2_3", "?after=99999999999999999999_1", "?after=-5_x"):
+        response = thirty.admin.get(f"/admin/{query}")
+        assert response.status_code == 200, query
+        assert listed(response) == first, query
+    far_future = "?after=4102444800000000_1&page=7"  # after 2100: nothing there any more
+    response = thirty.admin.get(f"/admin/{far_future}")
+    assert listed(response) == first and "page 1 of 2" in response.get_data(as_text=True)
 
 
 def test_the_full_page_and_the_htmx_fragment_both_carry_the_filters_in_their_links(thirty):
@@ -411,10 +453,11 @@ def test_the_full_page_and_the_htmx_fragment_both_carry_the_filters_in_their_lin
     assert "<html" not in fragment and 'class="filters"' not in fragment
     assert fragment.lstrip().startswith('<section id="bookings-table"')
     assert "HX-Request" in fragment_response.headers["Vary"]
-    next_link = "/admin/?q=patient&amp;office=fairfax&amp;status=booked&amp;page=2"
+    next_link = re.compile(r"/admin/\?q=patient&amp;office=fairfax&amp;status=booked&amp;after=\d+_\d+&amp;page=2")
     csv_link = "/admin/bookings.csv?q=patient&amp;office=fairfax&amp;status=booked"
     for html in (page, fragment):
-        assert f'href="{next_link}"' in html and f'hx-get="{next_link}"' in html
+        link = next_link.search(html).group(0)
+        assert f'href="{link}"' in html and f'hx-get="{link}"' in html
         assert f'href="{csv_link}"' in html
         assert len(ROW_LINK.findall(html)) == 25
 

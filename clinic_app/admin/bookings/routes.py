@@ -13,7 +13,7 @@ from ... import clock, kept_pages
 from ...booking.presenters import appointment_summary
 from ...booking.screening import Outcome, asked_label
 from ...clock import quarter_hour
-from ...database import found_or_404
+from ...database import found_or_404, read_cursor
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
@@ -25,7 +25,7 @@ from .. import bp
 from ..auth.access import audit, offices_today, visible_offices, visible_providers
 from ..auth.forms import ActionForm
 from .forms import BookingFilterForm, NoteForm, ReasonForm
-from .queries import BookingFilters, appointment_for, bookings_page, bookings_query
+from .queries import CURSOR_KINDS, BookingFilters, appointment_for, bookings_page, bookings_query
 from .service import ActionRefused, add_note, allowed_actions, change_status
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
@@ -54,6 +54,8 @@ def read_filters(form) -> BookingFilters:
         date_to=form.date_to.data if not form.date_to.errors else None,
         flagged=bool(form.flagged.data),
         page=_as_id(request.args.get("page")) or 1,
+        after=read_cursor(request.args.get("after"), CURSOR_KINDS),
+        before=read_cursor(request.args.get("before"), CURSOR_KINDS),
     )
 
 

@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from flask.logging import default_handler
+from sqlalchemy.engine import make_url
 
 from config import config_class
 
@@ -66,8 +67,10 @@ def register_extensions(app):
         # appointment ever made. Plans made for the values at hand cost a fraction of a
         # millisecond and keep each page's work to its own rows.
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        connect_args = {**options.get("connect_args", {}), "options": "-c plan_cache_mode=force_custom_plan"}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+        connect_args = options.get("connect_args", {})
+        given = connect_args.get("options") or make_url(app.config["SQLALCHEMY_DATABASE_URI"]).query.get("options", "")
+        settings = f"{given} -c plan_cache_mode=force_custom_plan".strip()  # (connect_args override the URL's)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": {**connect_args, "options": settings}}
     db.init_app(app)
     from . import stamps  # noqa: F401  (its session events raise the cache versions)
 

@@ -255,6 +255,9 @@ def keyset_page(
     else:
         has_previous, has_next = _any_beyond(session, base, key, items[0], after=False), more
     number = max(number, 2) if has_previous else 1
+    if counted <= COUNT_UP_TO:  # a label from an old link never reads "page 7 of 2"
+        last = max(1, math.ceil(counted / per_page))
+        number = last if not has_next else min(number, last - 1)
     return KeysetPage(
         items=items,
         total=min(counted, COUNT_UP_TO),
@@ -267,11 +270,7 @@ def keyset_page(
 
 
 def _previous_args(has_previous: bool, number: int, items, key) -> dict | None:
-    if not has_previous:
-        return None
-    if number == 2:
-        return {}  # the first page's own address
-    return {"before": cursor(items[0], key), "page": number - 1}
+    return {"before": cursor(items[0], key), "page": number - 1} if has_previous else None
 
 
 def cursor(row, key) -> str:
@@ -291,6 +290,8 @@ def read_cursor(text: str | None, kinds: tuple) -> tuple | None:
         return None
     try:
         numbers = [int(part) for part in parts]
+        if any(abs(number) > LARGEST_INTEGER for number in numbers):
+            return None
         return tuple(
             EPOCH + timedelta(microseconds=number) if kind is datetime else number
             for number, kind in zip(numbers, kinds, strict=True)
@@ -300,6 +301,7 @@ def read_cursor(text: str | None, kinds: tuple) -> tuple | None:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LARGEST_INTEGER = 2**63 - 1  # what SQLite and PostgreSQL hold; a larger id cannot exist
 
 
 def _any_beyond(session, query, key, row, *, after: bool) -> bool:

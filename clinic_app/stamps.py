@@ -2,7 +2,8 @@
 
 Busy pages are computed from data that changes far less often than it is read: the practice's
 set-up (offices, clinicians, kinds of visit, hours: ``reference``), the calendar (booked and
-blocked time, closures: ``calendar``) and the appointments themselves (``appointments``). Each has
+blocked time, closures: ``calendar``), the appointments themselves (``appointments``) and the
+back-office accounts (``staff``: who may sign in, with which role and offices). Each has
 a version number in the ``cache_stamp`` table, raised in the same transaction as any change to
 that data: SQLAlchemy's session events see every write made through the ORM, whichever process or
 host makes it. A request reads the numbers in one statement, and a result kept under other
@@ -27,6 +28,7 @@ from .models.cache_stamp import STAMP_NAMES, first_version
 APPOINTMENTS = "appointments"
 CALENDAR = "calendar"
 REFERENCE = "reference"
+STAFF = "staff"
 
 # The tables each version stands for.
 WATCHED = {
@@ -42,13 +44,15 @@ WATCHED = {
     "screening_version": REFERENCE,  # the office-update banner shows until its version is hidden
     "visit_type": REFERENCE,
     "working_hours": REFERENCE,
+    "staff_user": STAFF,  # accounts: roles, offices, deactivation, signing out everywhere
+    "staff_office": STAFF,
 }
 _TOUCHED = "cache_stamps_touched"
 _RAISED = "cache_stamps_raised"
 
 
 class Stamps(tuple):
-    """The versions a request saw: ``(appointments, calendar, reference)``, as ``STAMP_NAMES``."""
+    """The versions a request saw: ``(appointments, calendar, reference, staff)``, as ``STAMP_NAMES``."""
 
     @property
     def appointments(self) -> int:
@@ -61,6 +65,10 @@ class Stamps(tuple):
     @property
     def reference(self) -> int:
         return self[2]
+
+    @property
+    def staff(self) -> int:
+        return self[3]
 
     @property
     def free_times(self) -> tuple[int, int]:
@@ -115,12 +123,17 @@ def recent_versions(session, seconds: float) -> Stamps:
     """The versions as this process last read them, if that was less than ``seconds`` ago (and
     this process committed no change since); otherwise read now. For pages that may show another
     process's change up to ``seconds`` late: what a patient sees of the practice's set-up."""
+    stamps = recently_read(seconds)
+    return stamps if stamps is not None else versions(session)
+
+
+def recently_read(seconds: float) -> Stamps | None:
+    """The versions this request read, or this process less than ``seconds`` ago (and committed
+    no change since); None when they must be read."""
     if has_request_context() and "cache_stamps" in g:
         return g.cache_stamps
     stamps, read_at = _last_read()
-    if stamps is not None and time.monotonic() - read_at < seconds:
-        return stamps
-    return versions(session)
+    return stamps if stamps is not None and time.monotonic() - read_at < seconds else None
 
 
 def _last_read() -> list:

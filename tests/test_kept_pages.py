@@ -320,6 +320,19 @@ def test_a_saved_draft_is_noted_as_saved_without_reading_it_again(app, clinic):
         assert not noted.booked and noted.expires_at > NOW
 
 
+def test_a_draft_change_rolled_back_is_not_noted_as_saved(app, clinic):
+    """A save whose commit fails (the database went away) leaves the print as it was."""
+    from clinic_app.booking import service
+
+    with app.app_context():
+        draft, _ = service.start_draft(db.session, NOW)
+        saved = db.session.info["drafts_saved"][draft.token_hash]
+        draft.data = {"visit": {"office": "potomac"}}
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.info["drafts_saved"][draft.token_hash] == saved
+
+
 def test_a_draft_print_copied_from_another_browser_is_not_believed(app, clinic):
     """The print names its draft: a session holding another draft's print reads its own draft."""
     app.config["VERSION_RECHECK_SECONDS"] = 60
@@ -341,3 +354,61 @@ def test_this_processs_own_set_up_change_shows_at_once(app, clinic):
     client.get("/book/")
     _, provider_id = first_clinician_leaves(app)
     assert f'value="{provider_id}"' not in client.get("/book/").get_data(as_text=True)
+
+
+def set_account(process, email, **changes):
+    """In ``process``, change the account ``email`` (``offices`` by slug)."""
+    with process.app_context():
+        user = db.session.scalars(select(StaffUser).filter_by(email=email)).one()
+        if "offices" in changes:
+            slugs = changes.pop("offices")
+            user.offices = list(db.session.scalars(select(Office).where(Office.slug.in_(slugs))))
+        for name, value in changes.items():
+            setattr(user, name, value)
+        db.session.commit()
+
+
+def signed_out(response) -> bool:
+    return response.status_code in (302, 303) and "/admin/login" in response.headers["Location"]
+
+
+def test_the_kept_bookings_list_reads_nothing_while_the_versions_are_fresh(app, admin_client, clinic):
+    """As deployed: the signed-in account is kept too (under the accounts' version), so the kept
+    list is served without a statement."""
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    admin_client.get("/admin/")
+    assert statements(app, admin_client, "/admin/") == 0
+
+
+def test_an_account_deactivated_in_another_process_is_signed_out_within_the_recheck_time(
+    app, other_process, admin_client, clinic
+):
+    import time
+
+    app.config["VERSION_RECHECK_SECONDS"] = 0.3
+    assert admin_client.get("/admin/").status_code == 200
+    set_account(other_process, "admin@example.org", active=False)
+    time.sleep(0.35)
+    assert signed_out(admin_client.get("/admin/"))
+
+
+def test_an_account_deactivated_in_this_process_is_signed_out_at_once(app, admin_client, clinic):
+    app.config["VERSION_RECHECK_SECONDS"] = 60
+    assert admin_client.get("/admin/").status_code == 200
+    set_account(app, "admin@example.org", active=False)
+    assert signed_out(admin_client.get("/admin/"))
+
+
+def test_offices_given_in_another_process_show_in_the_kept_list_within_the_recheck_time(
+    app, other_process, fairfax_staff_client, clinic
+):
+    import time
+
+    app.config["VERSION_RECHECK_SECONDS"] = 0.3
+    with app.app_context():
+        add_appointment(db.session, NOW + timedelta(days=1), office="potomac", first_name="Ottilie")
+        db.session.commit()
+    assert "Ottilie" not in fairfax_staff_client.get("/admin/").get_data(as_text=True)
+    set_account(other_process, "fairfax.desk@example.org", offices=["fairfax", "potomac"])
+    time.sleep(0.35)
+    assert "Ottilie" in fairfax_staff_client.get("/admin/").get_data(as_text=True)

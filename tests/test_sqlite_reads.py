@@ -154,9 +154,11 @@ def test_on_postgresql_statements_are_planned_for_the_values_at_hand(postgres_ur
     """psycopg prepares a statement run five times, and PostgreSQL may then reuse one plan made
     for any values: for the bookings list's "from today" that plan counted every appointment
     ever made. The app's connections ask for plans made for each statement's values."""
-    app = build_app(postgres_url_with_schema, tmp_path, has_schema=True)
+    url = f"{postgres_url_with_schema}?options=-c%20statement_timeout%3D12345"  # the URL's own settings stay
+    app = build_app(url, tmp_path, has_schema=True)
     try:
         with app.app_context():
             assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+            assert db.session.execute(text("SHOW statement_timeout")).scalar() == "12345ms"
     finally:
         dispose(app)

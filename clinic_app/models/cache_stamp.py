@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-STAMP_NAMES = ("appointments", "calendar", "reference")
+STAMP_NAMES = ("appointments", "calendar", "reference", "staff")
 
 
 class CacheStamp(db.Model):

@@ -569,6 +569,20 @@ def test_a_session_left_alone_for_30_minutes_ends_and_says_why(frozen_clock, cli
     assert not is_signed_in(client)  # signed out for good, not just for that request
 
 
+def test_pages_within_half_a_minute_do_not_send_the_session_cookie_again(frozen_clock, client, make_user):
+    """The idle time is recorded at most every 30 seconds: most pages send no cookie back."""
+    make_user("desk@example.org", "staff", ["fairfax"])
+    start = frozen_clock["now"]
+    assert sign_in(client, "desk@example.org").status_code == 303
+    client.get("/admin/")  # (the first page's forms add their token to the session)
+    frozen_clock["now"] = start + timedelta(seconds=10)
+    assert "Set-Cookie" not in client.get("/admin/").headers
+    frozen_clock["now"] = start + timedelta(seconds=31)
+    assert "Set-Cookie" in client.get("/admin/").headers  # the idle time restarts from here
+    frozen_clock["now"] = start + timedelta(seconds=31, minutes=29, microseconds=1)
+    assert client.get("/admin/").status_code == 200
+
+
 def test_a_session_ends_12_hours_after_sign_in_however_busy(frozen_clock, client, make_user):
     make_user("desk@example.org", "staff", ["fairfax"])
     start = frozen_clock["now"]

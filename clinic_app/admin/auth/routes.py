@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from wtforms import SelectChoice
 
@@ -17,13 +17,13 @@ from ...formatting import local_time
 from ...htmx import hx_redirect, is_htmx, render
 from ...models import StaffUser
 from ...security import private_page
-from ...stamps import remember_versions, with_versions
 from .. import bp
 from . import accounts, audit_log, second_factor
 from .access import BY_SIGN_IN_PAGE, audit, home_zone
 from .attempts import SIGN_IN
 from .forms import AuditFilterForm, CodeForm, LoginForm, PasswordForm
 from .sessions import IDLE, TOO_LONG, seen, session_end, start_session
+from .signed_in import signed_in_user
 
 # Wrong codes and wrong current passwords only are counted (a success answers 303); sign-in
 # attempts are counted in attempts.py.
@@ -39,9 +39,6 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-_USER_BY_ID = select(StaffUser).where(StaffUser.id == bindparam("id"))
-
-
 @login_manager.user_loader
 def load_user(user_id: str):
     """The signed-in user, if the session still carries their current session version."""
@@ -50,9 +47,7 @@ def load_user(user_id: str):
         user_id = int(raw_id)
     except (ValueError, TypeError):
         return None
-    statement, added = with_versions(_USER_BY_ID)  # (the versions come along)
-    row = remember_versions(db.session.execute(statement, {"id": user_id}).one_or_none(), added)
-    user = row[0] if row is not None else None
+    user = signed_in_user(db.session, user_id)
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

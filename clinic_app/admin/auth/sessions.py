@@ -31,6 +31,12 @@ def session_end(session, now: datetime, *, idle: timedelta, longest: timedelta) 
     return None
 
 
+SEEN_EVERY = timedelta(seconds=30)
+
+
 def seen(session, now: datetime) -> None:
-    """Record a request: the idle limit counts from here."""
-    session[LAST_SEEN_AT] = now.timestamp()
+    """Record a request: the idle limit counts from here. Recorded at most every 30 seconds,
+    so most pages need not sign and send the session cookie again (the idle limit then runs
+    out up to 30 seconds early, never late)."""
+    if now.timestamp() - session.get(LAST_SEEN_AT, 0) >= SEEN_EVERY.total_seconds():
+        session[LAST_SEEN_AT] = now.timestamp()

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import datetime
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -19,7 +19,7 @@ from ...formatting import local_time
 from ...htmx import render
 from ...models import AppointmentNote, AppointmentSource, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
-from ...stamps import versions
+from ...stamps import recent_versions
 from ...texting.opt_outs import opted_out
 from .. import bp
 from ..auth.access import audit, offices_today, visible_offices, visible_providers
@@ -110,7 +110,7 @@ def kept_list_key() -> tuple | None:
         return None
     user = current_user
     offices = () if user.is_admin else tuple(sorted(office.id for office in user.offices))
-    stamps = versions(db.session)
+    stamps = recent_versions(db.session, current_app.config["VERSION_RECHECK_SECONDS"])
     who = (user.id, user.is_admin, user.label, offices)
     return (
         "bookings",

@@ -53,16 +53,28 @@ def draft_choices(data) -> bytes:
     return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=16).digest()
 
 
-def note_saved_drafts(session, _flush_context) -> None:
+def note_written_drafts(session, _flush_context) -> None:
     """After a flush, note what each draft written holds (its choices, booked or not, when it
-    expires) while it is still loaded: the booking views renew the browser's draft print from it
-    (``steps.draft_print``) without reading the draft again after the commit."""
+    expires) while it is still loaded; once committed it is ``drafts_saved``, from which the
+    booking views renew the browser's draft print (``steps.draft_print``) without reading the
+    draft again. A rollback forgets it: the print never describes what was not saved."""
     for draft in (*session.new, *session.dirty):
         if isinstance(draft, BookingDraft):
-            session.info.setdefault("drafts_saved", {})[draft.token_hash] = DraftState.of(draft)
+            session.info.setdefault("drafts_written", {})[draft.token_hash] = DraftState.of(draft)
 
 
-event.listen(Session, "after_flush", note_saved_drafts)
+def keep_saved_drafts(session) -> None:
+    session.info.setdefault("drafts_saved", {}).update(session.info.pop("drafts_written", {}))
+
+
+def forget_unsaved_drafts(session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended; after a commit nothing is left
+        session.info.pop("drafts_written", None)
+
+
+event.listen(Session, "after_flush", note_written_drafts)
+event.listen(Session, "after_commit", keep_saved_drafts)
+event.listen(Session, "after_transaction_end", forget_unsaved_drafts)
 
 
 @dataclass(frozen=True)

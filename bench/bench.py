@@ -147,13 +147,13 @@ def cookies_for(app_url: str, secret: str) -> dict:
     return {"draft": patient.cookie_header(), "staff": staff.cookie_header()}
 
 
-def measure(app_url: str, hello_url: str, cookies: dict) -> list[dict]:
-    samples = {name: [] for name, _, _ in PAGES}
+def measure(app_url: str, hello_url: str, cookies: dict, pages=PAGES) -> list[dict]:
+    samples = {name: [] for name, _, _ in pages}
     hello = []
     for _ in range(ROUNDS):
         base = wrk(hello_url + "/", None)
         hello.append(base)
-        for name, path, who in PAGES:
+        for name, path, who in pages:
             result = wrk(app_url + path, cookies.get(who))
             samples[name].append({**result, "ratio": result["rps"] / base["rps"]})
     rows = [
@@ -166,7 +166,7 @@ def measure(app_url: str, hello_url: str, cookies: dict) -> list[dict]:
             "bad": sum(r["bad"] for r in hello),
         }
     ]
-    for name, _, _ in PAGES:
+    for name, _, _ in pages:
         runs = samples[name]
         rows.append(
             {
@@ -215,7 +215,8 @@ def run_one(kind: str, database_url: str, size: int, work: Path, out) -> dict:
     hello, hello_url = serve("bench.hello:app", env, work)
     result = {"database": kind, "appointments": size}
     try:
-        rows = measure(app_url, hello_url, cookies_for(app_url, secret))
+        deep = ("bookings list, middle of the history", data.middle_of_history(database_url), "staff")
+        rows = measure(app_url, hello_url, cookies_for(app_url, secret), [*PAGES, deep])
         out("| page | requests/s | p50 | p99 | ratio to hello | non-2xx/3xx |\n|---|---:|---:|---:|---:|---:|")
         for row in rows:
             numbers = f"{row['rps']:.0f} | {row['p50']} | {row['p99']} | {row['ratio']:.3f} | {row['bad']}"

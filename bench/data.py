@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pyotp
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from clinic_app import create_app
 from clinic_app.booking.availability import slots_by_day
@@ -159,3 +159,19 @@ def _insert(rows, blocks, chunk=2000):
         if block_rows:
             db.session.execute(insert(ProviderTimeBlock), block_rows)
         db.session.commit()
+
+
+def middle_of_history(database_url: str) -> str:
+    """The bookings list's address for the page in the middle of all the appointments ever
+    made (the list pages by time: this page costs what the first does, or the issue is back)."""
+    from clinic_app.admin.bookings.queries import LIST_ORDER
+    from clinic_app.database import cursor
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        total = db.session.scalar(select(func.count()).select_from(Appointment))
+        middle = db.session.scalars(select(Appointment).order_by(*LIST_ORDER).offset(total // 2).limit(1)).one()
+        place = cursor(middle, LIST_ORDER)
+        db.session.remove()
+        db.engine.dispose()
+    return f"/admin/?date_from=2000-01-01&after={place}&page={total // 2 // 25 + 1}"

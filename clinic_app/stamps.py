@@ -93,6 +93,7 @@ def with_versions(statement):
     form is found without building a new statement on every request."""
     if not has_request_context() or "cache_stamps" in g:
         return statement, 0
+    g.versions_asked_at = time.monotonic()
     extended = _extended.get(id(statement))
     if extended is None or extended[0] is not statement:
         columns = [select(CacheStamp.version).where(CacheStamp.name == name).scalar_subquery() for name in STAMP_NAMES]
@@ -107,7 +108,7 @@ def remember_versions(row, added: int):
     """The row of a ``with_versions`` statement without the versions, which this request keeps."""
     if row is None or not added:
         return row
-    _remember(Stamps(version or 0 for version in row[-added:]), time.monotonic())
+    _remember(Stamps(version or 0 for version in row[-added:]), g.pop("versions_asked_at", time.monotonic()))
     return row[:-added]
 
 
@@ -115,7 +116,10 @@ def _remember(stamps: Stamps, read_at: float) -> Stamps:
     """Keep the versions just read for the rest of the request, and for ``recent_versions``."""
     if has_request_context():
         g.cache_stamps = stamps
-    _last_read()[:] = [stamps, read_at]
+    last = _last_read()
+    with _LAST_READ_LOCK:  # a reading begun before this process's own commit is not kept after it
+        if read_at > last[2]:
+            last[:] = [stamps, read_at, last[2]]
     return stamps
 
 
@@ -132,12 +136,16 @@ def recently_read(seconds: float) -> Stamps | None:
     no change since); None when they must be read."""
     if has_request_context() and "cache_stamps" in g:
         return g.cache_stamps
-    stamps, read_at = _last_read()
+    stamps, read_at, _ = _last_read()
     return stamps if stamps is not None and time.monotonic() - read_at < seconds else None
 
 
 def _last_read() -> list:
-    return current_app.extensions.setdefault("clinic_versions_read", [None, 0.0])
+    """[versions, when their reading began, when this process last committed a change to them]."""
+    return current_app.extensions.setdefault("clinic_versions_read", [None, 0.0, 0.0])
+
+
+_LAST_READ_LOCK = threading.Lock()
 
 
 def kept(name: str, size: int) -> "Kept":
@@ -223,6 +231,7 @@ def _transaction_ended(session, transaction):
         return
     session.info.pop(_TOUCHED, None)
     if session.info.pop(_RAISED, False) and has_app_context():  # this process sees its own change
-        _last_read()[:] = [None, 0.0]  # at once (cleared once committed, so no thread re-reads old)
+        with _LAST_READ_LOCK:  # at once (cleared once committed; a reading begun earlier is not kept)
+            _last_read()[:] = [None, 0.0, time.monotonic()]
     if has_request_context():
         g.pop("cache_stamps", None)

@@ -92,6 +92,21 @@ def test_a_code_works_once(app, desk):
     assert post_code(second, authenticator_code(app, EMAIL)).status_code == 303  # the next code works
 
 
+def test_a_code_is_taken_once_even_by_a_server_that_has_not_seen_it_used(app, desk):
+    """Two servers given the same code at the same moment: each may hold the account as it was
+    before either took it, and still only one takes it (the database decides)."""
+    from clinic_app.admin.auth import second_factor
+
+    code = authenticator_code(app, EMAIL)
+    with app.app_context():
+        first = db.session.scalars(select(StaffUser).filter_by(email=EMAIL)).one()
+        assert second_factor.accept_code(db.session, first, code, desk["now"])
+        db.session.commit()
+        stale = user(app)  # another server's copy from before the code was taken
+        stale.totp_last_step = None
+        assert not second_factor.accept_code(db.session, db.session.merge(stale, load=False), code, desk["now"])
+
+
 def test_the_code_step_waits_five_minutes_at_most(app, client, desk):
     password_step(client)
     token = csrf_token_from(client.get("/admin/login/code").get_data(as_text=True))

@@ -40,14 +40,15 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    """The signed-in user, if the session still carries their current session version."""
+def load_user(user_id: str, kept: bool = True):
+    """The signed-in user, if the session still carries their current session version (the
+    account as this process keeps it, or, not ``kept``, as the database has it now)."""
     try:
         raw_id, version = user_id.split(":")
         user_id = int(raw_id)
     except (ValueError, TypeError):
         return None
-    user = signed_in_user(db.session, user_id)
+    user = signed_in_user(db.session, user_id) if kept else db.session.get(StaffUser, user_id)
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user
@@ -148,7 +149,7 @@ def pending_user():
         return None
     if clock.now().timestamp() - pending["at"] > SECOND_STEP_SECONDS:
         return None
-    return load_user(str(pending.get("user")))
+    return load_user(str(pending.get("user")), kept=False)  # (the code step reads the account afresh)
 
 
 def _pending_key():
@@ -183,7 +184,7 @@ def second_step():
         return render_template("admin/auth/enrol.html", form=form, **context), 422 if form.errors else 200
     if form.validate_on_submit():
         code = form.code.data
-        if second_factor.accept_code(user, code, now):
+        if second_factor.accept_code(db.session, user, code, now):
             return redirect(finish_sign_in(user, "authenticator app"), 303)
         if second_factor.use_recovery_code(user, code, now):
             return redirect(finish_sign_in(user, "recovery code"), 303)

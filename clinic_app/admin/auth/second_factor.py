@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pyotp
 import segno
+from sqlalchemy import or_, update
 
 from ...models import RecoveryCode, StaffUser
 from .access import audit
@@ -40,17 +41,22 @@ def _digits(code: str) -> str:
     return "".join(char for char in code if not char.isspace())
 
 
-def accept_code(user: StaffUser, code: str, now: datetime) -> bool:
+def accept_code(session, user: StaffUser, code: str, now: datetime) -> bool:
     """Whether ``code`` is the app's code for now (or the step either side) and newer than the
-    last one accepted; an accepted code can never be used again."""
+    last one accepted; an accepted code can never be used again, even sent twice at once to two
+    servers: the database takes it only if no code as new was taken before (one conditional
+    update, whatever this process knew of the account)."""
     code = _digits(code)
     if not user.totp_secret or len(code) != 6 or not code.isdigit():
         return False
     totp, current = pyotp.TOTP(user.totp_secret), int(now.timestamp()) // STEP_SECONDS
     for step in (current + offset for offset in ACCEPTED_STEPS):
-        if hmac.compare_digest(totp.generate_otp(step), code) and step > (user.totp_last_step or -1):
-            user.totp_last_step = step
-            return True
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            newer = or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step)
+            taken = session.execute(
+                update(StaffUser).where(StaffUser.id == user.id, newer).values(totp_last_step=step)
+            ).rowcount
+            return taken == 1
     return False
 
 
@@ -83,7 +89,7 @@ def unused_recovery_codes(user: StaffUser) -> int:
 def confirm_enrolment(session, user: StaffUser, code: str, now: datetime) -> list[str] | None:
     """The first code from the app confirms the key: the second factor is on. Returns the
     recovery codes to show once, or None when the code is wrong."""
-    if user.has_second_factor or not accept_code(user, code, now):
+    if user.has_second_factor or not accept_code(session, user, code, now):
         return None
     user.totp_confirmed_at = now
     audit(session, user, "second_factor.enrolled", account=user.email)

@@ -1,12 +1,14 @@
 """Who is signed in: the back-office user behind a session, read once and then kept in each
-process under the accounts' version (``stamps.STAFF``), so a busy back-office page need not read
-the account on every request.
+process under the accounts' version (``stamps.STAFF``; its offices under the set-up's too), so a
+busy back-office page need not read the account on every request.
 
 A kept account is used only while this process read the versions less than
 ``VERSION_RECHECK_SECONDS`` ago and the staff version is the one it was kept under: deactivating
 an account, changing its role or offices, or signing it out everywhere takes effect at once in
 the process that made the change and within that time (1 s) in every other. Password hashes and
-authenticator secrets are never kept (they are read when a page needs them).
+authenticator secrets are never kept (they are read when a page needs them), and the code step
+of signing in reads the account afresh. A change made outside the app (``psql``) is not seen:
+restart the app after one.
 """
 
 from flask import current_app
@@ -28,7 +30,7 @@ def signed_in_user(session, user_id: int) -> StaffUser | None:
     accounts = kept("signed_in_accounts", 512)
     recent = recently_read(current_app.config["VERSION_RECHECK_SECONDS"])
     if recent is not None:
-        account = accounts.get((user_id, recent.staff))
+        account = accounts.get((user_id, recent.staff, recent.reference))
         if account is not None:
             return _revived(session, account)
     statement, added = with_versions(_USER_BY_ID)
@@ -36,7 +38,8 @@ def signed_in_user(session, user_id: int) -> StaffUser | None:
     if row is None:
         return None
     user = row[0]
-    accounts.put((user_id, versions(session).staff), _account(user))
+    stamps = versions(session)
+    accounts.put((user_id, stamps.staff, stamps.reference), _account(user))
     return user
 
 

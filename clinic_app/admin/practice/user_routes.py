@@ -121,11 +121,19 @@ def invite_user():
     return render_template("admin/practice/invite.html", form=form), 422 if form.errors else 200
 
 
+def _account(user_id: int) -> StaffUser:
+    """The account as the database has it now (one's own may be held as this process keeps it,
+    up to a second behind another server's change to it)."""
+    account = found_or_404(db.session.get(StaffUser, user_id))
+    db.session.refresh(account)
+    return account
+
+
 @bp.route("/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 def user(user_id):
     """One account: its name, role and offices, and what can be done to it."""
     admins_only()
-    account = found_or_404(db.session.get(StaffUser, user_id))
+    account = _account(user_id)
     form = with_offices(AccountForm(obj=account if request.method == "GET" else None))
     if request.method == "GET":
         form.offices.data = [office.id for office in account.offices]
@@ -160,7 +168,7 @@ ACTIONS = {
 def user_action(user_id, action):
     """Turn an account off or on, or reset its second step (a lost phone)."""
     admins_only()
-    account = found_or_404(db.session.get(StaffUser, user_id))
+    account = _account(user_id)
     if action == "disable" and account.id == current_user.id:
         flash("You cannot turn off your own account; ask another admin.", "error")
     elif ActionForm().validate_on_submit():
@@ -179,7 +187,7 @@ def user_action(user_id, action):
 def send_user_password_link(user_id):
     """Email a new one-time link to set a password (a forgotten password); any earlier link stops."""
     admins_only()
-    account = found_or_404(db.session.get(StaffUser, user_id))
+    account = _account(user_id)
     if not account.active:
         flash("Turn the account on first.", "error")
     elif ActionForm().validate_on_submit():

@@ -11,7 +11,7 @@ DEBIAN_TEST_PACKAGES := chromium chromium-driver wrk nginx-light openssl postgre
 export FLASK_APP := wsgi
 PYTHON_SOURCES := clinic_app tests migrations config.py wsgi.py deploy/gunicorn.conf.py
 
-.PHONY: run test prod-test bench system-deps venv clean
+.PHONY: run test prod-test bench system-deps venv clean translations
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -68,6 +68,14 @@ prod-test: $(VENV)/.test-installed system-deps
 ## appointments, plus a whole-booking load run; see bench/bench.py. Results in bench/results/.
 bench: $(VENV)/.test-installed system-deps
 	$(VENV)/bin/python bench/bench.py
+
+## Gather every string marked for translation into messages.pot and bring each language's .po up
+## to date (new strings untranslated, changed ones fuzzy: `make test` fails until they are done).
+translations: $(VENV)/.runtime-installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-location=file --sort-by-file \
+	  --omit-header -o messages.pot .
+	$(BIN)/pybabel update -i messages.pot -d translations --width=100 \
+	  --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .pytest_cache

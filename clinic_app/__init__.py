@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from config import config_class
 
-from . import assets, models, notify  # noqa: F401  (every table registered before migrations look)
+from . import assets, i18n, models, notify  # noqa: F401  (every table registered before migrations look)
 from .cli import register_commands
 from .database import configure_sqlite, ping_after_idle
 from .errors import register_errorhandlers
@@ -34,6 +34,7 @@ def create_app(config=None, **overrides):
     settings.validate()
 
     configure_logging(app)
+    i18n.init_app(app)  # (its /es prefix middleware sits inside the proxy's: register_security)
     register_security(app)
     register_extensions(app)
     register_blueprints(app)

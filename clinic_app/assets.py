@@ -22,6 +22,8 @@ from pathlib import Path
 from flask import abort, current_app, send_from_directory, url_for
 from werkzeug.security import safe_join
 
+from . import i18n
+
 HTMX_VERSION = "4.0.1"
 HTMX_FILE = f"vendor/htmx-{HTMX_VERSION}.min.js"
 # sha384 of static/vendor/htmx-4.0.1.min.js as published in the npm package htmx.org@4.0.1.
@@ -82,7 +84,8 @@ def fingerprints() -> Fingerprints:
 def asset_url(name: str) -> str:
     """The long-cacheable URL of ``static/<name>``; the plain URL when the file does not exist."""
     digest = fingerprints().digest(name)
-    return url_for("static", filename=fingerprinted_name(name, digest) if digest else name)
+    url = url_for("static", filename=fingerprinted_name(name, digest) if digest else name)
+    return i18n.without_language(url)  # one address per file, whatever the page's language
 
 
 def serve_static(filename):

@@ -52,7 +52,7 @@ def _store(key, entry) -> None:
 def _key():
     from .pages.banner import BANNER_COOKIE  # (the pages package itself uses this module)
 
-    return (request.path, request.query_string, is_htmx(), request.cookies.get(BANNER_COOKIE, ""))
+    return (request.root_path, request.path, request.query_string, is_htmx(), request.cookies.get(BANNER_COOKIE, ""))
 
 
 def _anonymous() -> bool:

@@ -29,9 +29,15 @@ def escaped(text: str) -> str:
     )
 
 
+def language_prefix() -> str:
+    """``/es`` on a Spanish page (``i18n.LanguagePrefix`` moved it into the script root)."""
+    return request.script_root[len(request.environ.get("clinic.site_root", request.script_root)) :]
+
+
 def loggable_path() -> str:
-    """The request path with any link token replaced by ``<token>``, matched route or not."""
-    return SECRET_PATH.sub(r"/\1/<token>", request.path)
+    """The request path (with its language prefix: ``/es/book/``) with any link token replaced
+    by ``<token>``, matched route or not."""
+    return language_prefix() + SECRET_PATH.sub(r"/\1/<token>", request.path)
 
 
 def _start_timer():

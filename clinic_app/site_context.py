@@ -3,6 +3,7 @@
 import re
 
 from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import assets, clock, page_cache
@@ -17,12 +18,12 @@ from .texting.numbers import national
 
 # (endpoint, label, is the call to action). Links to features not mounted are left out.
 NAVIGATION = [
-    ("pages.home", "Home", False),
-    ("articles.index", "Articles", False),
-    ("locations.index", "Locations", False),
-    ("pages.office_update", "Office update", False),
-    ("ask.question", "Ask a question", False),
-    ("booking.start", "Request an appointment", True),
+    ("pages.home", _l("Home"), False),
+    ("articles.index", _l("Articles"), False),
+    ("locations.index", _l("Locations"), False),
+    ("pages.office_update", _l("Office update"), False),
+    ("ask.question", _l("Ask a question"), False),
+    ("booking.start", _l("Request an appointment"), True),
 ]
 
 

@@ -1,0 +1,128 @@
+"""The patient side in English and Spanish (Flask-Babel).
+
+English pages live at their usual addresses and Spanish ones under ``/es/`` with the same paths
+(``/es/book/``, ``/es/articles/…``): ``LanguagePrefix`` moves the ``/es`` prefix from the path
+to the script root, so the views are the same, and every ``url_for`` on a Spanish page stays in
+Spanish. The language is the address's, never a cookie's: a page reads the same for everyone who
+opens its link. The back office stays in English (``/es/admin/`` is not a page).
+
+Translations are in ``translations/<language>/LC_MESSAGES/messages.po`` (``make translations``
+extracts the strings and updates them); the compiled ``.mo`` files are made from them when the app
+starts (``compile_catalogs``), so no build step is needed to run or deploy it.
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import abort, current_app, request
+from flask_babel import Babel
+
+ENGLISH, SPANISH = "en", "es"
+LANGUAGES = {ENGLISH: "English", SPANISH: "Español"}
+PREFIXED = (SPANISH,)  # the languages whose pages live under /<code>/
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGE_KEY = "clinic.language"
+SITE_ROOT_KEY = "clinic.site_root"
+
+babel = Babel()
+
+
+class LanguagePrefix:
+    """WSGI middleware: ``/es/…`` is the Spanish page at ``/…``, with ``/es`` in the script root."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        environ[SITE_ROOT_KEY] = environ.get("SCRIPT_NAME", "")
+        environ[LANGUAGE_KEY] = ENGLISH
+        for code in PREFIXED:
+            if path == f"/{code}" or path.startswith(f"/{code}/"):
+                environ["SCRIPT_NAME"] = environ[SITE_ROOT_KEY] + f"/{code}"
+                environ["PATH_INFO"] = path[len(code) + 1 :] or "/"
+                environ[LANGUAGE_KEY] = code
+                break
+        return self.app(environ, start_response)
+
+
+def page_language() -> str:
+    """The language of the page being served (its address's); English outside a request."""
+    try:
+        return request.environ.get(LANGUAGE_KEY, ENGLISH)
+    except RuntimeError:
+        return ENGLISH
+
+
+def site_root() -> str:
+    """The script root without the language prefix: where static files and other languages live."""
+    return request.environ.get(SITE_ROOT_KEY, request.script_root)
+
+
+def without_language(url: str) -> str:
+    """A path made by ``url_for`` on this page, without the page's language prefix."""
+    if request and request.script_root != site_root() and url.startswith(request.script_root + "/"):
+        return site_root() + url[len(request.script_root) :]
+    return url
+
+
+def page_in(language: str) -> str:
+    """This page's path (and query) in ``language``."""
+    prefix = "" if language == ENGLISH else f"/{language}"
+    query = request.query_string.decode("latin-1")
+    return site_root() + prefix + request.path + (f"?{query}" if query else "")
+
+
+def alternates() -> list[dict]:
+    """This page's address in each language, for ``hreflang`` links and the language switch."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    current = page_language()
+    return [
+        {"code": code, "name": name, "url": page_in(code), "absolute": base + page_in(code), "current": code == current}
+        for code, name in LANGUAGES.items()
+    ]
+
+
+def english_only():
+    """A before-request hook for the back office: it has no Spanish pages."""
+    if page_language() != ENGLISH:
+        abort(404)
+
+
+def compile_catalogs(source: Path = TRANSLATIONS) -> Path:
+    """The compiled catalogues (``.mo``) of every ``.po`` under ``source``, made once for their
+    content in the system's temporary folder (the app's own folder is read-only as deployed) and
+    shared by every process that starts with the same ``.po`` files; each file is written whole,
+    then moved into place, so processes starting together never read half of one."""
+    sources = sorted(source.glob("*/LC_MESSAGES/*.po"))
+    digest = hashlib.sha256()
+    for po_path in sources:
+        digest.update(str(po_path.relative_to(source)).encode() + b"\0" + po_path.read_bytes())
+    compiled = Path(tempfile.gettempdir()) / f"clinic-translations-{digest.hexdigest()[:16]}"
+    for po_path in sources:
+        mo_path = compiled / po_path.relative_to(source).with_suffix(".mo")
+        if mo_path.exists():
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as target:
+            write_mo(target, catalog)
+        os.replace(temporary, mo_path)
+    return compiled
+
+
+def init_app(app) -> None:
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)
+    babel.init_app(
+        app,
+        locale_selector=page_language,
+        default_translation_directories=str(compile_catalogs()),
+        default_timezone="UTC",
+    )
+    app.jinja_env.globals.update(page_language=page_language, language_alternates=alternates)

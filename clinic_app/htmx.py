@@ -1,6 +1,6 @@
 """One view, two renderings: the whole page, or only the fragment htmx asked for."""
 
-from flask import make_response, render_template, request
+from flask import g, make_response, render_template, request
 
 
 def is_htmx() -> bool:
@@ -33,6 +33,8 @@ def hx_redirect(url: str, status: int = 303):
 def add_vary_header(response):
     """Caches must keep the page and its fragment apart: both come from one URL."""
     vary_on(response, "HX-Request")
+    if g.get("varies_on_language"):  # the layout offered (or could have offered) another language
+        vary_on(response, "Accept-Language")
     return response
 
 

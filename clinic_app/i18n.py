@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_babel import Babel
 
 ENGLISH, SPANISH = "en", "es"
@@ -68,6 +68,33 @@ def without_language(url: str) -> str:
     if request and request.script_root != site_root() and url.startswith(request.script_root + "/"):
         return site_root() + url[len(request.script_root) :]
     return url
+
+
+def in_language(url: str, language: str) -> str:
+    """A path made by ``url_for`` (in any language) as the same page's path in ``language``."""
+    path = without_language(url)[len(site_root()) :]
+    return site_root() + ("" if language == ENGLISH else f"/{language}") + path
+
+
+# Offered at the top of an English page to a browser that asks for Spanish first (never a redirect).
+OFFERS = {SPANISH: "Esta página también está en español"}
+
+
+def suggested_language() -> str | None:
+    """The language to offer on this page: the browser's first choice (``Accept-Language``) when
+    the page is English and that choice is another language of the site. Only a suggestion: a
+    link at the top, no redirect and no cookie, so every address keeps its language."""
+    if page_language() != ENGLISH or not request.headers.get("Accept-Language"):
+        return None
+    wanted = request.accept_languages.best_match(list(LANGUAGES), default=ENGLISH)
+    return wanted if wanted in OFFERS else None
+
+
+def language_offer() -> dict | None:
+    """The offer for ``base.html`` (the caches keep pages apart by it: ``Vary: Accept-Language``)."""
+    g.varies_on_language = True
+    code = suggested_language()
+    return {"code": code, "text": OFFERS[code], "url": page_in(code)} if code else None
 
 
 def page_in(language: str) -> str:
@@ -125,4 +152,6 @@ def init_app(app) -> None:
         default_translation_directories=str(compile_catalogs()),
         default_timezone="UTC",
     )
-    app.jinja_env.globals.update(page_language=page_language, language_alternates=alternates)
+    app.jinja_env.globals.update(
+        page_language=page_language, language_alternates=alternates, language_offer=language_offer
+    )

@@ -15,6 +15,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import generate_csrf
 
 from .htmx import is_htmx
+from .i18n import suggested_language
 from .stamps import kept
 
 
@@ -28,8 +29,17 @@ def usable() -> bool:
 
 
 def request_key() -> tuple:
-    """What every kept page's key holds: the address, and whether htmx asked for a fragment."""
-    return (request.scheme, request.host, request.root_path, request.path, request.query_string, is_htmx())
+    """What every kept page's key holds: the address, whether htmx asked for a fragment, and the
+    language the layout offers."""
+    return (
+        request.scheme,
+        request.host,
+        request.root_path,
+        request.path,
+        request.query_string,
+        is_htmx(),
+        suggested_language(),
+    )
 
 
 def per_browser(value: str, make) -> str:

@@ -17,6 +17,7 @@ import time
 from flask import current_app, g, make_response, request, session
 
 from .htmx import is_htmx
+from .i18n import suggested_language
 
 VARY = "Cookie, HX-Request, HX-Boosted, HX-History-Restore-Request"
 MAX_PAGES = 512  # far more than the site's public pages; a flood of odd URLs only empties it
@@ -52,7 +53,14 @@ def _store(key, entry) -> None:
 def _key():
     from .pages.banner import BANNER_COOKIE  # (the pages package itself uses this module)
 
-    return (request.root_path, request.path, request.query_string, is_htmx(), request.cookies.get(BANNER_COOKIE, ""))
+    return (
+        request.root_path,
+        request.path,
+        request.query_string,
+        is_htmx(),
+        request.cookies.get(BANNER_COOKIE, ""),
+        suggested_language(),
+    )
 
 
 def _anonymous() -> bool:

@@ -151,3 +151,26 @@ def test_catalogues_are_compiled_once_per_content_outside_the_apps_folder(tmp_pa
     po.write_text(po.read_text().replace("Inicio", "Portada"))
     second = compile_catalogs(source)
     assert second != first and Translations.load(str(second), ["es"]).gettext("Home") == "Portada"
+
+
+def test_the_sitemap_lists_each_page_in_both_languages_naming_the_other(site):
+    sitemap = site.test_client().get("/sitemap.xml").get_data(as_text=True)
+    assert "<loc>http://localhost/articles/</loc>" in sitemap
+    assert "<loc>http://localhost/es/articles/</loc>" in sitemap
+    entry = re.search(r"<url><loc>http://localhost/es/</loc>.*?</url>", sitemap, re.S).group(0)
+    assert '<xhtml:link rel="alternate" hreflang="en" href="http://localhost/"/>' in entry
+    assert '<xhtml:link rel="alternate" hreflang="es" href="http://localhost/es/"/>' in entry
+    assert sitemap.count("<url>") % 2 == 0
+
+
+def test_a_browser_that_prefers_spanish_is_offered_the_spanish_page_never_sent_there(site):
+    client = site.test_client()
+    spanish_first = {"Accept-Language": "es-US,es;q=0.9,en;q=0.5"}
+    response = client.get("/articles/", headers=spanish_first)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="en">' in page  # no redirect
+    assert '<a href="/es/articles/" hreflang="es" lang="es">Esta página también está en español</a>' in page
+    assert "Accept-Language" in response.headers["Vary"] and "Set-Cookie" not in response.headers
+    english_first = client.get("/articles/", headers={"Accept-Language": "en-US,en;q=0.9,es;q=0.5"})
+    assert "Esta página también está en español" not in english_first.get_data(as_text=True)  # (kept apart)
+    assert "también está en español" not in client.get("/es/articles/", headers=spanish_first).get_data(as_text=True)

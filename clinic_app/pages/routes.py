@@ -3,6 +3,7 @@
 from flask import current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import i18n
 from ..articles.content import library
 from ..booking.questionnaires import in_force, policy_html
 from ..extensions import csrf, db
@@ -101,23 +102,28 @@ def robots():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """Every public page: home, articles, offices, the office update, the question form."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    entries = [
-        {"loc": base + url_for("pages.home")},
-        {"loc": base + url_for("pages.office_update")},
-        {"loc": base + url_for("articles.index")},
-        {"loc": base + url_for("locations.index")},
-        {"loc": base + url_for("ask.question")},
+    """Every public page in each language (each naming the other as its alternate): home,
+    articles, offices, the office update, the question form."""
+    pages = [
+        {"url": url_for("pages.home")},
+        {"url": url_for("pages.office_update")},
+        {"url": url_for("articles.index")},
+        {"url": url_for("locations.index")},
+        {"url": url_for("ask.question")},
     ]
-    entries += [
-        {"loc": base + url_for("articles.detail", slug=a.slug), "lastmod": a.last_modified.isoformat()}
+    pages += [
+        {"url": url_for("articles.detail", slug=a.slug), "lastmod": a.last_modified.isoformat()}
         for a in library().articles
     ]
-    entries += [
-        {"loc": base + url_for("locations.detail", slug=slug)}
+    pages += [
+        {"url": url_for("locations.detail", slug=slug)}
         for slug in db.session.scalars(select(Office.slug).order_by(Office.slug))
     ]
+    base = current_app.config["PUBLIC_BASE_URL"]
+    entries = []
+    for page in pages:
+        addresses = {code: base + i18n.in_language(page["url"], code) for code in i18n.LANGUAGES}
+        entries += [{**page, "loc": addresses[code], "alternates": addresses} for code in i18n.LANGUAGES]
     response = make_response(render_template("pages/sitemap.xml", entries=entries))
     response.mimetype = "application/xml"
     return response

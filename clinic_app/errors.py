@@ -4,6 +4,9 @@ import time
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -12,18 +15,20 @@ from .htmx import render
 from .offices import forget_offices
 
 MESSAGES = {
-    400: ("Something went wrong with that request", "Please go back and try again."),
-    403: ("Not allowed", "You do not have access to this page."),
-    404: ("Page not found", "We could not find that page. It may have moved."),
-    405: ("Not allowed", "That action is not available on this page."),
+    400: (_l("Something went wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("We could not find that page. It may have moved.")),
+    405: (_l("Not allowed"), _l("That action is not available on this page.")),
     413: (
-        "That was too much to send",
-        "Our forms only take text, and what was sent was far larger. "
-        "Please go back, shorten what you wrote, and send it again, or call the office.",
+        _l("That was too much to send"),
+        _l(
+            "Our forms only take text, and what was sent was far larger. "
+            "Please go back, shorten what you wrote, and send it again, or call the office."
+        ),
     ),
-    429: ("Too many attempts", "Please wait a while before trying again."),
-    500: ("Something went wrong on our side", "Please try again in a moment, or call the office."),
-    503: ("Temporarily unavailable", "Please try again in a moment, or call the office."),
+    429: (_l("Too many attempts"), _l("Please wait a while before trying again.")),
+    500: (_l("Something went wrong on our side"), _l("Please try again in a moment, or call the office.")),
+    503: (_l("Temporarily unavailable"), _l("Please try again in a moment, or call the office.")),
 }
 
 
@@ -47,14 +52,14 @@ def wait_in_words(seconds: float) -> str:
     minutes", "about an hour", "about 3 hours"."""
     minutes = seconds / 60
     if minutes <= 1.5:
-        return "a minute"
+        return _("a minute")
     if minutes <= 10:
-        return "a few minutes"
+        return _("a few minutes")
     if minutes <= 45:
-        return f"about {5 * round(minutes / 5)} minutes"
+        return ngettext("about %(num)s minute", "about %(num)s minutes", 5 * round(minutes / 5))
     if minutes <= 90:
-        return "about an hour"
-    return f"about {round(minutes / 60)} hours"
+        return _("about an hour")
+    return ngettext("about %(num)s hour", "about %(num)s hours", round(minutes / 60))
 
 
 def seconds_until_retry(error: HTTPException) -> float | None:
@@ -84,7 +89,10 @@ def too_many_requests_detail(error: HTTPException) -> str | None:
     wait = retry_wait(error)
     if wait is None:
         return None
-    return f"To keep the site safe for everyone, we limit how often this can be done. Please try again in {wait}."
+    return _(
+        "To keep the site safe for everyone, we limit how often this can be done. Please try again in %(wait)s.",
+        wait=wait,
+    )
 
 
 def handle_http_error(error: HTTPException):
@@ -112,15 +120,17 @@ def csrf_failure(error: CSRFError) -> FormRefusal:
     """
     if "referrer" in (error.description or "").lower():
         return FormRefusal(
-            "This form could not be sent",
-            "Your browser did not say which page the form came from, which we check to keep your "
-            "information safe. Please reload the page and try again; if this keeps happening, a "
-            "privacy setting or extension may be removing that information, or call the office.",
+            _("This form could not be sent"),
+            _(
+                "Your browser did not say which page the form came from, which we check to keep your "
+                "information safe. Please reload the page and try again; if this keeps happening, a "
+                "privacy setting or extension may be removing that information, or call the office."
+            ),
             timed_out=False,
         )
     return FormRefusal(
-        "This form has expired",
-        "For your security, forms time out. Please reload the page and submit it again.",
+        _("This form has expired"),
+        _("For your security, forms time out. Please reload the page and submit it again."),
         timed_out=True,
     )
 

@@ -2,6 +2,10 @@
 
 from datetime import date, datetime
 
+from flask_babel import format_date
+
+from . import i18n
+
 
 def time_of_day(moment) -> str:
     """10:00 AM, for a time or a datetime already in office time."""
@@ -10,7 +14,9 @@ def time_of_day(moment) -> str:
 
 
 def long_date(value: date) -> str:
-    """March 10, 2026."""
+    """March 10, 2026 (on a Spanish page, as Babel writes it there: 10 de marzo de 2026)."""
+    if i18n.page_language() != i18n.ENGLISH:
+        return format_date(value, "long")
     return f"{value:%B} {value.day}, {value.year}"
 
 

@@ -22,6 +22,7 @@ from flask import abort, current_app, g, request
 from flask_babel import Babel
 
 ENGLISH, SPANISH = "en", "es"
+BABEL_LOCALES = {ENGLISH: "en_US", SPANISH: "es_US"}  # how dates, times and numbers are written
 LANGUAGES = {ENGLISH: "English", SPANISH: "Español"}
 PREFIXED = (SPANISH,)  # the languages whose pages live under /<code>/
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -148,7 +149,7 @@ def init_app(app) -> None:
     app.wsgi_app = LanguagePrefix(app.wsgi_app)
     babel.init_app(
         app,
-        locale_selector=page_language,
+        locale_selector=lambda: BABEL_LOCALES[page_language()],
         default_translation_directories=str(compile_catalogs()),
         default_timezone="UTC",
     )

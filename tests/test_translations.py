@@ -174,3 +174,26 @@ def test_a_browser_that_prefers_spanish_is_offered_the_spanish_page_never_sent_t
     english_first = client.get("/articles/", headers={"Accept-Language": "en-US,en;q=0.9,es;q=0.5"})
     assert "Esta página también está en español" not in english_first.get_data(as_text=True)  # (kept apart)
     assert "también está en español" not in client.get("/es/articles/", headers=spanish_first).get_data(as_text=True)
+
+
+def test_the_leg_weakness_article_reads_in_spanish_under_es(site):
+    client = site.test_client()
+    page = client.get("/es/articles/leg-weakness-symptoms-causes-treatment").get_data(as_text=True)
+    assert "Debilidad en las piernas: síntomas, causas y tratamiento" in page
+    assert "accidente cerebrovascular" in page and '<html lang="es">' in page
+    english = client.get("/articles/leg-weakness-symptoms-causes-treatment").get_data(as_text=True)
+    assert "Leg Weakness: Symptoms, Causes, Treatment" in english and "Debilidad" not in english
+    listing = client.get("/es/articles/").get_data(as_text=True)
+    assert "Debilidad en las piernas" in listing and "Ciática" in listing
+
+
+def test_an_article_not_yet_in_spanish_says_so_in_spanish_and_is_marked_english(site):
+    client = site.test_client()
+    page = client.get("/es/articles/herniated-disc").get_data(as_text=True)
+    assert "Este artículo todavía no está traducido al español" in page
+    assert 'href="/articles/herniated-disc" hreflang="en"' in page
+    assert re.search(r'<h1 id="article-title"[^>]* lang="en">', page)
+    assert '<div class="prose" lang="en">' in page
+    translated = client.get("/es/articles/sciatica").get_data(as_text=True)
+    assert "todavía no está traducido" not in translated and '<div class="prose">' in translated
+    assert re.search(r"\d+ de \w+ de 20\d\d", translated)  # dates as Spanish readers write them

@@ -15,6 +15,7 @@ import markdown
 from flask import current_app
 from markupsafe import Markup
 
+from ..i18n import page_language
 from ..reasons import VISIT_REASONS
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -62,6 +63,7 @@ class Article:
     toc: tuple[Heading, ...]
     updated: date | None = None
     word_count: int = 0
+    language: str = "en"  # the language it is written in (a page in another language may show it)
 
     @property
     def last_modified(self) -> date:
@@ -144,7 +146,7 @@ def _as_date(value, path, name) -> date:
         raise ArticleError(f"{path.name}: {name} must be a date (YYYY-MM-DD)") from None
 
 
-def load_article(path: Path) -> Article:
+def load_article(path: Path, language: str = "en") -> Article:
     """Parse and render one article file.
 
     :raise ArticleError: when a field is missing, the slug differs from the file name, the
@@ -186,17 +188,38 @@ def load_article(path: Path) -> Article:
         html=Markup(body),
         toc=toc,
         word_count=len(post.content.split()),
+        language=language,
     )
 
 
-def load_library(directory: Path = CONTENT_DIR) -> ArticleLibrary:
+def load_library(directory: Path = CONTENT_DIR, language: str = "en") -> ArticleLibrary:
     """Every ``*.md`` file in ``directory``, rendered."""
-    return ArticleLibrary([load_article(path) for path in sorted(directory.glob("*.md"))])
+    return ArticleLibrary([load_article(path, language) for path in sorted(directory.glob("*.md"))])
 
 
-def library() -> ArticleLibrary:
-    """The app's article library, rendered on first use and cached for the app's lifetime."""
+def load_libraries(directory: Path = CONTENT_DIR) -> dict[str, ArticleLibrary]:
+    """The articles for each language's pages: the English ones, and for Spanish pages each
+    article's Spanish version (``content/es/<slug>.md``) where there is one, else the English one
+    (the page says so). A translation must have its English original (the same slug).
+
+    :raise ArticleError: for a translation without an original.
+    """
+    english = load_library(directory)
+    libraries = {"en": english}
+    for folder in sorted(path for path in directory.iterdir() if path.is_dir()):
+        translated = {article.slug: article for article in load_library(folder, folder.name).articles}
+        strays = sorted(set(translated) - {article.slug for article in english.articles})
+        if strays:
+            raise ArticleError(f"{folder.name}/{strays[0]}.md: no English article with that slug")
+        libraries[folder.name] = ArticleLibrary([translated.get(a.slug, a) for a in english.articles])
+    return libraries
+
+
+def library(language: str | None = None) -> ArticleLibrary:
+    """The articles for pages in ``language`` (default: this page's), rendered on first use and
+    cached for the app's lifetime."""
     cached = current_app.extensions.get("articles")
     if cached is None:
-        cached = current_app.extensions["articles"] = load_library()
-    return cached
+        cached = current_app.extensions["articles"] = load_libraries()
+    language = language or page_language()
+    return cached.get(language, cached["en"])

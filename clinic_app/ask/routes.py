@@ -1,6 +1,7 @@
 """Views of the question form and its thank-you page."""
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -27,7 +28,9 @@ def question_form(offices, formdata=None) -> QuestionForm:
             form.office.data = request.args["location"]
         reason = request.args.get("reason")
         if reason in VISIT_REASONS and reason != "other":
-            form.message.data = f"I would like to request an appointment about {VISIT_REASONS[reason].lower()}."
+            form.message.data = _(
+                "I would like to request an appointment about %(reason)s.", reason=str(VISIT_REASONS[reason]).lower()
+            )
     return form
 
 
@@ -103,9 +106,9 @@ def expired_form(error):
     form = question_form(all_offices(), formdata=request.form)
     refusal = csrf_failure(error)
     if refusal.timed_out:
-        notice = "For your security this form timed out. Your message is still here: please press “Send” again."
+        notice = _("For your security this form timed out. Your message is still here: please press “Send” again.")
     else:
-        notice = f"{refusal.detail} Your message is still here."
+        notice = _("%(detail)s Your message is still here.", detail=refusal.detail)
     return show_form(form, status=400, notice=notice)
 
 
@@ -113,6 +116,9 @@ def expired_form(error):
 def too_many(error):
     """Too many messages from one place: keep the text and say how long to wait."""
     form = question_form(all_offices(), formdata=request.form)
-    wait = retry_wait(error) or "a while"
-    notice = f"You have sent several messages in a short time. Please wait {wait} and press “Send” again, or call us."
+    wait = retry_wait(error) or _("a while")
+    notice = _(
+        "You have sent several messages in a short time. Please wait %(wait)s and press “Send” again, or call us.",
+        wait=wait,
+    )
     return show_form(form, status=429, notice=notice)

@@ -3,6 +3,9 @@
 from datetime import timedelta
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
@@ -15,16 +18,18 @@ from ..texting.numbers import texting_number
 class VisitStepForm(HumanCheck, FlaskForm):
     """Step 1: where, what kind of visit, why, and with whom."""
 
-    office = RadioField("Which office?", validators=[InputRequired("Please choose an office.")], choices=[])
-    visit_type = RadioField("Type of visit", validators=[InputRequired("Please choose the type of visit.")], choices=[])
+    office = RadioField(_l("Which office?"), validators=[InputRequired(_l("Please choose an office."))], choices=[])
+    visit_type = RadioField(
+        _l("Type of visit"), validators=[InputRequired(_l("Please choose the type of visit."))], choices=[]
+    )
     reason = RadioField(
-        "Main reason for the visit",
-        validators=[InputRequired("Please choose the main reason for your visit.")],
+        _l("Main reason for the visit"),
+        validators=[InputRequired(_l("Please choose the main reason for your visit."))],
         choices=[],
     )
     provider = RadioField(
-        "Clinician",
-        validators=[InputRequired("Please choose a clinician or “First available”.")],
+        _l("Clinician"),
+        validators=[InputRequired(_l("Please choose a clinician or “First available”."))],
         choices=[],
         default="any",
     )
@@ -33,10 +38,12 @@ class VisitStepForm(HumanCheck, FlaskForm):
 class TimeStepForm(FlaskForm):
     """Step 2: the chosen slot."""
 
-    slot = RadioField("Time", validators=[InputRequired("Please choose a time.")], choices=[], validate_choice=False)
+    slot = RadioField(
+        _l("Time"), validators=[InputRequired(_l("Please choose a time."))], choices=[], validate_choice=False
+    )
 
 
-YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
 class ScreeningStepForm(FlaskForm):
@@ -44,8 +51,8 @@ class ScreeningStepForm(FlaskForm):
     questions are those of the version in force."""
 
     acknowledged = BooleanField(
-        "I have read the office's Safe Patient Appointments policy and I will follow it during my visit.",
-        validators=[DataRequired("Please confirm that you have read the safety policy.")],
+        _l("I have read the office's Safe Patient Appointments policy and I will follow it during my visit."),
+        validators=[DataRequired(_l("Please confirm that you have read the safety policy."))],
     )
 
 
@@ -79,7 +86,7 @@ def _questions_form(form_class, questionnaire):
             question.text,
             description=question.help,
             choices=YES_NO,
-            validators=[InputRequired("Please answer yes or no.")],
+            validators=[InputRequired(_l("Please answer yes or no."))],
         )
         field.creation_counter = acknowledged.creation_counter - 1 + (index + 1) / 1000
         attrs[question.key] = field
@@ -96,15 +103,18 @@ def past_date(form, field):
         return
     today = clock.now().date()  # a day either way does not change what a birth date may be
     if field.data >= today:
-        raise ValidationError("Please check the date of birth: it must be in the past.")
+        raise ValidationError(_("Please check the date of birth: it must be in the past."))
     if field.data.year < today.year - 120:
-        raise ValidationError("Please check the year of birth.")
+        raise ValidationError(_("Please check the year of birth."))
 
 
-def birth_date_field(required="Please enter your date of birth."):
+DATE_OF_BIRTH_REQUIRED = _l("Please enter your date of birth.")
+
+
+def birth_date_field(required=DATE_OF_BIRTH_REQUIRED):
     """The date of birth (step 4, with the reference to find a booking, and staff bookings)."""
     return DateField(
-        "Date of birth",
+        _l("Date of birth"),
         validators=[InputRequired(required), past_date],
         render_kw={"autocomplete": "bday"},
     )
@@ -114,36 +124,38 @@ class DetailsStepForm(HumanCheck, FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
     first_name = name_field(
-        "First name", required="Please enter your first name.", max_length=80, what="the first name"
+        _l("First name"), required=_l("Please enter your first name."), max_length=80, what="the first name"
     )
-    last_name = name_field("Last name", required="Please enter your last name.", max_length=80, what="the last name")
+    last_name = name_field(
+        _l("Last name"), required=_l("Please enter your last name."), max_length=80, what="the last name"
+    )
     date_of_birth = birth_date_field()
-    phone = phone_field("Mobile or home phone", required="Please enter a phone number.")
-    email = email_field("Email address", required="Please enter your email address.")
-    text_messages = BooleanField("Also text me about this appointment at this number (optional)")
+    phone = phone_field(_l("Mobile or home phone"), required=_l("Please enter a phone number."))
+    email = email_field(_l("Email address"), required=_l("Please enter your email address."))
+    text_messages = BooleanField(_l("Also text me about this appointment at this number (optional)"))
     patient_status = RadioField(
-        "Have you been seen at our clinic before?",
+        _l("Have you been seen at our clinic before?"),
         choices=[
-            SelectChoice("new", "No, I am a new patient"),
-            SelectChoice("returning", "Yes, I am a returning patient"),
+            SelectChoice("new", _l("No, I am a new patient")),
+            SelectChoice("returning", _l("Yes, I am a returning patient")),
         ],
-        validators=[InputRequired("Please tell us whether you are a new or returning patient.")],
+        validators=[InputRequired(_l("Please tell us whether you are a new or returning patient."))],
     )
-    insurance = text_field("Insurance company (optional)", max_length=120, one_line=True)
+    insurance = text_field(_l("Insurance company (optional)"), max_length=120, one_line=True)
     notes = text_field(
-        "Anything we should know before your visit? (optional)",
+        _l("Anything we should know before your visit? (optional)"),
         max_length=1000,
-        too_long="Please shorten your notes to 1,000 characters or fewer.",
+        too_long=_l("Please shorten your notes to 1,000 characters or fewer."),
     )
     consent = BooleanField(
-        "I agree to be contacted by email, phone or text about this appointment.",
-        validators=[DataRequired("We need your permission to contact you about this appointment.")],
+        _l("I agree to be contacted by email, phone or text about this appointment."),
+        validators=[DataRequired(_l("We need your permission to contact you about this appointment."))],
     )
 
     def validate_text_messages(self, field):
         """Texts go to US numbers only: a number that cannot take them is said so, here."""
         if field.data and not self.phone.errors:
-            _, problem = texting_number(self.phone.data)
+            _number, problem = texting_number(self.phone.data)
             if problem:
                 raise ValidationError(problem)
 
@@ -169,15 +181,15 @@ class ConfirmForm(FlaskForm):
 class CancelForm(FlaskForm):
     """Cancel from the manage page."""
 
-    reason = text_field("Reason (optional)", max_length=300, what="the reason")
+    reason = text_field(_l("Reason (optional)"), max_length=300, what="the reason")
 
 
 class FindAppointmentForm(FlaskForm):
     """Find my appointment: the booking reference and the patient's date of birth."""
 
     reference = text_field(
-        "Booking reference",
-        required="Please enter your booking reference.",
+        _l("Booking reference"),
+        required=_l("Please enter your booking reference."),
         max_length=20,
         what="the booking reference",
         one_line=True,
@@ -192,9 +204,15 @@ def waitlist_last_day(form, field):
         return
     today = form.today or clock.now().date()
     if field.data <= today:
-        raise ValidationError("Please choose a day after today.")
+        raise ValidationError(_("Please choose a day after today."))
     if field.data > today + timedelta(days=form.horizon_days):
-        raise ValidationError(f"Please choose a day within the next {form.horizon_days} days.")
+        raise ValidationError(
+            ngettext(
+                "Please choose a day within the next %(num)d day.",
+                "Please choose a day within the next %(num)d days.",
+                form.horizon_days,
+            )
+        )
 
 
 class WaitlistForm(HumanCheck, FlaskForm):
@@ -204,19 +222,19 @@ class WaitlistForm(HumanCheck, FlaskForm):
     today = None  # the office's date, set by the view
 
     last_day = DateField(
-        "The last day you could come",
-        validators=[InputRequired("Please choose the last day you could come."), waitlist_last_day],
+        _l("The last day you could come"),
+        validators=[InputRequired(_l("Please choose the last day you could come.")), waitlist_last_day],
     )
     first_name = DetailsStepForm.first_name
     last_name = DetailsStepForm.last_name
     date_of_birth = birth_date_field()
     phone = DetailsStepForm.phone
-    email = email_field("Email address", required="Please enter your email address.")
-    text_messages = BooleanField("Also text me when a time opens (optional)")
+    email = email_field(_l("Email address"), required=_l("Please enter your email address."))
+    text_messages = BooleanField(_l("Also text me when a time opens (optional)"))
     patient_status = DetailsStepForm.patient_status
     consent = BooleanField(
-        "I agree to be contacted by email, phone or text about an earlier time.",
-        validators=[DataRequired("We need your permission to tell you when a time opens.")],
+        _l("I agree to be contacted by email, phone or text about an earlier time."),
+        validators=[DataRequired(_l("We need your permission to tell you when a time opens."))],
     )
     validate_text_messages = DetailsStepForm.validate_text_messages
 
@@ -224,8 +242,8 @@ class WaitlistForm(HumanCheck, FlaskForm):
 class ManageWaitlistForm(FlaskForm):
     """The manage page's "Tell me if an earlier time opens" (the rest is known from the booking)."""
 
-    clinician = RadioField("With", choices=[], validators=[InputRequired("Please choose.")])
-    text_messages = BooleanField("Also text me when a time opens (optional)")
+    clinician = RadioField(_l("With"), choices=[], validators=[InputRequired(_l("Please choose."))])
+    text_messages = BooleanField(_l("Also text me when a time opens (optional)"))
 
 
 class ClaimOfferForm(FlaskForm):

@@ -7,6 +7,8 @@ import hmac
 from datetime import date
 
 from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -127,6 +129,20 @@ def guard(draft, step):
 # --- step 1 -----------------------------------------------------------------------------------
 
 
+def visit_type_label(visit_type) -> str:
+    """A visit type as step 1 offers it: its name, its length and whether it is by video."""
+    if visit_type.is_telehealth:
+        return ngettext(
+            "%(name)s (%(num)d minute, by video)",
+            "%(name)s (%(num)d minutes, by video)",
+            visit_type.duration_minutes,
+            name=visit_type.name,
+        )
+    return ngettext(
+        "%(name)s (%(num)d minute)", "%(name)s (%(num)d minutes)", visit_type.duration_minutes, name=visit_type.name
+    )
+
+
 def visit_form(formdata=None):
     offices = clinic_offices()
     visit_types = db.session.scalars(select(VisitType).filter_by(active=True).order_by(VisitType.sort_order)).all()
@@ -135,12 +151,9 @@ def visit_form(formdata=None):
     ).all()
     form = VisitStepForm(formdata=formdata) if formdata is not None else VisitStepForm()
     form.office.choices = [SelectChoice(o.slug, f"{o.name} — {o.address_lines[0]}") for o in offices]
-    form.visit_type.choices = [
-        SelectChoice(v.slug, f"{v.name} ({v.duration_minutes} minutes{', by video' if v.is_telehealth else ''})")
-        for v in visit_types
-    ]
+    form.visit_type.choices = [SelectChoice(v.slug, visit_type_label(v)) for v in visit_types]
     form.reason.choices = [SelectChoice(slug, label) for slug, label in VISIT_REASONS.items()]
-    form.provider.choices = [SelectChoice("any", "First available")] + [
+    form.provider.choices = [SelectChoice("any", _("First available"))] + [
         SelectChoice(str(p.id), f"{p.display_name} — {', '.join(o.name for o in p.offices)}") for p in providers
     ]
     return form, {o.slug: o for o in offices}, {v.slug: v for v in visit_types}, {str(p.id): p for p in providers}
@@ -177,17 +190,29 @@ def start():
         visit_type = visit_types[form.visit_type.data]
         if provider is not None and office not in provider.offices:
             form.provider.errors.append(
-                f"{provider.display_name} does not see patients at the {office.name} office. "
-                "Please choose another clinician or “First available”."
+                _(
+                    "%(clinician)s does not see patients at the %(office)s office. "
+                    "Please choose another clinician or “First available”.",
+                    clinician=provider.display_name,
+                    office=office.name,
+                )
             )
         elif provider is not None and not provider.offers(visit_type):
-            offered = "video visits" if visit_type.is_telehealth else f"the {visit_type.name.lower()}"
-            form.provider.errors.append(
-                f"{provider.display_name} does not offer {offered}. Please choose another clinician "
-                "or “First available”."
-            )
+            if visit_type.is_telehealth:
+                message = _(
+                    "%(clinician)s does not offer video visits. Please choose another clinician or “First available”.",
+                    clinician=provider.display_name,
+                )
+            else:
+                message = _(
+                    "%(clinician)s does not offer the %(visit_type)s. Please choose another clinician "
+                    "or “First available”.",
+                    clinician=provider.display_name,
+                    visit_type=visit_type.name.lower(),
+                )
+            form.provider.errors.append(message)
         elif visit_type.is_telehealth and not office.offers_telehealth:
-            form.visit_type.errors.append(f"The {office.name} office does not offer video visits.")
+            form.visit_type.errors.append(_("The %(office)s office does not offer video visits.", office=office.name))
         else:
             if draft is None or draft.appointment_id is not None:  # a draft only for a valid first step
                 draft = current_draft(create=True)
@@ -245,7 +270,7 @@ def time(draft):
             )
             chosen_day = starts_at.astimezone(view.office.tz).date()
         if slot is None:
-            form.slot.errors.append("That time is not available. Please choose one of the times shown.")
+            form.slot.errors.append(_("That time is not available. Please choose one of the times shown."))
         else:
             service.save_time(db.session, draft, slot=slot, now=clock.now())
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
@@ -253,7 +278,7 @@ def time(draft):
         (draft.data or {}).get("time_taken")
         or service.chosen_time_lost(db.session, draft, clock.now(), booking_rules())
     ):
-        form.slot.errors = ["That time was just taken — here are the times still open."]  # not validated yet
+        form.slot.errors = [_("That time was just taken — here are the times still open.")]  # not validated yet
     context = time_context(draft, view, chosen_day, parse_day(request.args.get("after")))
     return show_step("time", status=422 if form.errors and request.method == "POST" else 200, form=form, **context)
 
@@ -323,9 +348,9 @@ def switch_to_video():
     if not Outcome.of((service.resolve(db.session, draft).screening or {}).get("outcome")).is_flagged:
         return go_to("screening")  # only offered after a "yes"; otherwise choose video at step 1
     if service.switch_to_telehealth(db.session, draft, clock.now()):
-        flash("Your visit is now a video consultation. Please choose a time.", "info")
+        flash(_("Your visit is now a video consultation. Please choose a time."), "info")
         return go_to("time")
-    flash("Video visits are not available at this office. Please call us.", "error")
+    flash(_("Video visits are not available at this office. Please call us."), "error")
     return go_to("screening")
 
 
@@ -396,7 +421,7 @@ def start_over():
     """Forget the booking in progress: its draft, with all that was typed, is deleted now (a
     shared or borrowed computer keeps nothing for the next person)."""
     service.discard_draft(db.session, session.pop(DRAFT_KEY, None))
-    flash("Your details are cleared. You can start a new booking below.", "info")
+    flash(_("Your details are cleared. You can start a new booking below."), "info")
     return redirect(url_for("booking.start"), 303)
 
 

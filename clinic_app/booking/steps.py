@@ -4,9 +4,11 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
-from .. import clock, kept_pages
+from .. import clock, i18n, kept_pages
 from ..extensions import db
 from ..stamps import kept, recent_versions, versions
 from . import service
@@ -18,11 +20,11 @@ DRAFT_KEY = "booking_draft"
 DRAFT_PRINT = "booking_draft_print"
 
 STEP_TITLES = {
-    "visit": "Your visit",
-    "time": "Date and time",
-    "screening": "Health screening",
-    "details": "Your details",
-    "review": "Review and confirm",
+    "visit": _l("Your visit"),
+    "time": _l("Date and time"),
+    "screening": _l("Health screening"),
+    "details": _l("Your details"),
+    "review": _l("Review and confirm"),
 }
 
 
@@ -139,6 +141,7 @@ def time_picker(office, visit_type, provider_id, *, chosen_day=None, earliest=No
     Computed again only when the calendar or the set-up changed, or time moved on."""
     now, rules = clock.now(), booking_rules()
     key = (versions(db.session).free_times, office.id, visit_type.id, provider_id, chosen_day, earliest, rules)
+    key += (i18n.page_language(),)  # (the labels are in the page's language)
     key += (moment_key(now, rules),)
     pickers = kept("time_pickers", 1024)
     picker = pickers.get(key)
@@ -178,7 +181,7 @@ def current_draft(create=False):
     draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
     if draft is None and session.pop(DRAFT_KEY, None):
         flash(
-            "For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again.",
+            _("For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again."),
             "info",
         )
     if create and (draft is None or draft.appointment_id is not None):

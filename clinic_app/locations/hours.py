@@ -2,35 +2,56 @@
 
 from urllib.parse import quote_plus
 
+from babel import Locale
+from babel.dates import format_time, get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from ..formatting import time_of_day
-from ..models.office import WEEKDAY_NAMES
+
+
+def _clock_time(moment, locale) -> str:
+    """8:00 AM in English (as everywhere on the site); the page language's 12-hour clock otherwise."""
+    if locale.language == "en":
+        return time_of_day(moment)
+    return format_time(moment, "h:mm a", locale=locale)
 
 
 def weekly_hours(opening_hours) -> list[dict]:
-    """Rows like ``{"days": "Monday – Friday", "hours": "8:00 AM – 5:00 PM"}``, Monday first.
+    """Rows like ``{"days": "Monday – Friday", "hours": "8:00 AM – 5:00 PM"}``, Monday first, in
+    the page's language (English outside a request).
 
     Days without hours read "Closed"; neighbouring days with identical hours share a row.
     """
+    locale = get_locale() or Locale("en")
+    day_names = get_day_names("wide", context="stand-alone", locale=locale)  # 0 is Monday
     by_day = {day: [] for day in range(7)}
     for interval in opening_hours:
         by_day[interval.weekday].append((interval.opens, interval.closes))
     rows = []
     for day in range(7):
         intervals = sorted(by_day[day])
-        text = ", ".join(f"{time_of_day(o)} – {time_of_day(c)}" for o, c in intervals) or "Closed"
+        text = ", ".join(f"{_clock_time(o, locale)} – {_clock_time(c, locale)}" for o, c in intervals) or _("Closed")
         if rows and rows[-1]["hours"] == text:
             rows[-1]["last"] = day
         else:
             rows.append({"first": day, "last": day, "hours": text})
     return [
         {
-            "days": WEEKDAY_NAMES[row["first"]]
-            if row["first"] == row["last"]
-            else f"{WEEKDAY_NAMES[row['first']]} – {WEEKDAY_NAMES[row['last']]}",
+            "days": _capitalized(
+                day_names[row["first"]]
+                if row["first"] == row["last"]
+                else _("%(first)s – %(last)s", first=day_names[row["first"]], last=day_names[row["last"]])
+            ),
             "hours": row["hours"],
         }
         for row in rows
     ]
+
+
+def _capitalized(text: str) -> str:
+    """The first letter upper case (Spanish day names are lower case): it starts a table row."""
+    return text[:1].upper() + text[1:]
 
 
 def directions_url(office) -> str:

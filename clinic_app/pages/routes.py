@@ -113,7 +113,7 @@ def sitemap():
     ]
     pages += [
         {"url": url_for("articles.detail", slug=a.slug), "lastmod": a.last_modified.isoformat()}
-        for a in library().articles
+        for a in library("en").articles
     ]
     pages += [
         {"url": url_for("locations.detail", slug=slug)}

@@ -133,3 +133,37 @@ def test_markdown_is_rendered_once_per_app_not_per_request(client, offices, monk
     assert client.get(f"/articles/{LEG_WEAKNESS}").status_code == 200
     assert client.get("/articles/").status_code == 200
     assert len(calls) == rendered_first
+
+
+def article_named(folder: Path, slug: str, title: str) -> Path:
+    """An article file ``<slug>.md`` in ``folder`` (made if need be)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = write_article(folder, slug=slug, title=f'"{title}"').read_text()
+    (folder / "test-article.md").unlink()
+    path = folder / f"{slug}.md"
+    path.write_text(text)
+    return path
+
+
+def test_spanish_pages_get_each_articles_spanish_version_or_else_the_english_one(tmp_path):
+    from clinic_app.articles.content import load_libraries
+
+    article_named(tmp_path, "leg-weakness", "Leg weakness")
+    article_named(tmp_path, "sciatica", "Sciatica")
+    article_named(tmp_path / "es", "leg-weakness", "Debilidad en las piernas")
+    english, spanish = load_libraries(tmp_path)["en"], load_libraries(tmp_path)["es"]
+    assert (english.get("leg-weakness").title, english.get("leg-weakness").language) == ("Leg weakness", "en")
+    assert (spanish.get("leg-weakness").title, spanish.get("leg-weakness").language) == (
+        "Debilidad en las piernas",
+        "es",
+    )
+    assert (spanish.get("sciatica").title, spanish.get("sciatica").language) == ("Sciatica", "en")  # not yet translated
+
+
+def test_a_translation_without_its_english_article_is_refused(tmp_path):
+    from clinic_app.articles.content import load_libraries
+
+    article_named(tmp_path, "leg-weakness", "Leg weakness")
+    article_named(tmp_path / "es", "nowhere", "En ninguna parte")
+    with pytest.raises(ArticleError, match="es/nowhere.md: no English article"):
+        load_libraries(tmp_path)

@@ -96,16 +96,21 @@ def frozen(monkeypatch):
     return moment
 
 
-def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica", **more_details):
+def book_online(
+    client, notes="My left leg gives way on stairs. SECRET-NOTE", reason="sciatica", language_prefix="", **more_details
+):
     """Book the first Fairfax new-patient time through the real pages; the confirmation page.
-    ``more_details``: further step-4 fields (``text_messages="y"``) or replaced ones."""
-    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+    ``more_details``: further step-4 fields (``text_messages="y"``) or replaced ones;
+    ``language_prefix="/es"`` books through the Spanish pages."""
+    token = csrf_token_from(client.get(f"{language_prefix}/book/").get_data(as_text=True))
 
     def post(url, **data):
-        return client.post(url, data={"csrf_token": token, **data})
+        return client.post(language_prefix + url, data={"csrf_token": token, **data})
 
     assert post("/book/", office="fairfax", visit_type="new-patient", reason=reason, provider="any").status_code == 303
-    slot = re.search(r'name="slot" value="([^"]+)"', client.get("/book/time").get_data(as_text=True)).group(1)
+    slot = re.search(
+        r'name="slot" value="([^"]+)"', client.get(f"{language_prefix}/book/time").get_data(as_text=True)
+    ).group(1)
     assert post("/book/time", slot=slot).status_code == 303
     answers = {key: "no" for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test")}
     assert post("/book/screening", acknowledged="y", **answers).status_code == 303
@@ -124,7 +129,7 @@ def book_online(client, notes="My left leg gives way on stairs. SECRET-NOTE", re
     response = post("/book/review")
     assert response.status_code == 303
     response.close()
-    return client.get("/book/confirmed").get_data(as_text=True)
+    return client.get(f"{language_prefix}/book/confirmed").get_data(as_text=True)
 
 
 def seed_clinic(app):

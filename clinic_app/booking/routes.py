@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from .. import clock, kept_pages
 from ..extensions import db, limiter
 from ..htmx import is_htmx, render
+from ..i18n import page_language
 from ..models import Provider, VisitType
 from ..offices import clinic_offices
 from ..reasons import VISIT_REASONS
@@ -399,6 +400,7 @@ def review(draft):
                 rules=booking_rules(),
                 max_upcoming=current_app.config["MAX_UPCOMING_BOOKINGS_PER_EMAIL"],
                 draft_key=session.get(DRAFT_KEY),
+                language=page_language(),
             )
         except service.SlotTaken:
             return go_to("time")  # the time step explains that the time was just taken

@@ -81,6 +81,9 @@ class Appointment(db.Model):
     sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     source: Mapped[str] = mapped_column(String(10), default=AppointmentSource.ONLINE, server_default="online")
+    # The language the patient booked in ("en", "es"): their emails and texts are written in it,
+    # and the desk sees it (to call in Spanish).
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     # Whether the patient chose this clinician (False: "first available"); a move keeps a chosen one.
     clinician_chosen: Mapped[bool] = mapped_column(Boolean, default=False)

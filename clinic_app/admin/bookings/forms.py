@@ -24,6 +24,7 @@ class BookingFilterForm(FlaskForm):
     provider = SelectField("Clinician", choices=[], validate_choice=False)
     status = SelectField("Status", choices=[], validate_choice=False)
     source = SelectField("Booked", choices=[], validate_choice=False)
+    language = SelectField("Language", choices=[], validate_choice=False)
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
     flagged = BooleanField("Screening flagged only")

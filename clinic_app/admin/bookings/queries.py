@@ -11,6 +11,7 @@ from sqlalchemy.sql.expression import UnaryExpression
 
 from ...booking.screening import Outcome
 from ...database import keyset_page
+from ...i18n import LANGUAGES
 from ...models import Appointment, AppointmentSource, AppointmentStatus
 from ..auth.access import visible_office_ids, visible_offices
 
@@ -28,6 +29,7 @@ class BookingFilters:
     provider: int | None = None
     status: str = ""
     source: str = ""
+    language: str = ""
     date_from: date | None = None
     date_to: date | None = None
     flagged: bool = False
@@ -43,6 +45,7 @@ class BookingFilters:
             "provider": self.provider or "",
             "status": self.status,
             "source": self.source,
+            "language": self.language,
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
             "flagged": "y" if self.flagged else "",
@@ -147,6 +150,8 @@ def bookings_query(session, user, filters: BookingFilters, now: datetime, *, bou
         query = query.where(Appointment.status == filters.status)
     if filters.source in AppointmentSource.LABELS:
         query = query.where(Appointment.source == filters.source)
+    if filters.language in LANGUAGES:
+        query = query.where(Appointment.language == filters.language)
     if filters.date_from:
         query = query.where(_from_day(columns, offices, lambda office: filters.date_from))
     elif not filters.date_to:  # upcoming: from today at each office

@@ -29,6 +29,7 @@ from .queries import CURSOR_KINDS, BookingFilters, appointment_for, bookings_pag
 from .service import ActionRefused, add_note, allowed_actions, change_status
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}  # as the (English) back office names them
 ASKED_HOW = {"phone": "by phone", "walk_in": "at the desk", "staff": "in person"}
 ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
 
@@ -50,6 +51,7 @@ def read_filters(form) -> BookingFilters:
         provider=_as_id(form.provider.data),
         status=form.status.data or "",
         source=form.source.data or "",
+        language=form.language.data or "",
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         flagged=bool(form.flagged.data),
@@ -71,6 +73,9 @@ def filter_form():
     ]
     form.status.choices = [SelectChoice("", "Any status")] + [
         SelectChoice(key, label) for key, label in AppointmentStatus.LABELS.items()
+    ]
+    form.language.choices = [SelectChoice("", "Any language")] + [
+        SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGE_NAMES
     ]
     form.source.choices = [SelectChoice("", "Any way")] + [
         SelectChoice(key, label) for key, label in AppointmentSource.LABELS.items()
@@ -97,6 +102,7 @@ def booking_rows(appointments):
             "visit": a.visit_type.name,
             "status": AppointmentStatus.LABELS[a.status],
             "source": AppointmentSource.LABELS.get(a.source, a.source),
+            "language": LANGUAGE_NAMES.get(a.language, a.language) if a.language != "en" else "",
             "flagged": Outcome.of(a.screening_outcome).is_flagged,
         }
         for a in appointments
@@ -243,6 +249,7 @@ def detail_context(appointment, reason_form=None, note_form=None):
         "reason": reason_label(appointment.reason),
         "status_label": AppointmentStatus.LABELS[appointment.status],
         "source_label": AppointmentSource.LABELS.get(appointment.source, appointment.source),
+        "language_name": LANGUAGE_NAMES.get(appointment.language, appointment.language),
         "asked_how": ASKED_HOW.get((appointment.screening or {}).get("asked"), ""),
         "outcome": Outcome.of(appointment.screening_outcome),
         "later_screenings": later_screenings(appointment),

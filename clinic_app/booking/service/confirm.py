@@ -41,7 +41,7 @@ class Booked:
 
 
 def confirm_booking(
-    session, draft, now, *, notify=None, rules=BookingRules(), max_upcoming=None, draft_key=None
+    session, draft, now, *, notify=None, rules=BookingRules(), max_upcoming=None, draft_key=None, language="en"
 ) -> Booked:
     """Book the draft's slot in one transaction; the same draft never books twice.
 
@@ -55,7 +55,8 @@ def confirm_booking(
     has ``max_upcoming`` upcoming active appointments books no more (None: no cap), checked in the
     same transaction (on PostgreSQL under a lock per address, so parallel confirmations queue).
     Given the browser's ``draft_key``, the draft keeps the manage token sealed for the
-    confirmation page to show once (see ``take_manage_token``).
+    confirmation page to show once (see ``take_manage_token``). ``language``: the one the patient
+    booked in (their messages are written in it).
 
     :raise SlotTaken: the time was taken by someone else; the draft's time is cleared.
     :raise TooManyUpcoming: the address holds ``max_upcoming`` upcoming appointments; nothing changed.
@@ -113,6 +114,7 @@ def confirm_booking(
             insurance=details.get("insurance", ""),
             notes=details.get("notes", ""),
             reason=view.reason,
+            language=language,
             clinician_chosen=view.provider is not None,
             consent_to_contact=True,
             sms_phone=texting_number(details["phone"])[0] if details.get("text_messages") else None,

@@ -9,6 +9,8 @@ is given its own ``too_long`` message.
 from functools import partial
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import EmailField, HiddenField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -28,7 +30,12 @@ def typed_field(field_class, label, *, required, max_length, too_long, check, **
 
 
 def too_long_message(what, max_length):
-    return f"Please keep {what} under {max_length:,} characters."
+    """The message for text over ``max_length``, naming ``what`` it is (a lazy string on patient
+    forms, so it reads in the page's language); "this" (or nothing) makes the message say "this"."""
+    count = f"{max_length:,}"
+    if what is None or (isinstance(what, str) and what == "this"):
+        return _l("Please keep this under %(count)s characters.", count=count)
+    return _l("Please keep %(what)s under %(count)s characters.", what=what, count=count)
 
 
 def name_field(label, *, required, max_length, what):
@@ -39,7 +46,7 @@ def name_field(label, *, required, max_length, what):
 
 def email_field(label, *, required=None):
     """An email address, normalised."""
-    too_long = "That email address is too long."
+    too_long = _l("That email address is too long.")
     return typed_field(
         EmailField, label, required=required, max_length=EMAIL_MAX, too_long=too_long, check=EmailAddress
     )
@@ -47,7 +54,7 @@ def email_field(label, *, required=None):
 
 def phone_field(label, *, required=None):
     """A US phone number, normalised to (703) 555-0123."""
-    too_long = "That phone number is too long."
+    too_long = _l("That phone number is too long.")
     return typed_field(TelField, label, required=required, max_length=PHONE_MAX, too_long=too_long, check=USPhone)
 
 
@@ -69,8 +76,7 @@ def text_field(label, *, max_length, what="this", too_long=None, required=None, 
 
 # --- anti-automation: a honeypot and a minimum fill time ----------------------------------------
 
-HONEYPOT_LABEL = "Leave this field empty"
-TOO_QUICK = "That was quicker than we expected. Please check your answers and press {button} again."
+HONEYPOT_LABEL = _l("Leave this field empty")
 
 
 def _shown_at_serializer():
@@ -112,7 +118,7 @@ class HumanCheck:
     Mix in before ``FlaskForm``; ``human_check_button`` names the form's button in the message.
     """
 
-    human_check_button = "Continue"
+    human_check_button = _l("Continue")
 
     website = StringField(
         HONEYPOT_LABEL,
@@ -131,7 +137,10 @@ class HumanCheck:
 
     def automation_refusal(self) -> str | None:
         """The message for a submission that looks automated, or None."""
-        too_quick = TOO_QUICK.format(button=self.human_check_button)
+        too_quick = _(
+            "That was quicker than we expected. Please check your answers and press %(button)s again.",
+            button=self.human_check_button,
+        )
         if self.website.data:
             return too_quick
         min_seconds = current_app.config.get("FORM_MIN_FILL_SECONDS", 3)

@@ -5,6 +5,7 @@ import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 
@@ -33,10 +34,13 @@ class PlainName:
         value = field.data or ""
         if has_control_characters(value):
             raise ValidationError(
-                "Please use letters, spaces and punctuation only; line breaks and special characters are not allowed."
+                _(
+                    "Please use letters, spaces and punctuation only; "
+                    "line breaks and special characters are not allowed."
+                )
             )
         if HTML_TAG.search(value) or "<" in value or ">" in value:
-            raise ValidationError("Please remove the < and > characters from your name.")
+            raise ValidationError(_("Please remove the < and > characters from your name."))
 
 
 # Every character ``str.splitlines`` ends a line at: what a one-line field must not hold.
@@ -53,11 +57,11 @@ class PlainText:
     def __call__(self, form, field):
         value = field.data or ""
         if self.one_line and not LINE_BREAKS.isdisjoint(value):
-            raise ValidationError("Please keep this on one line.")
+            raise ValidationError(_("Please keep this on one line."))
         if has_control_characters(value, allow_newlines=True):
-            raise ValidationError("Please remove the special characters from this text.")
+            raise ValidationError(_("Please remove the special characters from this text."))
         if HTML_TAG.search(value):
-            raise ValidationError("Please remove the HTML tags (text between < and >) from this text.")
+            raise ValidationError(_("Please remove the HTML tags (text between < and >) from this text."))
 
 
 class EmailAddress:
@@ -70,7 +74,7 @@ class EmailAddress:
         try:
             result = validate_email(value, check_deliverability=False)
         except EmailNotValidError:
-            raise ValidationError("Please enter an email address like name@example.com.") from None
+            raise ValidationError(_("Please enter an email address like name@example.com.")) from None
         field.data = result.normalized
 
 
@@ -86,5 +90,5 @@ class USPhone:
         except phonenumbers.NumberParseException:
             number = None
         if number is None or number.country_code != 1 or not phonenumbers.is_valid_number(number):
-            raise ValidationError("Please enter a US phone number with area code, like (703) 555-0123.")
+            raise ValidationError(_("Please enter a US phone number with area code, like (703) 555-0123."))
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

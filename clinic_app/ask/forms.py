@@ -23,7 +23,7 @@ class QuestionForm(HumanCheck, FlaskForm):
 
     human_check_button = _l("Send")
 
-    name = name_field(_l("Your name"), required=_l("Please tell us your name."), max_length=120, what="your name")
+    name = name_field(_l("Your name"), required=_l("Please tell us your name."), max_length=120, what=_l("your name"))
     email = email_field(_l("Email address"), required=_l("Please enter your email address so we can reply."))
     phone = phone_field(_l("Phone (optional)"))
     office = RadioField(_l("Which office?"), validators=[DataRequired(_l("Please choose an office."))], choices=[])
@@ -40,7 +40,7 @@ class CallbackForm(HumanCheck, FlaskForm):
 
     human_check_button = _l("Ask for a call")
 
-    name = name_field(_l("Your name"), required=_l("Please tell us your name."), max_length=120, what="your name")
+    name = name_field(_l("Your name"), required=_l("Please tell us your name."), max_length=120, what=_l("your name"))
     phone = phone_field(_l("Phone number"), required=_l("Please enter the number we should call."))
     office = RadioField(_l("Which office?"), validators=[DataRequired(_l("Please choose an office."))], choices=[])
     best_time = RadioField(

@@ -124,10 +124,10 @@ class DetailsStepForm(HumanCheck, FlaskForm):
     """Step 4: who the patient is and how to reach them."""
 
     first_name = name_field(
-        _l("First name"), required=_l("Please enter your first name."), max_length=80, what="the first name"
+        _l("First name"), required=_l("Please enter your first name."), max_length=80, what=_l("the first name")
     )
     last_name = name_field(
-        _l("Last name"), required=_l("Please enter your last name."), max_length=80, what="the last name"
+        _l("Last name"), required=_l("Please enter your last name."), max_length=80, what=_l("the last name")
     )
     date_of_birth = birth_date_field()
     phone = phone_field(_l("Mobile or home phone"), required=_l("Please enter a phone number."))
@@ -181,7 +181,7 @@ class ConfirmForm(FlaskForm):
 class CancelForm(FlaskForm):
     """Cancel from the manage page."""
 
-    reason = text_field(_l("Reason (optional)"), max_length=300, what="the reason")
+    reason = text_field(_l("Reason (optional)"), max_length=300, what=_l("the reason"))
 
 
 class FindAppointmentForm(FlaskForm):
@@ -191,7 +191,7 @@ class FindAppointmentForm(FlaskForm):
         _l("Booking reference"),
         required=_l("Please enter your booking reference."),
         max_length=20,
-        what="the booking reference",
+        what=_l("the booking reference"),
         one_line=True,
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )

@@ -1,6 +1,8 @@
 """The patient's private manage link: see, cancel or reschedule, and download the calendar file."""
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import clock
 from ..attempts import AttemptLimits, client_address
@@ -43,10 +45,12 @@ def appointment_or_404(token):
         abort(
             render_error(
                 404,
-                title="This link does not open an appointment",
-                detail="The link may be incomplete, the visit may be over, or it came from “Find my appointment”, "
-                "whose links work for one hour. Your booking reference and date of birth open your appointment.",
-                next_step=("Find my appointment", url_for("booking.find_appointment")),
+                title=_("This link does not open an appointment"),
+                detail=_(
+                    "The link may be incomplete, the visit may be over, or it came from “Find my appointment”, "
+                    "whose links work for one hour. Your booking reference and date of birth open your appointment."
+                ),
+                next_step=(_("Find my appointment"), url_for("booking.find_appointment")),
             )
         )
     return appointment
@@ -62,7 +66,7 @@ def find_appointment():
         reference = service.clean_reference(form.reference.data)
         if not FIND_ATTEMPTS.allowed(reference, client_address()):
             status = 429
-            notice = (
+            notice = _(
                 "Too many tries. For your security, Find my appointment is paused for this booking reference "
                 "for now. The link in your confirmation email still works, or please call the office."
             )
@@ -79,7 +83,7 @@ def find_appointment():
                 FIND_ATTEMPTS.forget(reference, client_address())
                 return redirect(url_for("booking.manage", token=token), 303)
             status = 422
-            notice = (
+            notice = _(
                 "We could not find an upcoming appointment with that booking reference and date of birth. "
                 "Please check both and try again, or call the office."
             )
@@ -121,8 +125,13 @@ def cancel(token):
     form = CancelForm()
     if not service.can_change(appointment, clock.now(), manage_cutoff()):
         flash(
-            f"Online changes close {int(manage_cutoff().total_seconds() // 3600)} hours before the visit. "
-            f"Please call the {appointment.office.name} office at {appointment.office.phone}.",
+            ngettext(
+                "Online changes close %(num)d hour before the visit. Please call the %(office)s office at %(phone)s.",
+                "Online changes close %(num)d hours before the visit. Please call the %(office)s office at %(phone)s.",
+                int(manage_cutoff().total_seconds() // 3600),
+                office=appointment.office.name,
+                phone=appointment.office.phone,
+            ),
             "error",
         )
         return redirect(url_for("booking.manage", token=token), 303)
@@ -151,7 +160,7 @@ def cancel(token):
         queue_cancellation_emails(cancelled)
 
     service.cancel_appointment(db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=notify)
-    flash("Your appointment is cancelled. We have emailed you a confirmation.", "info")
+    flash(_("Your appointment is cancelled. We have emailed you a confirmation."), "info")
     return redirect(url_for("booking.manage", token=token), 303)
 
 
@@ -192,7 +201,7 @@ def reschedule(token):
         parsed = parse_slot_value(form.slot.data) if slot_ok else None
         slot = None
         if slot_ok and parsed is None:
-            form.slot.errors.append("That time is not available. Please choose one of the times shown.")
+            form.slot.errors.append(_("That time is not available. Please choose one of the times shown."))
         if parsed:
             day = parsed[0].astimezone(appointment.office.tz).date()
             slot = find_slot(
@@ -206,7 +215,7 @@ def reschedule(token):
                 rules=booking_rules(),
             )
             if slot is None:
-                form.slot.errors.append("That time is not available. Please choose one of the times shown.")
+                form.slot.errors.append(_("That time is not available. Please choose one of the times shown."))
         if slot is not None and screening_ok:
             answers = screening_form.answers() if needs_screening else {}
             try:
@@ -227,9 +236,13 @@ def reschedule(token):
                 form.slot.errors.append(str(taken))
             except service.ScreeningFlagged:
                 flash(
-                    "Because you answered “yes” to a health question, we cannot move your visit online. "
-                    f"Please call the {appointment.office.name} office at {appointment.office.phone}; "
-                    "we can switch you to a video visit or find a later date.",
+                    _(
+                        "Because you answered “yes” to a health question, we cannot move your visit online. "
+                        "Please call the %(office)s office at %(phone)s; "
+                        "we can switch you to a video visit or find a later date.",
+                        office=appointment.office.name,
+                        phone=appointment.office.phone,
+                    ),
                     "error",
                 )
                 return redirect(url_for("booking.manage", token=token), 303)
@@ -237,7 +250,7 @@ def reschedule(token):
                 flash(str(refused), "error")
                 return redirect(url_for("booking.manage", token=token), 303)
             else:
-                flash("Your appointment has moved. We have emailed you the new time.", "info")
+                flash(_("Your appointment has moved. We have emailed you the new time."), "info")
                 return redirect(url_for("booking.manage", token=token), 303)
     status = 422 if (form.errors or screening_form.errors) else 200
     return render(

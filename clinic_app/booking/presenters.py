@@ -2,7 +2,11 @@
 
 from datetime import date
 
+from babel.dates import format_date, format_time
 from flask import current_app, has_request_context, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..formatting import long_date, time_of_day
 from ..locations.hours import directions_url
@@ -10,10 +14,10 @@ from ..reasons import reason_label
 from .screening import Outcome
 
 WHAT_TO_BRING = [
-    "A photo ID and your insurance card",
-    "A list of the medicines you take, with doses",
-    "Any X-rays, MRI or CT reports and discs about your back, neck or legs",
-    "A referral, if your insurance asks for one",
+    _l("A photo ID and your insurance card"),
+    _l("A list of the medicines you take, with doses"),
+    _l("Any X-rays, MRI or CT reports and discs about your back, neck or legs"),
+    _l("A referral, if your insurance asks for one"),
 ]
 
 
@@ -26,21 +30,46 @@ def public_url(endpoint, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
+def _other_locale():
+    """The Babel locale when the text is not in English (a Spanish page, or a message written
+    under ``force_locale``); None in English, outside a request included."""
+    locale = get_locale()
+    return None if locale is None or locale.language == "en" else locale
+
+
+def _clock(moment, locale) -> str:
+    """10:00 AM in English; the locale's 12-hour clock otherwise (10:00 a.m.), in ``moment``'s zone."""
+    if locale is None:
+        return time_of_day(moment)
+    return format_time(moment.time(), "h:mm a", locale=locale)
+
+
 def day_label(day: date) -> str:
-    """Tuesday, December 1."""
-    return f"{day:%A, %B} {day.day}"
+    """Tuesday, December 1 (martes 1 de diciembre on a Spanish page)."""
+    locale = _other_locale()
+    if locale is None:
+        return f"{day:%A, %B} {day.day}"
+    return format_date(day, "EEEE d 'de' MMMM", locale=locale)
 
 
 def slot_label(slot, office, show_provider=False) -> str:
     """9:00 AM (office time), with the clinician when the patient chose "first available"."""
-    label = time_of_day(slot.starts_at.astimezone(office.tz))
-    return f"{label} with {slot.provider.display_name}" if show_provider else label
+    label = _clock(slot.starts_at.astimezone(office.tz), _other_locale())
+    if not show_provider:
+        return label
+    return _("%(time)s with %(clinician)s", time=label, clinician=slot.provider.display_name)
 
 
 def when(starts_at, office) -> dict:
     """Date and time of a visit as the patient lives it, in the office's time zone."""
     local = starts_at.astimezone(office.tz)
-    return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{time_of_day(local)} {local:%Z}"}
+    locale = _other_locale()
+    if locale is None:
+        return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{time_of_day(local)} {local:%Z}"}
+    return {
+        "date": format_date(local.date(), "EEEE d 'de' MMMM 'de' y", locale=locale),
+        "time": f"{_clock(local, locale)} {local:%Z}",
+    }
 
 
 def draft_summary(view) -> list[dict]:
@@ -53,40 +82,50 @@ def draft_summary(view) -> list[dict]:
             "step": "visit",
             "edit": url_for("booking.start"),
             "rows": [
-                ("Office", f"{view.office.name} — {', '.join(view.office.address_lines)}"),
-                ("Visit", f"{view.visit_type.name} ({view.visit_type.duration_minutes} minutes)"),
-                ("Reason", reason_label(view.reason)),
+                (_("Office"), f"{view.office.name} — {', '.join(view.office.address_lines)}"),
+                (
+                    _("Visit"),
+                    _(
+                        "%(visit)s (%(minutes)s minutes)",
+                        visit=view.visit_type.name,
+                        minutes=view.visit_type.duration_minutes,
+                    ),
+                ),
+                (_("Reason"), reason_label(view.reason)),
             ],
         },
         {
             "step": "time",
             "edit": url_for("booking.time"),
             "rows": [
-                ("Date", moment["date"]),
-                ("Time", moment["time"]),
-                ("Clinician", view.slot_provider.display_name if view.slot_provider else ""),
+                (_("Date"), moment["date"]),
+                (_("Time"), moment["time"]),
+                (_("Clinician"), view.slot_provider.display_name if view.slot_provider else ""),
             ],
         },
         {
             "step": "screening",
             "edit": url_for("booking.screening", change=1),
-            "rows": [("Health screening", screening_text)],
+            "rows": [(_("Health screening"), screening_text)],
         },
         {
             "step": "details",
             "edit": url_for("booking.details"),
             "rows": [
-                ("Name", f"{details.get('first_name', '')} {details.get('last_name', '')}"),
+                (_("Name"), f"{details.get('first_name', '')} {details.get('last_name', '')}"),
                 (
-                    "Date of birth",
+                    _("Date of birth"),
                     long_date(date.fromisoformat(details["date_of_birth"])) if details.get("date_of_birth") else "",
                 ),
-                ("Phone", details.get("phone", "")),
-                ("Email", details.get("email", "")),
-                *([("Text messages", "Yes, to this phone")] if details.get("text_messages") else []),
-                ("Patient", "New patient" if details.get("patient_status") == "new" else "Returning patient"),
-                ("Insurance", details.get("insurance") or "Not given"),
-                ("Notes", details.get("notes") or "None"),
+                (_("Phone"), details.get("phone", "")),
+                (_("Email"), details.get("email", "")),
+                *([(_("Text messages"), _("Yes, to this phone"))] if details.get("text_messages") else []),
+                (
+                    _("Patient"),
+                    _("New patient") if details.get("patient_status") == "new" else _("Returning patient"),
+                ),
+                (_("Insurance"), details.get("insurance") or _("Not given")),
+                (_("Notes"), details.get("notes") or _("None")),
             ],
         },
     ]

@@ -4,6 +4,8 @@ and claim an offered time through its one-time link."""
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from .. import clock
@@ -29,7 +31,7 @@ def join_or_refusal(**wish):
     """Put the patient on the list and go to the thank-you page (the session keeps only the
     entry's id); or the refusal to show on the form."""
     try:
-        entry, _ = waitlist.join(db.session, now=clock.now(), notify=queue_waitlist_joined, **wish)
+        entry, _created = waitlist.join(db.session, now=clock.now(), notify=queue_waitlist_joined, **wish)
     except waitlist.WaitlistRefused as refused:
         return None, str(refused)
     session[JOINED] = entry.id
@@ -101,12 +103,12 @@ def waitlist_join_from_booking(token):
     appointment = appointment_or_404(token)
     summary = appointment_summary(appointment)
     if not service.can_change(appointment, clock.now(), manage_cutoff()):
-        flash("Online changes are closed for this visit. Please call the office.", "error")
+        flash(_("Online changes are closed for this visit. Please call the office."), "error")
         return redirect(url_for("booking.manage", token=token), 303)
     form = ManageWaitlistForm()
     form.clinician.choices = [
-        SelectChoice("same", f"{appointment.provider.display_name} only"),
-        SelectChoice("any", "Any clinician at this office"),
+        SelectChoice("same", _("%(clinician)s only", clinician=appointment.provider.display_name)),
+        SelectChoice("any", _("Any clinician at this office")),
     ]
     if request.method == "GET":
         form.clinician.data = "same" if appointment.clinician_chosen else "any"
@@ -117,7 +119,7 @@ def waitlist_join_from_booking(token):
     if form.validate_on_submit():
         sms = texting_number(appointment.phone)[0] if form.text_messages.data else None
         if form.text_messages.data and sms is None:
-            form.text_messages.errors = ["Texts go to US numbers only; your booking's phone number is not one."]
+            form.text_messages.errors = [_("Texts go to US numbers only; your booking's phone number is not one.")]
         else:
             details = {
                 "first_name": appointment.first_name,
@@ -154,12 +156,14 @@ def waitlist_joined():
 def entry_or_404(token):
     entry = waitlist.find_entry(db.session, token)
     if entry is None:
-        abort_link("This waitlist link does not work", "The link may be incomplete.")
+        abort_link(_("This waitlist link does not work"), _("The link may be incomplete."))
     return entry
 
 
 def abort_link(title, detail):
-    abort(render_error(404, title=title, detail=detail, next_step=("Request an appointment", url_for("booking.start"))))
+    abort(
+        render_error(404, title=title, detail=detail, next_step=(_("Request an appointment"), url_for("booking.start")))
+    )
 
 
 @bp.route("/waitlist/<token>", methods=["GET", "POST"])
@@ -170,7 +174,7 @@ def waitlist_entry(token):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         waitlist.leave(db.session, entry, clock.now())
-        flash("You have left the waitlist. We will not contact you about earlier times.", "info")
+        flash(_("You have left the waitlist. We will not contact you about earlier times."), "info")
         return redirect(url_for("booking.waitlist_entry", token=token), 303)
     return render(
         "booking/waitlist_entry.html",
@@ -183,19 +187,24 @@ def waitlist_entry(token):
 
 
 OFFER_GONE = {
-    OfferStatus.CLAIMED: ("You have already booked this time", "This link was used. We have emailed you the details."),
+    OfferStatus.CLAIMED: (
+        _l("You have already booked this time"),
+        _l("This link was used. We have emailed you the details."),
+    ),
     OfferStatus.TAKEN: (
-        "Sorry — another patient booked this time first",
-        "You are still on the waitlist, and we will tell you when another time opens.",
+        _l("Sorry — another patient booked this time first"),
+        _l("You are still on the waitlist, and we will tell you when another time opens."),
     ),
     OfferStatus.EXPIRED: (
-        "This offer has ended",
-        "Offered times are held for a short while only. You are still on the waitlist; "
-        "we will tell you when another time opens.",
+        _l("This offer has ended"),
+        _l(
+            "Offered times are held for a short while only. You are still on the waitlist; "
+            "we will tell you when another time opens."
+        ),
     ),
     OfferStatus.WITHDRAWN: (
-        "This offer is no longer open",
-        "You left the waitlist, or your request ended, so this time was not kept for you.",
+        _l("This offer is no longer open"),
+        _l("You left the waitlist, or your request ended, so this time was not kept for you."),
     ),
 }
 
@@ -207,7 +216,7 @@ def waitlist_offer(token):
     Opening the link changes nothing (mail scanners open links too)."""
     offer = waitlist.find_offer(db.session, token)
     if offer is None:
-        abort_link("This offer link does not work", "The link may be incomplete.")
+        abort_link(_("This offer link does not work"), _("The link may be incomplete."))
     entry, now = offer.entry, clock.now()
     in_person = not entry.visit_type.is_telehealth
     form = with_questions(ClaimOfferForm, in_force())() if in_person else ConfirmForm()

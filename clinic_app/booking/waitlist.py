@@ -13,6 +13,8 @@ other patients offered it are told it was taken and stay on the list.
 import secrets
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -87,8 +89,15 @@ def join(
         if len(waiting) >= MAX_WAITING_PER_EMAIL:
             session.rollback()
             raise WaitlistRefused(
-                f"This email address is already on our waitlist for {len(waiting)} visits, the most we keep. "
-                f"Please call the {office.name} office at {office.phone} and we will help."
+                ngettext(
+                    "This email address is already on our waitlist for %(num)d visit, the most we keep. "
+                    "Please call the %(office)s office at %(phone)s and we will help.",
+                    "This email address is already on our waitlist for %(num)d visits, the most we keep. "
+                    "Please call the %(office)s office at %(phone)s and we will help.",
+                    len(waiting),
+                    office=office.name,
+                    phone=office.phone,
+                )
             )
         entry = WaitlistEntry(
             office=office,
@@ -339,7 +348,7 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
     )
     if slot is None:
         _mark_taken(session, offer_id, now)
-        raise SlotTaken("That time was just taken by another patient.")
+        raise SlotTaken(_("That time was just taken by another patient."))
 
     def settle(appointment, *_):
         """In the booking's transaction: this offer claimed (once), the entry done, others told."""

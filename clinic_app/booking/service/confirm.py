@@ -8,6 +8,8 @@ from datetime import date
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -81,8 +83,8 @@ def confirm_booking(
             return Booked(existing, None)
         if step == "time":
             release_taken_time(session, draft, now)
-            raise SlotTaken("That time was just taken — here are the times still open.")
-        raise BookingError("Please complete every step before confirming.")
+            raise SlotTaken(_("That time was just taken — here are the times still open."))
+        raise BookingError(_("Please complete every step before confirming."))
 
     view = resolve(session, draft)
     details = view.details
@@ -91,9 +93,17 @@ def confirm_booking(
         if held >= max_upcoming:
             session.rollback()
             raise TooManyUpcoming(
-                f"You already have {held} upcoming appointment{'s' if held != 1 else ''} booked with this "
-                "email address, the most we can accept online. To book another visit, please call the "
-                f"{view.office.name} office at {view.office.phone}."
+                ngettext(
+                    "You already have %(num)d upcoming appointment booked with this email address, the most "
+                    "we can accept online. To book another visit, please call the %(office)s office at "
+                    "%(phone)s.",
+                    "You already have %(num)d upcoming appointments booked with this email address, the most "
+                    "we can accept online. To book another visit, please call the %(office)s office at "
+                    "%(phone)s.",
+                    held,
+                    office=view.office.name,
+                    phone=view.office.phone,
+                )
             )
     try:
         booked = insert_appointment(
@@ -145,7 +155,7 @@ def insert_appointment(
         session, office=values["office"], provider=provider, visit_type=visit_type, starts_at=starts_at
     ):
         session.rollback()
-        raise SlotTaken("That time was just taken — here are the times still open.")
+        raise SlotTaken(_("That time was just taken — here are the times still open."))
     raw_token = secrets.token_urlsafe(32)
     appointment = Appointment.hold(
         provider=provider,
@@ -171,7 +181,7 @@ def insert_appointment(
         existing = session.scalars(select(Appointment).filter_by(booking_key=booking_key)).one_or_none()
         if existing is not None:  # the same booking, confirmed by a parallel request
             return Booked(existing, None)
-        raise SlotTaken("That time was just taken — here are the times still open.") from None
+        raise SlotTaken(_("That time was just taken — here are the times still open.")) from None
     return Booked(appointment, raw_token)
 
 

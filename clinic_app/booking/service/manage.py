@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -156,7 +157,7 @@ def reschedule_appointment(session, appointment, *, slot, answers, acknowledged,
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.FLAGGED:
         raise ScreeningFlagged("A screening answer was yes.")
     if answers_record is not None and answers_record["outcome"] == screening.Outcome.INCOMPLETE:
-        raise BookingError("Please answer every screening question.")
+        raise BookingError(_("Please answer every screening question."))
 
     def record(moved):
         if answers_record is not None:
@@ -179,7 +180,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
     appointment = session.get(Appointment, appointment.id, populate_existing=True)
     if not appointment.is_active:  # cancelled meanwhile (by staff, or in another tab)
         session.rollback()
-        raise BookingError("This appointment was cancelled, so it cannot be moved.")
+        raise BookingError(_("This appointment was cancelled, so it cannot be moved."))
     if not lock_clear_time(
         session,
         office=appointment.office,
@@ -188,7 +189,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
         starts_at=slot.starts_at,
     ):
         session.rollback()
-        raise SlotTaken("That time was just taken — please choose another.")
+        raise SlotTaken(_("That time was just taken — please choose another."))
     appointment_time_freed(session, appointment, now)  # for the waitlist
     appointment.blocks = []
     session.flush()  # the old time is let go first: the new one may overlap it
@@ -206,7 +207,7 @@ def move_appointment(session, appointment, *, slot, now, before_commit=None, not
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise SlotTaken("That time was just taken — please choose another.") from None
+        raise SlotTaken(_("That time was just taken — please choose another.")) from None
     return appointment
 
 

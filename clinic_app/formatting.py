@@ -2,7 +2,8 @@
 
 from datetime import date, datetime
 
-from flask_babel import format_date
+from babel.dates import format_datetime
+from flask_babel import format_date, get_locale
 
 from . import i18n
 
@@ -20,9 +21,17 @@ def long_date(value: date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
+# How a moment reads on a page in another language (Babel patterns; the zone is added after it).
+MOMENT_PATTERNS = {i18n.SPANISH: "EEEE d 'de' MMMM 'de' y, 'a las' h:mm a"}
+
+
 def office_time(moment: datetime, office) -> str:
-    """A UTC moment in the office's zone: Friday, November 27, 2026 at 5:53 PM EST."""
+    """A UTC moment in the office's zone: Friday, November 27, 2026 at 5:53 PM EST (on a Spanish
+    page: viernes 27 de noviembre de 2026, a las 5:53 p.m. EST)."""
     local = moment.astimezone(office.tz)
+    pattern = MOMENT_PATTERNS.get(i18n.page_language())
+    if pattern:
+        return f"{format_datetime(local, pattern, tzinfo=office.tz, locale=get_locale())} {local:%Z}"
     return f"{local:%A, %B} {local.day}, {local.year} at {time_of_day(local)} {local:%Z}"
 
 

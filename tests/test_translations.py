@@ -197,3 +197,30 @@ def test_an_article_not_yet_in_spanish_says_so_in_spanish_and_is_marked_english(
     translated = client.get("/es/articles/sciatica").get_data(as_text=True)
     assert "todavía no está traducido" not in translated and '<div class="prose">' in translated
     assert re.search(r"\d+ de \w+ de 20\d\d", translated)  # dates as Spanish readers write them
+
+
+def test_a_moment_in_office_time_reads_in_the_pages_language(site):
+    """The same moment, on an English page and on a Spanish one (Babel writes the Spanish)."""
+    from datetime import UTC, datetime
+
+    from werkzeug.test import EnvironBuilder
+
+    from clinic_app.extensions import db
+    from clinic_app.formatting import office_time
+    from clinic_app.i18n import LanguagePrefix
+    from clinic_app.models import Office
+
+    moment = datetime(2026, 11, 27, 22, 53, tzinfo=UTC)
+
+    def environ(path):
+        seen = {}
+        LanguagePrefix(lambda environ, start: seen.update(environ) or [])(EnvironBuilder(path=path).get_environ(), None)
+        return seen
+
+    readings = {}
+    for path in ("/articles/", "/es/articles/"):
+        with site.request_context(environ(path)):
+            fairfax = db.session.query(Office).filter_by(slug="fairfax").one()
+            readings[path] = office_time(moment, fairfax)
+    assert readings["/articles/"] == "Friday, November 27, 2026 at 5:53 PM EST"
+    assert readings["/es/articles/"] == "viernes 27 de noviembre de 2026, a las 5:53 p.m. EST"

@@ -238,7 +238,7 @@ def keyset_page(
     base = beside_cursor if cursor_values is not None and beside_cursor is not None else query
     rows_query = base.order_by(None)
     if cursor_values is not None:
-        mark = tuple_(*(literal(value, column.type) for value, column in zip(cursor_values, key, strict=True)))
+        mark = _place(cursor_values, key)
         rows_query = rows_query.where(tuple_(*key) < mark if backwards else tuple_(*key) > mark)
     ordered = [column.desc() for column in key] if backwards else list(key)
     items = list(session.scalars(rows_query.order_by(*ordered).limit(per_page + 1)))
@@ -306,8 +306,13 @@ LARGEST_INTEGER = 2**63 - 1  # what SQLite and PostgreSQL hold; a larger id cann
 
 def _any_beyond(session, query, key, row, *, after: bool) -> bool:
     """Whether ``query`` has a row after (or before) ``row``: the index walked from ``row`` on."""
-    mark = tuple_(*(literal(getattr(row, column.key), column.type) for column in key))
+    mark = _place([getattr(row, column.key) for column in key], key)
     beyond = tuple_(*key) > mark if after else tuple_(*key) < mark
     ordered = list(key) if after else [column.desc() for column in key]
     found = query.order_by(None).where(beyond).order_by(*ordered).with_only_columns(literal(1)).limit(1)
     return session.scalar(found) is not None
+
+
+def _place(values, key):
+    """A place in the list's order (``values`` of the ``key`` columns), to compare ``key`` with."""
+    return tuple_(*(literal(value, column.type) for value, column in zip(values, key, strict=True)))

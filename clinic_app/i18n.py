@@ -64,6 +64,15 @@ def site_root() -> str:
     return request.environ.get(SITE_ROOT_KEY, request.script_root)
 
 
+def language_prefix() -> str:
+    """``/es`` on a Spanish page (``LanguagePrefix`` moved it into the script root), else ``""``."""
+    return request.script_root[len(site_root()) :]
+
+
+def _prefix(language: str) -> str:
+    return "" if language == ENGLISH else f"/{language}"
+
+
 def without_language(url: str) -> str:
     """A path made by ``url_for`` on this page, without the page's language prefix."""
     if request and request.script_root != site_root() and url.startswith(request.script_root + "/"):
@@ -74,7 +83,7 @@ def without_language(url: str) -> str:
 def in_language(url: str, language: str) -> str:
     """A path made by ``url_for`` (in any language) as the same page's path in ``language``."""
     path = without_language(url)[len(site_root()) :]
-    return site_root() + ("" if language == ENGLISH else f"/{language}") + path
+    return site_root() + _prefix(language) + path
 
 
 # Offered at the top of an English page to a browser that asks for Spanish first (never a redirect).
@@ -100,17 +109,17 @@ def language_offer() -> dict | None:
 
 def page_in(language: str) -> str:
     """This page's path (and query) in ``language``."""
-    prefix = "" if language == ENGLISH else f"/{language}"
     query = request.query_string.decode("latin-1")
-    return site_root() + prefix + request.path + (f"?{query}" if query else "")
+    return site_root() + _prefix(language) + request.path + (f"?{query}" if query else "")
 
 
 def alternates() -> list[dict]:
     """This page's address in each language, for ``hreflang`` links and the language switch."""
     base = current_app.config["PUBLIC_BASE_URL"]
     current = page_language()
+    pages = {code: page_in(code) for code in LANGUAGES}
     return [
-        {"code": code, "name": name, "url": page_in(code), "absolute": base + page_in(code), "current": code == current}
+        {"code": code, "name": name, "url": pages[code], "absolute": base + pages[code], "current": code == current}
         for code, name in LANGUAGES.items()
     ]
 

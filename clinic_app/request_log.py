@@ -11,6 +11,8 @@ import time
 
 from flask import current_app, g, request
 
+from .i18n import language_prefix
+
 logger = logging.getLogger("clinic_app.requests")
 
 # Paths that carry a secret (a manage or reminder link token, its short form in texts, a waitlist
@@ -27,11 +29,6 @@ def escaped(text: str) -> str:
         "\\\\" if char == "\\" else char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
         for char in text
     )
-
-
-def language_prefix() -> str:
-    """``/es`` on a Spanish page (``i18n.LanguagePrefix`` moved it into the script root)."""
-    return request.script_root[len(request.environ.get("clinic.site_root", request.script_root)) :]
 
 
 def loggable_path() -> str:

@@ -86,8 +86,8 @@ def versions(session) -> Stamps:
 
 
 def with_versions(statement):
-    """``statement`` and, if this request has not read them yet, the versions as three more
-    columns: a request's first read fetches them in the same round trip. Returns the statement
+    """``statement`` and, if this request has not read them yet, the versions as more columns
+    (one per ``STAMP_NAMES``): a request's first read fetches them in the same round trip. Returns the statement
     and how many columns were added, for ``remember_versions``. Pass a statement built once, with
     bound parameters: the extended statement is then built once too, and SQLAlchemy's compiled
     form is found without building a new statement on every request."""

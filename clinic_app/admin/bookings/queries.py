@@ -181,7 +181,11 @@ def bookings_page(session, user, filters: BookingFilters, now: datetime, per_pag
         session,
         bookings_query(session, user, filters, now).options(*each_row_names),
         LIST_ORDER,
-        beside_cursor=bookings_query(session, user, filters, now, bounds_indexed=False).options(*each_row_names),
+        beside_cursor=(
+            bookings_query(session, user, filters, now, bounds_indexed=False).options(*each_row_names)
+            if filters.after is not None or filters.before is not None
+            else None
+        ),
         after=filters.after,
         before=filters.before,
         number=filters.page,

@@ -3,6 +3,7 @@
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -48,6 +49,8 @@ class Provider(db.Model):
     credentials: Mapped[str] = mapped_column(String(60), default="")  # e.g. "MD, PhD"
     specialty: Mapped[str] = mapped_column(String(120), default="")
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What patients read in another language, by language code: {"es": {"specialty": …, "bio": …}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # An optional portrait, re-encoded as a small JPEG (stored in the database, so every instance
     # on every host serves it; loaded only when asked for); when it was set (None: no photo).
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
@@ -94,6 +97,8 @@ class VisitType(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # What patients read in another language, by language code: {"es": {"name": …, "description": …}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     duration_minutes: Mapped[int]
     buffer_minutes: Mapped[int] = mapped_column(default=0)
     is_telehealth: Mapped[bool] = mapped_column(Boolean, default=False)

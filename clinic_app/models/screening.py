@@ -26,6 +26,9 @@ class ScreeningVersion(db.Model):
     questions: Mapped[list] = mapped_column(JSON, default=list)
     acknowledgement: Mapped[str] = mapped_column(Text, default="")
     policy: Mapped[str] = mapped_column(Text, default="")  # Markdown: the Safe Patient Appointments page
+    # The same version in another language, by language code, stored (and published) with it:
+    # {"es": {"questions": {key: {"text", "help", "yes_means"}}, "acknowledgement": …, "policy": …}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))

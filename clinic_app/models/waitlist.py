@@ -47,6 +47,8 @@ class WaitlistEntry(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     is_new_patient: Mapped[bool] = mapped_column(Boolean, default=True)
     sms_phone: Mapped[str | None] = mapped_column(String(16))
+    # The language the patient joined in ("en", "es"): their offers are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
     status: Mapped[str] = mapped_column(String(10), default=WaitlistStatus.WAITING)
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -14,16 +14,19 @@ starts (``compile_catalogs``), so no build step is needed to run or deploy it.
 import hashlib
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import abort, current_app, g, request
-from flask_babel import Babel
+from flask import abort, current_app, g, has_request_context, request
+from flask_babel import Babel, force_locale
 
 ENGLISH, SPANISH = "en", "es"
 BABEL_LOCALES = {ENGLISH: "en_US", SPANISH: "es_US"}  # how dates, times and numbers are written
-LANGUAGES = {ENGLISH: "English", SPANISH: "Español"}
+LANGUAGES = {ENGLISH: "English", SPANISH: "Español"}  # as each language names itself (the switch)
+LANGUAGE_NAMES = {ENGLISH: "English", SPANISH: "Spanish"}  # as the (English) back office names them
 PREFIXED = (SPANISH,)  # the languages whose pages live under /<code>/
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_KEY = "clinic.language"
@@ -122,6 +125,30 @@ def alternates() -> list[dict]:
         {"code": code, "name": name, "url": pages[code], "absolute": base + pages[code], "current": code == current}
         for code, name in LANGUAGES.items()
     ]
+
+
+@contextmanager
+def written_in(language: str | None):
+    """Compose a message to someone in ``language`` (English if unknown): inside, gettext, Babel's
+    dates and times and ``page_language()`` are that language's, and links made with ``url_for``
+    go to its pages (``/es/…``), whatever page (or none: the outbox worker, a reminder job) is
+    being served. The back office writes to a Spanish-speaking patient in Spanish this way, and
+    the office hears of a Spanish booking in English.
+
+    The stand-in request keeps the method of the request being served (a form's POST writes as
+    before; a page view still reads only), and is a POST when none is, as the database takes the
+    work of a command or the outbox worker."""
+    language = language if language in LANGUAGES else ENGLISH
+    base = current_app.config["PUBLIC_BASE_URL"]
+    environ = {LANGUAGE_KEY: language, SITE_ROOT_KEY: urlsplit(base).path.rstrip("/")}
+    method = request.method if has_request_context() else "POST"
+    with (
+        current_app.test_request_context(
+            "/", method=method, base_url=base + _prefix(language), environ_overrides=environ
+        ),
+        force_locale(BABEL_LOCALES[language]),
+    ):
+        yield
 
 
 def english_only():

@@ -71,6 +71,13 @@ VISIT_TYPES = [
         "patients": "new",
         "sort_order": 1,
         "description": "A first visit: history, examination and a plan. Please arrive 15 minutes early.",
+        "translations": {
+            "es": {
+                "name": "Consulta para pacientes nuevos",
+                "description": "Su primera visita: le preguntamos por sus síntomas y su salud, le examinamos "
+                "y le proponemos un plan. Por favor, llegue 15 minutos antes.",
+            }
+        },
     },
     {
         "slug": "follow-up",
@@ -81,6 +88,9 @@ VISIT_TYPES = [
         "patients": "returning",
         "sort_order": 2,
         "description": "For patients already under our care.",
+        "translations": {
+            "es": {"name": "Visita de seguimiento", "description": "Para pacientes que ya atendemos en la clínica."}
+        },
     },
     {
         "slug": "video-consultation",
@@ -90,12 +100,15 @@ VISIT_TYPES = [
         "is_telehealth": True,
         "sort_order": 3,
         "description": "A secure video visit from home.",
+        "translations": {
+            "es": {"name": "Consulta por video", "description": "Una visita por video segura, desde su casa."}
+        },
     },
 ]
 
 MORNING_AND_AFTERNOON = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
 
-# (slug, name, credentials, specialty, {office slug: weekdays})
+# (slug, name, credentials, specialty, {office slug: weekdays}); the specialty in Spanish below
 PROVIDERS = [
     (
         "amira-haddad",
@@ -110,26 +123,56 @@ PROVIDERS = [
 ]
 
 
+SPANISH_SPECIALTIES = {
+    "amira-haddad": "Medicina física y rehabilitación",
+    "daniel-okafor": "Cirugía ortopédica de la columna",
+    "lauren-whitfield": "Atención de la columna",
+    "michael-brenner": "Tratamiento intervencionista del dolor",
+}
+
+
+def add_missing_spanish(row, seeded: dict) -> bool:
+    """Give a row an earlier seed made the Spanish wording it was seeded with (``seeded``: by
+    field, ``(English, Spanish)``) when it has no Spanish yet, for each field whose English still
+    reads as seeded (what the clinic rewrote keeps its own wording); whether any was given."""
+    if (row.translations or {}).get("es"):
+        return False
+    given = {field: spanish for field, (english, spanish) in seeded.items() if getattr(row, field) == english}
+    if given:
+        row.translations = {**(row.translations or {}), "es": given}
+    return bool(given)
+
+
 def seed_scheduling(session):
     """Create the visit types and providers with their weekly hours, unless they exist; return changes.
 
     Like ``seed_offices`` this is idempotent, and it never overwrites what the clinic changed
-    later (hours, durations): rows are only created when their slug is missing.
+    later (hours, durations): rows are only created when their slug is missing. A row made
+    before the seed had Spanish wording gets it (``add_missing_spanish``).
     """
     changes = []
     for spec in VISIT_TYPES:
-        if session.query(VisitType).filter_by(slug=spec["slug"]).one_or_none() is None:
+        visit_type = session.query(VisitType).filter_by(slug=spec["slug"]).one_or_none()
+        if visit_type is None:
             session.add(VisitType(**spec))
             changes.append(f"created visit type {spec['slug']}")
+        else:
+            seeded = {field: (spec[field], spanish) for field, spanish in spec["translations"]["es"].items()}
+            if add_missing_spanish(visit_type, seeded):
+                changes.append(f"added the Spanish wording of visit type {spec['slug']}")
     offices = {office.slug: office for office in session.query(Office).all()}
     for slug, name, credentials, specialty, schedule in PROVIDERS:
-        if session.query(Provider).filter_by(slug=slug).one_or_none() is not None:
+        existing = session.query(Provider).filter_by(slug=slug).one_or_none()
+        if existing is not None:
+            if add_missing_spanish(existing, {"specialty": (specialty, SPANISH_SPECIALTIES[slug])}):
+                changes.append(f"added the Spanish wording of provider {slug}")
             continue
         provider = Provider(
             slug=slug,
             name=name,
             credentials=credentials,
             specialty=specialty,
+            translations={"es": {"specialty": SPANISH_SPECIALTIES[slug]}},
             offices=[offices[o] for o in schedule if o in offices],
             visit_types=session.query(VisitType).order_by(VisitType.sort_order).all(),
         )

@@ -4,10 +4,12 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import clock
 from ..extensions import db
 from ..formatting import long_day, office_time
+from ..i18n import ENGLISH, LANGUAGE_NAMES, written_in
 from ..models import AppointmentSource
 from ..notify.messages import one_line, render_pair
 from ..notify.outbox import Attachment, Email, enqueue
@@ -27,28 +29,34 @@ def calendar_event(appointment) -> CalendarEvent:
     domain = urlsplit(config["PUBLIC_BASE_URL"]).hostname or "localhost"
     office = appointment.office
     clinic = config["CLINIC_NAME"]
-    where = "By secure video" if appointment.visit_type.is_telehealth else ", ".join([clinic, *office.address_lines])
+    summary = appointment_summary(appointment)
+    where = _("By secure video") if summary["is_video"] else ", ".join([clinic, *office.address_lines])
+    find_url = public_url("booking.find_appointment")
     return CalendarEvent(
         uid=f"appointment-{appointment.reference}@{domain}",
         sequence=appointment.sequence,
         start=appointment.starts_at,
         end=appointment.ends_at,
         timezone=office.timezone,
-        summary=f"{appointment.visit_type.name} — {clinic}",
+        summary=f"{summary['visit']} — {clinic}",
         location=where,
-        description=(
-            f"{appointment.visit_type.name} with {appointment.provider.display_name}.\n"
-            f"Booking reference: {appointment.reference}\n"
-            f"To change or cancel: {public_url('booking.find_appointment')} "
-            "(your booking reference and date of birth)\n"
-            f"Questions: call the {office.name} office at {office.phone}."
+        description="\n".join(
+            [
+                _("%(visit)s with %(clinician)s.", visit=summary["visit"], clinician=summary["clinician"]),
+                _("Booking reference: %(reference)s", reference=appointment.reference),
+                _(
+                    "To change or cancel: %(url)s (your booking reference and date of birth)",
+                    url=find_url,
+                ),
+                _("Questions: call the %(office)s office at %(phone)s.", office=office.name, phone=office.phone),
+            ]
         ),
         organizer_email=config["MAIL_DEFAULT_SENDER"],
         organizer_name=clinic,
         attendee_email=appointment.email,
         attendee_name=appointment.patient_name,
         cancelled=not appointment.is_active,
-        url=public_url("booking.find_appointment"),
+        url=find_url,
     )
 
 
@@ -63,8 +71,10 @@ def calendar_attachment(appointment, method) -> Attachment:
 def calendar_links(appointment):
     """The web-calendar links of an appointment: the calendar file's title and place, and how to
     find the booking again (its reference, the "Find my appointment" page)."""
-    details = (
-        f"Booking reference: {appointment.reference}. To change or cancel: {public_url('booking.find_appointment')}"
+    details = _(
+        "Booking reference: %(reference)s. To change or cancel: %(url)s",
+        reference=appointment.reference,
+        url=public_url("booking.find_appointment"),
     )
     return web_calendar_links(calendar_event(appointment), details)
 
@@ -87,12 +97,20 @@ def _office_context(appointment):
     reason, notes, insurance, contact details and screening answers stay behind the staff login."""
     return {
         **_patient_context(appointment),
+        "language": LANGUAGE_NAMES.get(appointment.language) if appointment.language != ENGLISH else None,
         "flagged": Outcome.of(appointment.screening_outcome).is_flagged,
         "admin_url": public_url("admin.appointment", appointment_id=appointment.id),
     }
 
 
 def _office_email(appointment, kind, headline, template):
+    """To the office's front desk, in English (the back office's language), whatever language
+    the patient booked in; the email says which, so that the desk calls in it."""
+    with written_in(ENGLISH):
+        return _compose_office_email(appointment, kind, headline, template)
+
+
+def _compose_office_email(appointment, kind, headline, template):
     summary = appointment_summary(appointment)
     flagged = Outcome.of(appointment.screening_outcome).is_flagged
     call_first = "Call first — " if flagged and kind != "screening.office" else ""
@@ -124,6 +142,7 @@ def _enqueue_for_office(appointment, email):
 
 
 def _patient_email(appointment, kind, subject, template, method, manage_url=None):
+    """To the patient, in the language they booked in (the caller sees to that: ``written_in``)."""
     text, html = render_pair(template, **_patient_context(appointment, manage_url))
     return Email(
         kind=kind,
@@ -137,25 +156,20 @@ def _patient_email(appointment, kind, subject, template, method, manage_url=None
 
 
 def _queue_pair(appointment, event, headline, patient_subject, patient_template, method, manage_token=None):
-    """One email to the office and one to the patient about the same change."""
-    summary = appointment_summary(appointment)
-    manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
+    """One email to the office (in English) and one to the patient (in their language, as is the
+    text) about the same change. ``patient_subject``: the subject from the visit's summary."""
     _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
-    short_link = public_url("booking.short_link", token=manage_token) if manage_token else None
-    queue_visit_text(event, appointment, short_link, book_url=public_url("booking.start"))
-    if not appointment.email:  # booked at the desk for a patient who gave no email address
-        return
-    enqueue(
-        db.session,
-        _patient_email(
-            appointment,
-            f"{event}.patient",
-            patient_subject.format(**summary),
-            patient_template,
-            method,
-            manage_url,
-        ),
-    )
+    with written_in(appointment.language):
+        manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
+        short_link = public_url("booking.short_link", token=manage_token) if manage_token else None
+        queue_visit_text(event, appointment, short_link, book_url=public_url("booking.start"))
+        if not appointment.email:  # booked at the desk for a patient who gave no email address
+            return
+        subject = patient_subject(appointment_summary(appointment))
+        enqueue(
+            db.session,
+            _patient_email(appointment, f"{event}.patient", subject, patient_template, method, manage_url),
+        )
 
 
 def queue_booking_emails(appointment, manage_token):
@@ -166,7 +180,12 @@ def queue_booking_emails(appointment, manage_token):
         appointment,
         "booking",
         f"New booking ({AppointmentSource.LABELS[appointment.source].lower()})" if by_staff else "New booking",
-        "Your appointment on {date} at {time} - " + clinic.replace("{", "{{").replace("}", "}}"),
+        lambda visit: _(
+            "Your appointment on %(date)s at %(time)s - %(clinic)s",
+            date=visit["date"],
+            time=visit["time"],
+            clinic=clinic,
+        ),
         "booking_patient",
         "REQUEST",
         manage_token,
@@ -179,7 +198,7 @@ def queue_cancellation_emails(appointment):
         appointment,
         "cancellation",
         "Cancelled",
-        "Cancelled: your appointment on {date} at {time}",
+        lambda visit: _("Cancelled: your appointment on %(date)s at %(time)s", date=visit["date"], time=visit["time"]),
         "cancellation_patient",
         "CANCEL",
     )
@@ -191,7 +210,7 @@ def queue_reschedule_emails(appointment, manage_token):
         appointment,
         "reschedule",
         "Rescheduled",
-        "New time: your appointment on {date} at {time}",
+        lambda visit: _("New time: your appointment on %(date)s at %(time)s", date=visit["date"], time=visit["time"]),
         "booking_patient",
         "REQUEST",
         manage_token,
@@ -199,8 +218,14 @@ def queue_reschedule_emails(appointment, manage_token):
 
 
 def queue_reminder_email(appointment, reminder_token, last=True):
-    """A reminder: time, place, what to bring, and its own link's Confirm and Change/Cancel; the
-    last one also asks the health questions again (none for a video visit)."""
+    """A reminder, in the patient's language: time, place, what to bring, and its own link's
+    Confirm and Change/Cancel; the last one also asks the health questions again (none for a video
+    visit)."""
+    with written_in(appointment.language):
+        _queue_reminder(appointment, reminder_token, last)
+
+
+def _queue_reminder(appointment, reminder_token, last):
     summary = appointment_summary(appointment)
     manage_url = public_url("booking.manage", token=reminder_token)
     queue_reminder_text(appointment, reminder_token, last)
@@ -224,7 +249,9 @@ def queue_reminder_email(appointment, reminder_token, last=True):
             kind="reminder.patient",
             topic=f"appointment:{appointment.id}",
             recipients=(appointment.email,),
-            subject=one_line(f"Reminder: your appointment on {summary['date']} at {summary['time']}"),
+            subject=one_line(
+                _("Reminder: your appointment on %(date)s at %(time)s", date=summary["date"], time=summary["time"])
+            ),
             text=text,
             html=html,
         ),
@@ -247,20 +274,22 @@ def queue_reminder_text(appointment, reminder_token, last):
 
 def queue_found_notice(appointment, now):
     """To the patient: their appointment was opened with "Find my appointment" (a reference and a
-    date of birth are not secret from everyone, so the patient hears of every opening)."""
-    opened_at = office_time(now, appointment.office)
-    text, html = render_pair("found_patient", opened_at=opened_at, **_patient_context(appointment))
-    enqueue(
-        db.session,
-        Email(
-            kind="found.patient",
-            topic=f"appointment:{appointment.id}",
-            recipients=(appointment.email,),
-            subject=one_line("Your appointment was opened on our website"),
-            text=text,
-            html=html,
-        ),
-    )
+    date of birth are not secret from everyone, so the patient hears of every opening), in the
+    language they booked in."""
+    with written_in(appointment.language):
+        opened_at = office_time(now, appointment.office)
+        text, html = render_pair("found_patient", opened_at=opened_at, **_patient_context(appointment))
+        enqueue(
+            db.session,
+            Email(
+                kind="found.patient",
+                topic=f"appointment:{appointment.id}",
+                recipients=(appointment.email,),
+                subject=one_line(_("Your appointment was opened on our website")),
+                text=text,
+                html=html,
+            ),
+        )
 
 
 def queue_screening_flag_email(appointment):
@@ -280,7 +309,7 @@ def _waitlist_email(entry, kind, subject, template, **context):
     current_visit = None
     if entry.appointment is not None:
         moment = when(entry.appointment.starts_at, entry.office)
-        current_visit = f"{moment['date']} at {moment['time']}"
+        current_visit = _("%(date)s at %(time)s", date=moment["date"], time=moment["time"])
     text, html = render_pair(
         template, entry=entry, current_visit=current_visit, last_day=long_day(entry.last_day), **context
     )
@@ -298,59 +327,67 @@ def _waitlist_email(entry, kind, subject, template, **context):
 
 
 def queue_waitlist_joined(entry, raw_token):
-    """To the patient: they are on the waitlist, what happens next, their link to leave it."""
-    entry_url = public_url("booking.waitlist_entry", token=raw_token)
-    _waitlist_email(
-        entry, "waitlist_joined.patient", "You are on our waitlist", "waitlist_joined_patient", entry_url=entry_url
-    )
+    """To the patient, in the language they joined in (as every waitlist message): they are on the
+    waitlist, what happens next, their link to leave it."""
+    with written_in(entry.language):
+        entry_url = public_url("booking.waitlist_entry", token=raw_token)
+        _waitlist_email(
+            entry,
+            "waitlist_joined.patient",
+            _("You are on our waitlist"),
+            "waitlist_joined_patient",
+            entry_url=entry_url,
+        )
 
 
 def queue_waitlist_offer(entry, offer, raw_token):
     """To the patient (email, and a text if they agreed): a freed time, with its one-time link."""
-    office = entry.office
-    moment = when(offer.starts_at, office)
-    offer_url = public_url("booking.waitlist_offer", token=raw_token)
-    expires = "{day}, {time}".format(**text_moment(offer.expires_at, office))  # Tue, Dec 8, 3:15 PM
-    _waitlist_email(
-        entry,
-        "waitlist_offer.patient",
-        f"An earlier time opened: {moment['date']} at {moment['time']}",
-        "waitlist_offer_patient",
-        when=moment,
-        provider_name=offer.provider.display_name,
-        offer_url=offer_url,
-        expires=expires,
-    )
-    queue_text(
-        db.session,
-        "waitlist_offer",
-        entry.sms_phone,
-        topic=f"waitlist:{entry.id}",
-        office=office,
-        link=offer_url,
-        expires=expires,
-        **text_moment(offer.starts_at, office),
-    )
+    with written_in(entry.language):
+        office = entry.office
+        moment = when(offer.starts_at, office)
+        offer_url = public_url("booking.waitlist_offer", token=raw_token)
+        expires = _("%(day)s, %(time)s", **text_moment(offer.expires_at, office))  # Tue, Dec 8, 3:15 PM
+        _waitlist_email(
+            entry,
+            "waitlist_offer.patient",
+            _("An earlier time opened: %(date)s at %(time)s", date=moment["date"], time=moment["time"]),
+            "waitlist_offer_patient",
+            when=moment,
+            provider_name=offer.provider.display_name,
+            offer_url=offer_url,
+            expires=expires,
+        )
+        queue_text(
+            db.session,
+            "waitlist_offer",
+            entry.sms_phone,
+            topic=f"waitlist:{entry.id}",
+            office=office,
+            link=offer_url,
+            expires=expires,
+            **text_moment(offer.starts_at, office),
+        )
 
 
 def queue_waitlist_taken(entry, offer):
     """To the patient: the time offered went to someone else; they stay on the list."""
-    office = entry.office
-    moment = when(offer.starts_at, office)
-    _waitlist_email(
-        entry,
-        "waitlist_taken.patient",
-        f"The time on {moment['date']} was taken",
-        "waitlist_taken_patient",
-        when=moment,
-    )
-    queue_text(
-        db.session,
-        "waitlist_taken",
-        entry.sms_phone,
-        topic=f"waitlist:{entry.id}",
-        **text_moment(offer.starts_at, office),
-    )
+    with written_in(entry.language):
+        office = entry.office
+        moment = when(offer.starts_at, office)
+        _waitlist_email(
+            entry,
+            "waitlist_taken.patient",
+            _("The time on %(date)s was taken", date=moment["date"]),
+            "waitlist_taken_patient",
+            when=moment,
+        )
+        queue_text(
+            db.session,
+            "waitlist_taken",
+            entry.sms_phone,
+            topic=f"waitlist:{entry.id}",
+            **text_moment(offer.starts_at, office),
+        )
 
 
 def queue_waitlist_booking(appointment, manage_token):

@@ -87,7 +87,7 @@ def draft_summary(view) -> list[dict]:
                     _("Visit"),
                     _(
                         "%(visit)s (%(minutes)s minutes)",
-                        visit=view.visit_type.name,
+                        visit=view.visit_type.wording("name"),
                         minutes=view.visit_type.duration_minutes,
                     ),
                 ),
@@ -139,7 +139,7 @@ def appointment_summary(appointment) -> dict:
         "reference": appointment.reference,
         "date": moment["date"],
         "time": moment["time"],
-        "visit": appointment.visit_type.name,
+        "visit": appointment.visit_type.wording("name"),
         "is_video": appointment.visit_type.is_telehealth,
         # The visit's own length: a later change to its kind of visit applies to new bookings only.
         "duration": int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),

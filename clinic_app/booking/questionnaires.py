@@ -1,9 +1,11 @@
 """Which screening questionnaire is in force, from the published versions in the database.
 
 Read once per request (kept on ``flask.g`` for that request only, never per process), so a
-version an admin publishes is asked on every instance from the next request on.
+version an admin publishes is asked on every instance from the next request on. A page gets the
+version in its own language (``translated``: English wording where the Spanish is missing).
 """
 
+import copy
 from datetime import UTC, datetime
 
 import markdown
@@ -12,16 +14,17 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 from sqlalchemy import select
 
+from ..i18n import page_language
 from ..models import ScreeningVersion
-from .screening import FIRST, Questionnaire, ScreeningQuestion
+from .screening import FIRST, FIRST_TRANSLATIONS, Questionnaire, ScreeningQuestion, translated
 
 # Before any version is published (a fresh install), the first one is in force from this moment.
 FIRST_PUBLISHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def as_questionnaire(row: ScreeningVersion) -> Questionnaire:
-    """A stored version as the forms and pages use it."""
-    return Questionnaire(
+def as_questionnaire(row: ScreeningVersion, language: str = "en") -> Questionnaire:
+    """A stored version as the forms and pages in ``language`` use it."""
+    english = Questionnaire(
         version=row.version or "draft",
         questions=tuple(
             ScreeningQuestion(q["key"], q["text"], q.get("help", ""), q.get("yes_means", "")) for q in row.questions
@@ -29,6 +32,25 @@ def as_questionnaire(row: ScreeningVersion) -> Questionnaire:
         acknowledgement=row.acknowledgement,
         policy=row.policy,
     )
+    return translated(english, translations_of(row).get(language), language)
+
+
+def is_first_version(row: ScreeningVersion) -> bool:
+    """True for the first version as a fresh install stores it (its label and English wording)."""
+    return (
+        row.version == FIRST.version
+        and row.questions == as_rows(FIRST)
+        and row.acknowledgement == FIRST.acknowledgement
+        and row.policy == FIRST.policy
+    )
+
+
+def translations_of(row: ScreeningVersion) -> dict:
+    """The version's wording in other languages, by language code. The first version stored
+    before translations were (none stored with it) has its built-in ones."""
+    if not row.translations and is_first_version(row):
+        return FIRST_TRANSLATIONS
+    return row.translations or {}
 
 
 def as_rows(questionnaire: Questionnaire) -> list[dict]:
@@ -45,14 +67,19 @@ def published_row(session, now: datetime) -> ScreeningVersion | None:
     ).first()
 
 
-def current(session, now: datetime) -> Questionnaire:
-    """The questionnaire in force at ``now`` (the first one until a version is published)."""
-    if has_request_context() and g.get("questionnaire_at") == now:
+def current(session, now: datetime, language: str | None = None) -> Questionnaire:
+    """The questionnaire in force at ``now`` (the first one until a version is published), in
+    ``language`` (by default the page's: its answers are then stored in the language asked)."""
+    language = language or page_language()
+    if has_request_context() and g.get("questionnaire_at") == (now, language):
         return g.questionnaire
     row = published_row(session, now)
-    found = as_questionnaire(row) if row is not None else FIRST
+    if row is not None:
+        found = as_questionnaire(row, language)
+    else:
+        found = translated(FIRST, FIRST_TRANSLATIONS.get(language), language)
     if has_request_context():  # the request's clock is read once, so its forms and pages agree
-        g.questionnaire_at, g.questionnaire = now, found
+        g.questionnaire_at, g.questionnaire = (now, language), found
     return found
 
 
@@ -65,6 +92,7 @@ def ensure_first_version(session) -> None:
                 questions=as_rows(FIRST),
                 acknowledgement=FIRST.acknowledgement,
                 policy=FIRST.policy,
+                translations=copy.deepcopy(FIRST_TRANSLATIONS),
                 published_at=FIRST_PUBLISHED_AT,
             )
         )
@@ -72,7 +100,7 @@ def ensure_first_version(session) -> None:
 
 
 def in_force() -> Questionnaire:
-    """The questionnaire in force now, for a view (the request's session and clock)."""
+    """The questionnaire in force now, for a view (the request's session, clock and language)."""
     from .. import clock
     from ..extensions import db
 

@@ -137,11 +137,20 @@ def visit_type_label(visit_type) -> str:
             "%(name)s (%(num)d minute, by video)",
             "%(name)s (%(num)d minutes, by video)",
             visit_type.duration_minutes,
-            name=visit_type.name,
+            name=visit_type.wording("name"),
         )
     return ngettext(
-        "%(name)s (%(num)d minute)", "%(name)s (%(num)d minutes)", visit_type.duration_minutes, name=visit_type.name
+        "%(name)s (%(num)d minute)",
+        "%(name)s (%(num)d minutes)",
+        visit_type.duration_minutes,
+        name=visit_type.wording("name"),
     )
+
+
+def visit_descriptions(visit_types) -> dict:
+    """What patients read under each kind of visit at step 1, by its slug (none when blank)."""
+    descriptions = {v.slug: v.wording("description") for v in visit_types}
+    return {slug: text for slug, text in descriptions.items() if text.strip()}
 
 
 def visit_form(formdata=None):
@@ -209,7 +218,7 @@ def start():
                     "%(clinician)s does not offer the %(visit_type)s. Please choose another clinician "
                     "or “First available”.",
                     clinician=provider.display_name,
-                    visit_type=visit_type.name.lower(),
+                    visit_type=visit_type.wording("name").lower(),
                 )
             form.provider.errors.append(message)
         elif visit_type.is_telehealth and not office.offers_telehealth:
@@ -227,7 +236,9 @@ def start():
                 now=clock.now(),
             )
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
-    return kept_pages.keep(key, show_step("visit", status=422 if form.errors else 200, form=form))
+    status = 422 if form.errors else 200
+    descriptions = visit_descriptions(visit_types.values())
+    return kept_pages.keep(key, show_step("visit", status=status, form=form, visit_descriptions=descriptions))
 
 
 # --- step 2 -----------------------------------------------------------------------------------

@@ -5,11 +5,20 @@ versions in the back office (``questionnaires.py`` reads the current one), and `
 is the version a fresh install starts with. The office-update page lists the current questions
 and the booking form, the reminder, the desk and the door ask them, so they can never disagree;
 stored answers keep the version and the exact wording they answered.
+
+Each version may carry its wording in Spanish (``translations["es"]``, typed by admins with the
+English and published with it; ``FIRST_TRANSLATIONS`` for the first version). A Spanish page asks
+in Spanish when that wording is complete, and in English otherwise (``translated``). Answers keep
+the language they were given in, the English wording staff read and the wording the patient saw.
 Pure data and functions: no request, no database, no clock.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+ENGLISH = "en"
 
 
 @dataclass(frozen=True)
@@ -30,10 +39,18 @@ class Questionnaire:
     questions: tuple[ScreeningQuestion, ...]
     acknowledgement: str
     policy: str = ""  # Markdown: the Safe Patient Appointments page
+    language: str = ENGLISH  # the language of the questions and the acknowledgement
+    policy_language: str = ENGLISH  # the policy's (each falls back to English on its own)
+    original: "Questionnaire | None" = None  # the English wording, when this one is translated
 
     def question(self, key: str) -> ScreeningQuestion:
         """The question with this key."""
         return next(q for q in self.questions if q.key == key)
+
+    @property
+    def english(self) -> "Questionnaire":
+        """The same version in English: the wording of record, as staff read it."""
+        return self.original or self
 
 
 class Outcome(StrEnum):
@@ -61,8 +78,9 @@ class Outcome(StrEnum):
 
     @property
     def patient_label(self) -> str:
-        """As the patient's review step says it ("" when there is nothing to say)."""
-        return PATIENT_LABELS.get(self, "")
+        """As the patient's review step says it, in the page's language ("" when there is
+        nothing to say)."""
+        return str(PATIENT_LABELS.get(self, ""))
 
     @classmethod
     def of(cls, value) -> "Outcome":
@@ -80,8 +98,8 @@ STAFF_LABELS = {
     Outcome.INCOMPLETE: "Not answered",
 }
 PATIENT_LABELS = {
-    Outcome.CLEAR: "All answers “no”; safety policy acknowledged",
-    Outcome.NOT_REQUIRED: "Not needed for a video visit",
+    Outcome.CLEAR: _l("All answers “no”; safety policy acknowledged"),
+    Outcome.NOT_REQUIRED: _l("Not needed for a video visit"),
 }
 
 
@@ -148,6 +166,75 @@ FIRST = Questionnaire(
     policy=FIRST_POLICY,
 )
 
+FIRST_POLICY_SPANISH = """\
+Muchos de nuestros pacientes tienen las defensas bajas, se están recuperando de una operación o
+son personas mayores. Por eso, en nuestros dos consultorios tomamos estas medidas, para que todas
+las personas que vienen a atenderse puedan hacerlo sin riesgo.
+
+## Lo que hacemos en cada consultorio
+
+- **Unas preguntas de salud antes de cada visita en persona.** Todos los pacientes responden unas
+  pocas preguntas al pedir la cita por internet, otra vez en el recordatorio que enviamos el día
+  antes y de nuevo en la recepción.
+- **Menos personas esperando a la vez.** Dejamos tiempo entre las citas para que la sala de espera
+  no se llene. Si lo prefiere, puede esperar en su carro hasta que le escribamos o le llamemos
+  para pasar.
+- **Salas limpias entre un paciente y otro.** Después de cada visita limpiamos las camillas, las
+  sillas, las manijas de las puertas y todo el equipo que se comparte.
+- **Desinfectante de manos y mascarillas.** Encontrará ambos en la entrada de cada consultorio.
+  Puede usar mascarilla siempre que quiera, y si tiene síntomas respiratorios quizá le pidamos que
+  se ponga una.
+- **Un equipo que se queda en casa si está enfermo.** Nuestros profesionales y el personal de
+  recepción responden las mismas preguntas de salud cada día antes de empezar su turno.
+- **Un solo acompañante.** Le pedimos que venga con un solo adulto, salvo que necesite más ayuda,
+  por ejemplo un intérprete o la persona que le cuida.
+- **Consultas por video cuando sea posible.** Muchas visitas de seguimiento y primeras consultas
+  se pueden hacer por video, de forma segura, sin venir al consultorio.
+
+## Si responde que sí a alguna pregunta
+
+No se preocupe, pero por ahora no venga al consultorio. Un “sí” solo quiere decir que le vamos a
+atender de otra manera:
+
+- **Una consulta por video.** Un especialista puede atenderle por video, de forma segura, muchas
+  veces el mismo día en que iba a venir.
+- **Una fecha más adelante.** Puede elegir una cita en persona para cuando se le hayan pasado los
+  síntomas, o cuando hayan pasado los 10 días.
+- **Una llamada con nuestra recepción.** Llame al consultorio al que pensaba venir y le ayudaremos
+  a decidir qué le conviene más.
+
+Cambiar una cita porque usted no se siente bien nunca tiene costo. Guardamos sus respuestas con su
+cita para que nuestro personal pueda darle seguimiento; nunca se comparten fuera de la clínica.
+
+## El día de su visita
+
+Si algo cambia después de pedir la cita (le da fiebre o tos, o una prueba le sale positiva), por
+favor llame al consultorio antes de salir de casa. Cambiaremos su visita a otro día o a una
+consulta por video.
+"""
+
+# The first version in Spanish, stored and published with it (``ScreeningVersion.translations``).
+FIRST_TRANSLATIONS = {
+    "es": {
+        "questions": {
+            "fever": {"text": "¿Tiene fiebre o escalofríos?"},
+            "cough": {"text": "¿Le ha empezado una tos nueva, o le falta el aire más de lo normal?"},
+            "taste_smell": {"text": "¿Ha perdido hace poco el sentido del gusto o del olfato?"},
+            "close_contact": {
+                "text": "En los últimos 10 días, ¿ha estado en contacto cercano con alguien a quien le "
+                "confirmaron una enfermedad respiratoria contagiosa?"
+            },
+            "positive_test": {
+                "text": "En los últimos 10 días, ¿le ha salido positiva una prueba de alguna enfermedad "
+                "respiratoria contagiosa?"
+            },
+        },
+        "acknowledgement": "Leí la política de Citas seguras para los pacientes del consultorio y la cumpliré "
+        "durante mi visita.",
+        "policy": FIRST_POLICY_SPANISH,
+    }
+}
+
 
 def outcome(answers: dict, acknowledged: bool, questionnaire: Questionnaire) -> str:
     """The outcome of a set of answers.
@@ -168,13 +255,104 @@ def outcome(answers: dict, acknowledged: bool, questionnaire: Questionnaire) -> 
 
 
 def answers_record(answers: dict, acknowledged: bool, questionnaire: Questionnaire) -> dict:
-    """The answers as they are stored: version, each question's wording and answer, outcome."""
+    """The answers as they are stored: version, the language they were given in, each question's
+    English wording (as staff read it) and answer, the acknowledgement, the outcome. Answers given
+    in another language also keep, as ``as_shown``, the wording the patient read."""
+    english = questionnaire.english
+    translated_wording = questionnaire.language != ENGLISH
+    rows = []
+    for question in questionnaire.questions:
+        row = {
+            "key": question.key,
+            "question": english.question(question.key).text,
+            "answer": answers.get(question.key),
+        }
+        if translated_wording:
+            row["as_shown"] = question.text
+        rows.append(row)
+    acknowledgement = {"text": english.acknowledgement, "given": bool(acknowledged)}
+    if translated_wording:
+        acknowledgement["as_shown"] = questionnaire.acknowledgement
     return {
         "version": questionnaire.version,
-        "answers": [{"key": q.key, "question": q.text, "answer": answers.get(q.key)} for q in questionnaire.questions],
-        "acknowledgement": {"text": questionnaire.acknowledgement, "given": bool(acknowledged)},
+        "language": questionnaire.language,
+        "answers": rows,
+        "acknowledgement": acknowledgement,
         "outcome": outcome(answers, acknowledged, questionnaire),
     }
+
+
+# --- the same version in another language -----------------------------------------------------
+
+
+def _text(wording: dict | None, part: str) -> str:
+    return ((wording or {}).get(part) or "").strip()
+
+
+def _wording(translation: dict | None, key: str) -> dict:
+    """One question's translated wording: ``{"text", "help", "yes_means"}`` (parts may be missing)."""
+    return ((translation or {}).get("questions") or {}).get(key) or {}
+
+
+def _missing_questions(english: Questionnaire, translation: dict | None) -> list[str]:
+    """What the translation lacks of the form itself: the questions and the confirmation."""
+    missing = []
+    for number, question in enumerate(english.questions, start=1):
+        wording = _wording(translation, question.key)
+        for part, english_part, label in (
+            ("text", question.text, f"question {number}"),
+            ("help", question.help, f"question {number}: help"),
+            ("yes_means", question.yes_means, f"question {number}: what a “yes” means"),
+        ):
+            if english_part.strip() and not _text(wording, part):
+                missing.append(label)
+    if not _text(translation, "acknowledgement"):
+        missing.append("the confirmation")
+    return missing
+
+
+def missing_wording(english: Questionnaire, translation: dict | None) -> list[str]:
+    """What a version's translation still lacks, as the (English) editor names it: "question 2",
+    "question 2: help", "question 2: what a “yes” means", "the confirmation", "the policy".
+    Help and what a "yes" means are needed only where the English has them. [] when complete."""
+    missing = _missing_questions(english, translation)
+    if not _text(translation, "policy"):
+        missing.append("the policy")
+    return missing
+
+
+def translated(english: Questionnaire, translation: dict | None, language: str) -> Questionnaire:
+    """``english`` as a page in ``language`` shows it. The questions and the acknowledgement are
+    in that language only when the translation has all of them (a half-translated form would
+    mix languages within one answer); otherwise they stay in English. The policy likewise, on
+    its own. With nothing translated, ``english`` itself: the page says so and marks it English."""
+    if language == ENGLISH or not translation:
+        return english
+    questions_translated = not _missing_questions(english, translation)
+    policy = _text(translation, "policy")
+    if not questions_translated and not policy:
+        return english
+    questions, acknowledgement = english.questions, english.acknowledgement
+    if questions_translated:
+        questions = tuple(
+            ScreeningQuestion(
+                question.key,
+                _text(_wording(translation, question.key), "text"),
+                _text(_wording(translation, question.key), "help"),
+                _text(_wording(translation, question.key), "yes_means"),
+            )
+            for question in english.questions
+        )
+        acknowledgement = _text(translation, "acknowledgement")
+    return replace(
+        english,
+        questions=questions,
+        acknowledgement=acknowledgement,
+        policy=policy or english.policy,
+        language=language if questions_translated else ENGLISH,
+        policy_language=language if policy else ENGLISH,
+        original=english,
+    )
 
 
 # Why the questions were asked again, as stored with each later set of answers, and as staff read it.

@@ -49,14 +49,25 @@ class WaitlistRefused(BookingError):
 
 
 def join(
-    session, *, office, visit_type, provider, last_day: date, now, details: dict, appointment=None, notify=None
+    session,
+    *,
+    office,
+    visit_type,
+    provider,
+    last_day: date,
+    now,
+    details: dict,
+    appointment=None,
+    notify=None,
+    language="en",
 ) -> tuple[WaitlistEntry, str]:
     """Put the patient on the waitlist (the same wish again only moves its last day); committed
     here with ``notify(entry, raw_token)`` (the acknowledgement). Returns the entry and the raw
     token of its private page (to see it and to leave the list).
 
     ``details``: first_name, last_name, date_of_birth (date or None), phone, email,
-    is_new_patient, sms_phone (E.164 or None), reason.
+    is_new_patient, sms_phone (E.164 or None), reason. ``language``: the one the patient joined
+    in (the same wish again takes the latest), which every message about it is written in.
 
     :raise WaitlistRefused: the address already waits for ``MAX_WAITING_PER_EMAIL`` things.
     """
@@ -84,6 +95,7 @@ def join(
         same.last_day = last_day
         same.manage_token_hash = token_hash(raw)
         same.sms_phone = details.get("sms_phone")
+        same.language = language
         entry = same
     else:
         if len(waiting) >= MAX_WAITING_PER_EMAIL:
@@ -107,6 +119,7 @@ def join(
             last_day=last_day,
             manage_token_hash=token_hash(raw),
             created_at=now,
+            language=language,
             **details,
         )
         session.add(entry)
@@ -397,6 +410,7 @@ def claim_offer(session, offer, *, answers_record, now, rules=BookingRules(), no
                 consent_to_contact=True,
                 sms_phone=entry.sms_phone,
                 sms_consent_at=now if entry.sms_phone else None,
+                language=entry.language,
                 screening=answers_record or {},
                 screening_outcome=(answers_record or {}).get("outcome", screening.Outcome.NOT_REQUIRED),
             )

@@ -12,6 +12,7 @@ from .. import clock
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..htmx import render
+from ..i18n import page_language
 from ..models import OfferStatus, WaitlistEntry
 from ..texting.messages import texts_enabled
 from ..texting.numbers import texting_number
@@ -31,7 +32,9 @@ def join_or_refusal(**wish):
     """Put the patient on the list and go to the thank-you page (the session keeps only the
     entry's id); or the refusal to show on the form."""
     try:
-        entry, _created = waitlist.join(db.session, now=clock.now(), notify=queue_waitlist_joined, **wish)
+        entry, _created = waitlist.join(
+            db.session, now=clock.now(), notify=queue_waitlist_joined, language=page_language(), **wish
+        )
     except waitlist.WaitlistRefused as refused:
         return None, str(refused)
     session[JOINED] = entry.id

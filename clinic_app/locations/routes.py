@@ -35,7 +35,7 @@ def index():
 
 def office_clinicians(office) -> list[dict]:
     """The clinicians on the schedule at ``office``, by name: who they are, what they offer, and
-    a link that books with them there."""
+    a link that books with them there; in the page's language."""
     providers = db.session.scalars(
         select(Provider)
         .where(Provider.active, Provider.offices.contains(office))
@@ -45,7 +45,9 @@ def office_clinicians(office) -> list[dict]:
     return [
         {
             "provider": provider,
-            "offers": [visit.name for visit in provider.visit_types if visit.active],
+            "specialty": provider.wording("specialty"),
+            "bio": provider.wording("bio"),
+            "offers": [visit.wording("name") for visit in provider.visit_types if visit.active],
             "book_url": url_for("booking.start", location=office.slug, provider=provider.id),
         }
         for provider in providers

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import ENGLISH, page_language
 from .office import Office
 from .types import UTCDateTime
 
@@ -38,7 +39,24 @@ provider_visit_type = Table(
 )
 
 
-class Provider(db.Model):
+class PatientWording:
+    """A row some of whose words patients read (a kind of visit's name, a clinician's specialty):
+    the columns hold the English, ``translations`` the same fields in other languages, by
+    language code (``{"es": {"name": …}}``)."""
+
+    def wording(self, field: str, language: str | None = None) -> str:
+        """``field`` as patients read it in ``language`` (by default the page's, which is also
+        the patient's while a message to them is written): its translation, or the English when
+        there is none or it is blank."""
+        english = getattr(self, field)
+        language = language or page_language()
+        if language == ENGLISH:
+            return english
+        translated = ((self.translations or {}).get(language) or {}).get(field)
+        return translated if isinstance(translated, str) and translated.strip() else english
+
+
+class Provider(PatientWording, db.Model):
     """A clinician who sees patients at one or more offices."""
 
     __tablename__ = "provider"
@@ -83,7 +101,7 @@ class Provider(db.Model):
         return f"<Provider {self.slug}>"
 
 
-class VisitType(db.Model):
+class VisitType(PatientWording, db.Model):
     """A kind of appointment with its length, the pause after it, and whether it is by video."""
 
     __tablename__ = "visit_type"

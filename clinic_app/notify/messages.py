@@ -1,7 +1,9 @@
 """Each email composed as data, one per audience, from ``templates/email/<name>.txt|.html``."""
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 
+from ..i18n import ENGLISH, written_in
 from .outbox import Email
 
 
@@ -26,7 +28,8 @@ def render_pair(name: str, **context) -> tuple[str, str]:
 
 def question_for_office(question, office) -> Email:
     """To the office's front desk: a patient's question, with a Reply-To that reaches the patient."""
-    text, html = render_pair("question_office", question=question, office=office)
+    with written_in(ENGLISH):  # the back office's language, whatever page the question came from
+        text, html = render_pair("question_office", question=question, office=office)
     return Email(
         kind="question.office",
         topic=f"question:{question.id}",
@@ -40,13 +43,13 @@ def question_for_office(question, office) -> Email:
 
 def question_received(question, office) -> Email:
     """To the patient: their question arrived and when to expect a reply (never its text: email
-    is not a safe place for what a patient wrote about their health)."""
+    is not a safe place for what a patient wrote about their health), in the page's language."""
     text, html = render_pair("question_received_patient", question=question, office=office)
     return Email(
         kind="question.patient",
         topic=f"question:{question.id}",
         recipients=(question.email,),
-        subject=one_line(f"We received your question for the {office.name} office"),
+        subject=one_line(_("We received your question for the %(office)s office", office=office.name)),
         text=text,
         html=html,
     )
@@ -54,7 +57,8 @@ def question_received(question, office) -> Email:
 
 def callback_for_office(request, office) -> Email:
     """To the office: a patient asked to be called (who and which number are in the back office)."""
-    text, html = render_pair("callback_office", request=request, office=office)
+    with written_in(ENGLISH):
+        text, html = render_pair("callback_office", request=request, office=office)
     return Email(
         kind="callback.office",
         topic=f"question:{request.id}",

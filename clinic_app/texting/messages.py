@@ -5,8 +5,11 @@ time, the office, the booking reference and a link: never a name, a clinician, t
 or anything about the patient's health. Wording lives in ``templates/text/<name>.txt``.
 """
 
+from babel.dates import format_datetime
 from flask import current_app, render_template
+from flask_babel import get_locale
 
+from .. import i18n
 from ..extensions import db
 from ..formatting import time_of_day
 from ..models import Channel
@@ -29,9 +32,15 @@ def texts_enabled() -> bool:
 
 
 def moment(starts_at, office) -> dict:
-    """Tue, Dec 8 / 10:00 AM, in the office's time."""
+    """Tue, Dec 8 / 10:00 AM, in the office's time (mar, 8 dic / 10:00 a.m. in Spanish)."""
     local = starts_at.astimezone(office.tz)
-    return {"day": f"{local:%a, %b} {local.day}", "time": time_of_day(local)}
+    if i18n.page_language() == i18n.ENGLISH:
+        return {"day": f"{local:%a, %b} {local.day}", "time": time_of_day(local)}
+    locale = get_locale()
+    return {
+        "day": format_datetime(local, "EEE, d MMM", tzinfo=office.tz, locale=locale),
+        "time": format_datetime(local, "h:mm a", tzinfo=office.tz, locale=locale),
+    }
 
 
 def one_text(text: str) -> str:

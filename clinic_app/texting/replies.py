@@ -4,9 +4,11 @@ number, START resumes them, HELP says who we are. What they wrote is never store
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..booking import service
+from ..i18n import ENGLISH, written_in
 from ..models import Appointment, AppointmentStatus
 from .messages import moment
 from .opt_outs import resume_texts, stop_texts
@@ -40,10 +42,16 @@ def next_visit(session, number: str, now: datetime) -> Appointment | None:
 
 def answer_reply(session, number: str, body: str, now: datetime) -> str | None:
     """Act on one reply from ``number``, committed here; the text to answer with (None: none,
-    as after STOP, which the provider itself confirms)."""
+    as after STOP, which the provider itself confirms), in the language of the number's next
+    visit (English when it has none)."""
+    visit = next_visit(session, number, now)
+    with written_in(visit.language if visit is not None else ENGLISH):
+        return _answer(session, number, keyword(body), visit, now)
+
+
+def _answer(session, number, word, visit, now):
     clinic = current_app.config["CLINIC_NAME"]
     phone = current_app.config["CLINIC_PHONE"]
-    word = keyword(body)
     if word in STOP_WORDS:
         stop_texts(session, number, now)
         session.commit()
@@ -51,19 +59,35 @@ def answer_reply(session, number: str, body: str, now: datetime) -> str | None:
     if word in START_WORDS:
         resume_texts(session, number)
         session.commit()
-        return f"{clinic}: texts about your appointments are on again. Reply STOP to end them."
+        return _("%(clinic)s: texts about your appointments are on again. Reply STOP to end them.", clinic=clinic)
     if word in HELP_WORDS:
-        return f"{clinic}: texts about your appointments. For help call {phone}. Reply STOP to end texts."
+        return _(
+            "%(clinic)s: texts about your appointments. For help call %(phone)s. Reply STOP to end texts.",
+            clinic=clinic,
+            phone=phone,
+        )
     if word in CONFIRM_WORDS:
-        visit = next_visit(session, number, now)
         if visit is None:
             session.rollback()
-            return f"{clinic}: we found no upcoming visit for this number. Please call us at {phone}."
+            return _(
+                "%(clinic)s: we found no upcoming visit for this number. Please call us at %(phone)s.",
+                clinic=clinic,
+                phone=phone,
+            )
         when = moment(visit.starts_at, visit.office)
         office, office_phone = visit.office.name, visit.office.phone
         service.confirm_by_patient(session, visit, now, by=BY_TEXT)
-        return (
-            f"{clinic}: thank you, your visit on {when['day']} at {when['time']} at our {office} office "
-            f"is confirmed. To change it, call {office_phone}."
+        return _(
+            "%(clinic)s: thank you, your visit on %(day)s at %(time)s at our %(office)s office is confirmed. "
+            "To change it, call %(phone)s.",
+            clinic=clinic,
+            day=when["day"],
+            time=when["time"],
+            office=office,
+            phone=office_phone,
         )
-    return f"{clinic}: we cannot read replies here. Reply C to confirm your next visit, or call us at {phone}."
+    return _(
+        "%(clinic)s: we cannot read replies here. Reply C to confirm your next visit, or call us at %(phone)s.",
+        clinic=clinic,
+        phone=phone,
+    )

@@ -121,6 +121,26 @@ def test_a_patient_with_an_email_address_gets_the_confirmation(app, desk):
     assert kinds == ["booking.office", "booking.patient"] and appointment.source == "walk_in"
 
 
+def test_the_desk_books_a_spanish_speaking_patient_who_then_hears_in_spanish(app, desk):
+    """The desk chooses the patient's language (English unless changed); the confirmation is
+    written in it, with links to the Spanish pages, and the office's copy stays English."""
+    form = html_of(desk_page(desk))
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="language"[^>]*value="en"|<input[^>]*name="language"[^>]*value="en"[^>]*checked',
+        form,
+    )
+    assert "The patient&#39;s language" in form or "The patient's language" in form
+    assert book(desk, email="walter@example.org", language="es").status_code == 303
+    with app.app_context():
+        appointment = db.session.scalars(select(Appointment)).one()
+        messages = {m.kind: m for m in db.session.scalars(select(OutboxMessage))}
+    assert appointment.language == "es"
+    patient = messages["booking.patient"]
+    assert patient.subject.startswith("Su cita del lunes 7 de diciembre de 2026 a las 10:00 a.m. EST")
+    assert "Su cita está reservada." in patient.text_body and "http://localhost/es/booking/" in patient.text_body
+    assert messages["booking.office"].subject.startswith("New booking (phone): Monday, December 7, 2026")
+
+
 def test_a_patient_who_agrees_on_the_phone_gets_texts_without_an_email_address(app, desk):
     app.config["SMS_BACKEND"] = "file"
     assert "agrees to text messages" in html_of(desk_page(desk))

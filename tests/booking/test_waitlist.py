@@ -73,14 +73,15 @@ def freed_visit(app, clinic):
         return SimpleNamespace(id=appointment_id, token="freed-visit-token", starts_at=slot.starts_at)
 
 
-def join_from_step_two(client, first_name, email, **extra):
-    """Step 1 through the page, then "Tell me if an earlier time opens"; the response."""
-    token = csrf_token_from(client.get("/book/").get_data(as_text=True))
+def join_from_step_two(client, first_name, email, prefix="", **extra):
+    """Step 1 through the page, then "Tell me if an earlier time opens"; the response.
+    ``prefix="/es"``: through the Spanish pages."""
+    token = csrf_token_from(client.get(f"{prefix}/book/").get_data(as_text=True))
     visit = {"office": "fairfax", "visit_type": "new-patient", "reason": "sciatica", "provider": "any"}
-    assert client.post("/book/", data={"csrf_token": token, **visit}).status_code == 303
-    page = client.get("/book/time").get_data(as_text=True)
-    assert "Tell me if an earlier time opens" in page
-    form = client.get("/book/waitlist").get_data(as_text=True)
+    assert client.post(f"{prefix}/book/", data={"csrf_token": token, **visit}).status_code == 303
+    if not prefix:
+        assert "Tell me if an earlier time opens" in client.get("/book/time").get_data(as_text=True)
+    form = client.get(f"{prefix}/book/waitlist").get_data(as_text=True)
     data = {
         "csrf_token": csrf_token_from(form),
         "last_day": (NOW + timedelta(days=20)).date().isoformat(),
@@ -93,7 +94,7 @@ def join_from_step_two(client, first_name, email, **extra):
         "consent": "y",
         **extra,
     }
-    return client.post("/book/waitlist", data=data)
+    return client.post(f"{prefix}/book/waitlist", data=data)
 
 
 def cancel_through_manage_page(client, visit):
@@ -502,3 +503,26 @@ def test_a_patient_offered_an_overlapping_time_of_another_length_is_told_too(app
         assert bos.starts_at < held_until and bos.starts_at + timedelta(minutes=30) > booked.starts_at  # overlaps
         assert bos.status == OfferStatus.TAKEN
     assert emails_to(app, "bo@example.org", "waitlist_taken.patient")
+
+
+def test_a_patient_who_joins_in_spanish_hears_of_the_freed_time_and_books_it_in_spanish(app, client, freed_visit):
+    """Joined through /es/: the entry keeps Spanish, so the acknowledgement, the offer (sent by the
+    job, outside any page) and the confirmation of the claimed time are Spanish, with links to
+    the Spanish pages; the visit booked from the offer keeps the language too."""
+    assert join_from_step_two(client, "Rosa", "rosa.espera@example.org", prefix="/es").status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(WaitlistEntry.language)).one() == "es"
+    (acknowledgement,) = emails_to(app, "rosa.espera@example.org", "waitlist_joined.patient")
+    assert "Está en nuestra lista de espera" in acknowledgement and "http://localhost/es/waitlist/" in acknowledgement
+    cancel_through_manage_page(app.test_client(), freed_visit)  # an English-speaking patient frees the time
+    assert run_offers(app) == 1
+    (offer,) = emails_to(app, "rosa.espera@example.org", "waitlist_offer.patient")
+    assert "Se abrió una hora más temprana" in offer and "Reserve esta hora antes del" in offer
+    assert "earlier time" not in offer
+    link = re.search(r"http://localhost(/es/offer/[A-Za-z0-9_-]+)", offer).group(1)
+    assert claim(client, link).status_code == 200
+    (confirmation,) = emails_to(app, "rosa.espera@example.org", "booking.patient")
+    assert "Su cita está reservada." in confirmation
+    with app.app_context():
+        booked = db.session.scalars(select(Appointment).filter_by(email="rosa.espera@example.org")).one()
+        assert booked.language == "es" and booked.starts_at == freed_visit.starts_at

@@ -379,7 +379,7 @@ def test_staff_sign_in_and_find_a_booking_by_its_reference(production, new_brows
     # set-up's version changes), then taken off again.
     page.get_by_role("link", name="Kinds of visit", exact=True).click()
     page.get_by_role("link", name="Add a kind of visit").click()
-    page.get_by_label("Name").fill("Nerve conduction study")
+    page.get_by_label("Name", exact=True).fill("Nerve conduction study")
     page.get_by_label("Length in minutes").fill("60")
     page.get_by_role("button", name="Add the kind of visit").click()
     expect(page.locator("main")).to_contain_text("Added Nerve conduction study; patients can book it now.")

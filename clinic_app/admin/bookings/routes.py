@@ -17,6 +17,7 @@ from ...database import found_or_404, read_cursor
 from ...extensions import db
 from ...formatting import local_time
 from ...htmx import render
+from ...i18n import LANGUAGE_NAMES
 from ...models import AppointmentNote, AppointmentSource, AppointmentStatus, AuditEntry, Office, OutboxMessage
 from ...reasons import reason_label
 from ...stamps import recent_versions
@@ -29,7 +30,6 @@ from .queries import CURSOR_KINDS, BookingFilters, appointment_for, bookings_pag
 from .service import ActionRefused, add_note, allowed_actions, change_status
 
 MAX_ID = 2**31 - 1  # the database's integer range: larger ids cannot exist
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}  # as the (English) back office names them
 ASKED_HOW = {"phone": "by phone", "walk_in": "at the desk", "staff": "in person"}
 ACTION_LABELS = {"confirm": "Confirm", "complete": "Mark completed", "no_show": "Mark no-show", "cancel": "Cancel"}
 

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ...booking.forms import DetailsStepForm, birth_date_field
 from ...fields import email_field, name_field, phone_field, text_field
+from ...i18n import ENGLISH, LANGUAGE_NAMES
 from ...models import AppointmentSource
 from ...reasons import VISIT_REASONS
 from ...texting.numbers import texting_number
@@ -66,6 +67,12 @@ class StaffBookingForm(_VisitPart):
     phone = phone_field("Phone number", required="Please enter a phone number.")
     email = email_field("Email address (optional: the confirmation goes here)")
     text_messages = BooleanField("The patient agrees to text messages about this appointment at this number (optional)")
+    language = RadioField(
+        "The patient's language",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default=ENGLISH,
+        validators=[DataRequired("Please choose the language the patient reads.")],
+    )
     patient_status = RadioField(
         "Seen at the clinic before?",
         choices=[SelectChoice("new", "New patient"), SelectChoice("returning", "Returning patient")],
@@ -95,6 +102,7 @@ class StaffBookingForm(_VisitPart):
             "is_new_patient": self.patient_status.data == "new",
             "insurance": self.insurance.data or "",
             "notes": self.notes.data or "",
+            "language": self.language.data,
         }
 
 

@@ -26,6 +26,7 @@ from .settings import (
     coming_of_type,
     offered_by,
     set_clinician_active,
+    spanish,
     update_clinician,
     update_office,
     update_visit_type,
@@ -48,6 +49,7 @@ def clinician_form(provider=None) -> ClinicianForm:
     if request.method == "GET" and provider is not None:
         form.offices.data = [office.id for office in provider.offices]
         form.visit_types.data = [visit.id for visit in provider.visit_types]
+        form.spanish_specialty.data, form.spanish_bio.data = spanish(provider, "specialty"), spanish(provider, "bio")
     elif request.method == "GET":
         form.visit_types.data = [v.id for v in all_visit_types() if v.active]
     return form
@@ -79,6 +81,8 @@ def clinician_request(form) -> ClinicianRequest:
         accepts_new_patients=bool(form.accepts_new_patients.data),
         photo=getattr(form, "portrait", None),
         remove_photo=bool(form.remove_photo.data),
+        spanish_specialty=form.spanish_specialty.data or "",
+        spanish_bio=form.spanish_bio.data or "",
     )
 
 
@@ -158,6 +162,8 @@ def visit_type_form(visit_type=None) -> VisitTypeForm:
     if request.method == "GET" and visit_type is not None:
         form.is_telehealth.data = "video" if visit_type.is_telehealth else "in-person"
         form.provider_ids.data = [p.id for p in offered_by(db.session, visit_type)]
+        form.spanish_name.data = spanish(visit_type, "name")
+        form.spanish_description.data = spanish(visit_type, "description")
     return form
 
 
@@ -171,6 +177,8 @@ def visit_type_request(form) -> VisitTypeRequest:
         patients=form.patients.data,
         active=bool(form.active.data),
         provider_ids=tuple(form.provider_ids.data or ()),
+        spanish_name=form.spanish_name.data or "",
+        spanish_description=form.spanish_description.data or "",
     )
 
 

@@ -95,6 +95,17 @@ class ClinicianForm(FlaskForm):
     credentials = text_field("Credentials", max_length=60, what="the credentials", one_line=True)
     specialty = text_field("Specialty", max_length=120, what="the specialty", one_line=True)
     bio = text_field("Short biography", max_length=2000, what="the biography")
+    # What patients read on the Spanish pages (blank: the English above).
+    spanish_specialty = text_field(
+        "Specialty in Spanish (optional)",
+        max_length=120,
+        what="the Spanish specialty",
+        one_line=True,
+        render_kw={"lang": "es"},
+    )
+    spanish_bio = text_field(
+        "Short biography in Spanish (optional)", max_length=2000, what="the Spanish biography", render_kw={"lang": "es"}
+    )
     offices = CheckboxesField("Offices", choices=[], coerce=int)
     visit_types = CheckboxesField("Kinds of visit offered", choices=[], coerce=int)
     accepts_new_patients = BooleanField("Accepts patients new to the practice", default=True)
@@ -107,6 +118,16 @@ class VisitTypeForm(FlaskForm):
 
     name = text_field("Name", max_length=120, what="the name", one_line=True, required="Please enter a name.")
     description = text_field("What patients read about it", max_length=500, what="the description")
+    # What patients read on the Spanish pages (blank: the English above).
+    spanish_name = text_field(
+        "Name in Spanish (optional)", max_length=120, what="the Spanish name", one_line=True, render_kw={"lang": "es"}
+    )
+    spanish_description = text_field(
+        "What patients read about it, in Spanish (optional)",
+        max_length=500,
+        what="the Spanish description",
+        render_kw={"lang": "es"},
+    )
     duration_minutes = MinutesField(
         "Length in minutes", validators=[InputRequired("Please give the length in minutes.")]
     )
@@ -208,7 +229,9 @@ class OfficeForm(FlaskForm):
 @lru_cache(maxsize=16)
 def draft_form_class(rows: int):
     """The draft questionnaire's form with ``rows`` question rows (those in the draft and two
-    empty ones to add; a row left empty is dropped)."""
+    empty ones to add; a row left empty is dropped), each part also in Spanish (optional: what
+    Spanish pages ask; typed with ``lang="es"``)."""
+    spanish = {"render_kw": {"lang": "es"}}
     attrs = {}
     for index in range(rows):
         number = index + 1
@@ -220,9 +243,24 @@ def draft_form_class(rows: int):
         attrs[f"q{index}_yes"] = text_field(
             f"Question {number}: what a “yes” means", max_length=300, what="this", one_line=True
         )
+        attrs[f"q{index}_spanish_text"] = text_field(
+            f"Question {number} in Spanish", max_length=300, what="the question", one_line=True, **spanish
+        )
+        attrs[f"q{index}_spanish_help"] = text_field(
+            f"Question {number}: help under it, in Spanish", max_length=300, what="the help", one_line=True, **spanish
+        )
+        attrs[f"q{index}_spanish_yes"] = text_field(
+            f"Question {number}: what a “yes” means, in Spanish", max_length=300, what="this", one_line=True, **spanish
+        )
     attrs["acknowledgement"] = text_field(
         "What the patient confirms", max_length=500, what="the confirmation", one_line=True
     )
+    attrs["spanish_acknowledgement"] = text_field(
+        "What the patient confirms, in Spanish", max_length=500, what="the confirmation", one_line=True, **spanish
+    )
     attrs["policy"] = text_field("The policy (Markdown)", max_length=20000, what="the policy")
+    attrs["spanish_policy"] = text_field(
+        "The policy in Spanish (Markdown)", max_length=20000, what="the policy", **spanish
+    )
     attrs["publish_on"] = DateField("Publish on", validators=[Optional()])
     return type("DraftQuestionnaireForm", (FlaskForm,), attrs)

@@ -2,8 +2,14 @@
 one in force, is edited (questions, their help and what a "yes" means, the acknowledgement, the
 policy's Markdown) and published from a date. Published versions never change. Plain functions
 over a session; each step is audited; the caller commits.
+
+The draft also carries its Spanish wording (``ScreeningVersion.translations["es"]``), published
+with it. A version may be published with its Spanish incomplete: the editor lists what is
+missing, and Spanish pages then ask in English with a note in Spanish (``screening.translated``),
+so a change to the questions is never held back by its translation.
 """
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,13 +17,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ... import clock
-from ...booking.questionnaires import ensure_first_version, published_row
+from ...booking.questionnaires import as_questionnaire, ensure_first_version, published_row, translations_of
+from ...booking.screening import missing_wording
 from ...models import ScreeningVersion
 from ..auth.access import audit
 from .settings import SettingsInvalid
 
 MAX_QUESTION = 300
 MAX_POLICY = 20000
+SPANISH = "es"
 # Field names the screening forms already use: a question's key must not take one of them.
 RESERVED_KEYS = {"acknowledged", "csrf_token", "slot", "source", "reason", "booking_key", "consent", "notes"}
 
@@ -28,6 +36,9 @@ class QuestionRow:
     text: str
     help: str
     yes_means: str
+    spanish_text: str = ""
+    spanish_help: str = ""
+    spanish_yes_means: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,8 @@ class DraftRequest:
     questions: tuple  # QuestionRow, in order; rows with no text are left out
     acknowledgement: str
     policy: str
+    spanish_acknowledgement: str = ""
+    spanish_policy: str = ""
 
 
 def versions(session) -> list[ScreeningVersion]:
@@ -48,6 +61,41 @@ def draft_snapshot(version: ScreeningVersion) -> dict:
         "questions": [q["text"] for q in version.questions],
         "acknowledgement": version.acknowledgement,
         "policy_characters": len(version.policy),
+        "spanish_missing": missing_spanish(version),
+    }
+
+
+def missing_spanish(version: ScreeningVersion) -> list[str]:
+    """What the version's Spanish wording lacks ("question 2", "the policy", …); [] when complete."""
+    return missing_wording(as_questionnaire(version), translations_of(version).get(SPANISH))
+
+
+def spanish_gaps(missing: list[str]) -> list[str]:
+    """What patients on the Spanish pages get while the Spanish lacks ``missing`` (as
+    ``missing_spanish`` names it), one sentence per consequence; [] when complete."""
+    gaps = []
+    if any(part != "the policy" for part in missing):
+        gaps.append(
+            "Spanish pages ask the questions in English, with a note in Spanish, until every question "
+            "(with its help and what a “yes” means) and the confirmation are in Spanish."
+        )
+    if "the policy" in missing:
+        gaps.append("The Spanish office-update page shows the policy in English, with a note in Spanish.")
+    return gaps
+
+
+def spanish_of(version: ScreeningVersion) -> dict:
+    """The version's Spanish as the editor fills it in: ``{"questions": {key: {"text", "help",
+    "yes_means"}}, "acknowledgement", "policy"}``, each part "" when not written yet."""
+    stored = translations_of(version).get(SPANISH) or {}
+    questions = stored.get("questions") or {}
+    return {
+        "questions": {
+            q["key"]: {part: (questions.get(q["key"]) or {}).get(part) or "" for part in ("text", "help", "yes_means")}
+            for q in version.questions
+        },
+        "acknowledgement": stored.get("acknowledgement") or "",
+        "policy": stored.get("policy") or "",
     }
 
 
@@ -62,6 +110,7 @@ def start_draft(session, by, now: datetime) -> ScreeningVersion:
         questions=[dict(question) for question in latest.questions],
         acknowledgement=latest.acknowledgement,
         policy=latest.policy,
+        translations=copy.deepcopy(translations_of(latest)),
         created_by_id=by.id if by else None,
     )
     session.add(draft)
@@ -102,44 +151,71 @@ def _key_for(text: str, taken: set) -> str:
 
 
 def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> None:
-    """Store the draft's questions, acknowledgement and policy.
+    """Store the draft's questions, acknowledgement and policy, in English and in Spanish (any
+    part of the Spanish may be left empty; a question cleared to remove it goes with its Spanish).
 
-    :raise SettingsInvalid: no question, a question too long, no acknowledgement or policy.
+    :raise SettingsInvalid: no question, a question too long, no acknowledgement or policy, a new
+        question written only in Spanish.
     """
     if not draft.is_draft:
         raise SettingsInvalid({"questions": "A published version cannot change; start a new one."})
     problems = {}
+    stored = {question["key"] for question in draft.questions}
     rows = [row for row in request.questions if row.text.strip()]
     if not rows:
         problems["q0_text"] = "Please keep at least one question: a questionnaire without questions screens nobody."
     for index, row in enumerate(request.questions):
-        for part, value in (("text", row.text), ("help", row.help), ("yes", row.yes_means)):
+        for part, value in (
+            ("text", row.text),
+            ("help", row.help),
+            ("yes", row.yes_means),
+            ("spanish_text", row.spanish_text),
+            ("spanish_help", row.spanish_help),
+            ("spanish_yes", row.spanish_yes_means),
+        ):
             if len(value) > MAX_QUESTION:
                 problems[f"q{index}_{part}"] = f"Please keep this under {MAX_QUESTION} characters."
-        if not row.text.strip() and (row.help.strip() or row.yes_means.strip()):
+        if row.text.strip():
+            continue
+        if row.help.strip() or row.yes_means.strip():
             problems[f"q{index}_text"] = "Please write the question, or clear its help and what a yes means."
+        elif not row.key and any(
+            value.strip() for value in (row.spanish_text, row.spanish_help, row.spanish_yes_means)
+        ):  # a question cleared to remove it goes with its Spanish; a new row needs its English
+            problems[f"q{index}_text"] = "Please write the question in English too: the Spanish translates it."
     if not request.acknowledgement.strip():
         problems["acknowledgement"] = "Please write what the patient confirms."
     if not request.policy.strip():
         problems["policy"] = "Please write the policy: the office-update page shows it."
     elif len(request.policy) > MAX_POLICY:
         problems["policy"] = f"Please keep the policy under {MAX_POLICY:,} characters."
+    if len(request.spanish_policy) > MAX_POLICY:
+        problems["spanish_policy"] = f"Please keep the policy under {MAX_POLICY:,} characters."
     if problems:
         raise SettingsInvalid(problems)
     before = draft_snapshot(draft)
     # A question keeps its key only if the draft had it (the form's hidden field is not trusted);
     # a new one gets a fresh "q_…" key that no form field uses.
-    stored = {question["key"] for question in draft.questions}
     taken = set()
-    questions = []
+    questions, spanish_questions = [], {}
     for row in rows:
         key = row.key if row.key in stored and row.key not in taken else _key_for(row.text, taken | stored)
         taken.add(key)
         questions.append(
             {"key": key, "text": row.text.strip(), "help": row.help.strip(), "yes_means": row.yes_means.strip()}
         )
+        wording = {"text": row.spanish_text, "help": row.spanish_help, "yes_means": row.spanish_yes_means}
+        if any(value.strip() for value in wording.values()):
+            spanish_questions[key] = {part: value.strip() for part, value in wording.items()}
     draft.questions = questions
     draft.acknowledgement, draft.policy = request.acknowledgement.strip(), request.policy.strip()
+    spanish = {
+        "questions": spanish_questions,
+        "acknowledgement": request.spanish_acknowledgement.strip(),
+        "policy": request.spanish_policy.strip(),
+    }
+    others = {code: wording for code, wording in (draft.translations or {}).items() if code != SPANISH}
+    draft.translations = {**others, SPANISH: spanish} if any(spanish.values()) else others
     audit(session, by, "screening.draft_saved", before=before, after=draft_snapshot(draft))
 
 
@@ -170,7 +246,11 @@ def publish(session, by, draft: ScreeningVersion, when: datetime, label_day) -> 
         "screening.published",
         what=label,
         before={"questions": [q["text"] for q in before.questions]} if before else None,
-        after={"questions": [q["text"] for q in draft.questions], "from": when.isoformat()},
+        after={
+            "questions": [q["text"] for q in draft.questions],
+            "from": when.isoformat(),
+            "spanish_missing": missing_spanish(draft),
+        },
     )
     return draft
 

@@ -1,5 +1,6 @@
 """The screening questionnaire in the back office: everyone reads the version in force and the
-history; admins edit a draft and publish it. Thin views over ``questionnaire.py``."""
+history; admins edit a draft (in English, and in Spanish for the Spanish pages) and publish it.
+Thin views over ``questionnaire.py``."""
 
 import re
 from datetime import datetime, time
@@ -21,8 +22,11 @@ from .questionnaire import (
     DraftRequest,
     QuestionRow,
     discard_draft,
+    missing_spanish,
     publish,
     save_draft,
+    spanish_gaps,
+    spanish_of,
     start_draft,
     versions,
     withdraw,
@@ -43,6 +47,7 @@ def version_rows():
             "from": local_time(v.published_at, zone) if v.published_at else "",
             "questions": len(v.questions),
             "waiting": v.published_at is not None and v.published_at > now,
+            "spanish_missing": missing_spanish(v),
         }
         for v in versions(db.session)
     ]
@@ -80,12 +85,32 @@ def draft_request(form, rows) -> DraftRequest:
                 text=form[f"q{i}_text"].data or "",
                 help=form[f"q{i}_help"].data or "",
                 yes_means=form[f"q{i}_yes"].data or "",
+                spanish_text=form[f"q{i}_spanish_text"].data or "",
+                spanish_help=form[f"q{i}_spanish_help"].data or "",
+                spanish_yes_means=form[f"q{i}_spanish_yes"].data or "",
             )
             for i in range(rows)
         ),
         acknowledgement=form.acknowledgement.data or "",
         policy=form.policy.data or "",
+        spanish_acknowledgement=form.spanish_acknowledgement.data or "",
+        spanish_policy=form.spanish_policy.data or "",
     )
+
+
+def fill_draft_form(form, version) -> None:
+    """The form as the stored draft reads, in English and Spanish."""
+    spanish = spanish_of(version)
+    for index, question in enumerate(version.questions):
+        wording = spanish["questions"][question["key"]]
+        form[f"q{index}_key"].data, form[f"q{index}_text"].data = question["key"], question["text"]
+        form[f"q{index}_help"].data = question.get("help", "")
+        form[f"q{index}_yes"].data = question.get("yes_means", "")
+        form[f"q{index}_spanish_text"].data = wording["text"]
+        form[f"q{index}_spanish_help"].data = wording["help"]
+        form[f"q{index}_spanish_yes"].data = wording["yes_means"]
+    form.acknowledgement.data, form.policy.data = version.acknowledgement, version.policy
+    form.spanish_acknowledgement.data, form.spanish_policy.data = spanish["acknowledgement"], spanish["policy"]
 
 
 @bp.route("/screening/<int(max=2147483647):version_id>", methods=["GET", "POST"])
@@ -95,19 +120,20 @@ def screening_version(version_id):
     if not version.is_draft or not current_user.is_admin:
         if request.method == "POST":
             abort(404)
+        spanish = spanish_of(version)
         return render_template(
-            "admin/practice/screening_version.html", version=version, policy=policy_html(version.policy)
+            "admin/practice/screening_version.html",
+            version=version,
+            policy=policy_html(version.policy),
+            spanish=spanish,
+            spanish_policy=policy_html(spanish["policy"]) if spanish["policy"] else "",
+            spanish_missing=missing_spanish(version),
+            spanish_gaps=spanish_gaps(missing_spanish(version)),
         )
     rows = rows_posted() if request.method == "POST" else len(version.questions) + EMPTY_ROWS
     form = draft_form_class(rows)()
     if request.method == "GET":
-        for index, question in enumerate(version.questions):
-            form[f"q{index}_key"].data, form[f"q{index}_text"].data = question["key"], question["text"]
-            form[f"q{index}_help"].data, form[f"q{index}_yes"].data = (
-                question.get("help", ""),
-                question.get("yes_means", ""),
-            )
-        form.acknowledgement.data, form.policy.data = version.acknowledgement, version.policy
+        fill_draft_form(form, version)
         form.publish_on.data = offices_today(db.session, current_user, clock.now())
     elif form.validate_on_submit():
         try:
@@ -126,13 +152,19 @@ def screening_version(version_id):
             since = local_time(version.published_at, home_zone(db.session, current_user))
             flash(
                 f"Published version {version.version}: from {since} every form asks these questions "
-                "and the banner shows again.",
+                "and the banner shows again." + "".join(f" {line}" for line in spanish_gaps(missing_spanish(version))),
                 "info",
             )
             return redirect(url_for("admin.screening"), 303)
     status = 422 if form.errors else 200
     return render_template(
-        "admin/practice/screening_draft.html", version=version, form=form, rows=rows, action=ActionForm()
+        "admin/practice/screening_draft.html",
+        version=version,
+        form=form,
+        rows=rows,
+        action=ActionForm(),
+        spanish_missing=missing_spanish(version),
+        spanish_gaps=spanish_gaps(missing_spanish(version)),
     ), status
 
 

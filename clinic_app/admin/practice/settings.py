@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ...i18n import SPANISH
 from ...models import Appointment, AppointmentStatus, Office, OpeningHours, Provider, VisitType, WorkingHours
 from ..auth.access import audit
 
@@ -40,6 +41,9 @@ class ClinicianRequest:
     accepts_new_patients: bool
     photo: bytes | None = None  # a new portrait (already re-encoded), or None to keep what is there
     remove_photo: bool = False
+    # What patients read on the Spanish pages; blank: the English.
+    spanish_specialty: str = ""
+    spanish_bio: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,30 @@ class VisitTypeRequest:
     patients: str
     active: bool
     provider_ids: tuple
+    # What patients read on the Spanish pages; blank: the English.
+    spanish_name: str = ""
+    spanish_description: str = ""
+
+
+def with_translation(translations: dict | None, language: str, wording: dict) -> dict:
+    """``translations`` (a row's, by language code) with ``language``'s ``wording`` (by field)
+    put in: a blank field is taken out, and so is a language left with no field. Always a new
+    dict, so that the change is saved (changes made inside a JSON column are not seen)."""
+    changed = {code: dict(fields) for code, fields in (translations or {}).items()}
+    fields = changed.setdefault(language, {})
+    for field, text in wording.items():
+        if text and text.strip():
+            fields[field] = text
+        else:
+            fields.pop(field, None)
+    if not fields:
+        del changed[language]
+    return changed
+
+
+def spanish(row, field: str) -> str:
+    """The Spanish wording of a row's ``field`` as admins gave it ("" when none)."""
+    return ((row.translations or {}).get(SPANISH) or {}).get(field, "")
 
 
 def unique_slug(session, model, name: str) -> str:
@@ -87,6 +115,8 @@ def clinician_snapshot(provider: Provider) -> dict:
         "accepts_new_patients": provider.accepts_new_patients,
         "active": provider.active,
         "bio": provider.bio,
+        "spanish_specialty": spanish(provider, "specialty"),
+        "spanish_bio": spanish(provider, "bio"),
         "photo": provider.photo_updated_at.isoformat() if provider.photo_updated_at else "none",
     }
 
@@ -104,6 +134,10 @@ def _check_clinician(session, request: ClinicianRequest):
     if not visit_types or len(visit_types) != len(set(request.visit_type_ids)):
         problems["visit_types"] = "Please choose at least one kind of visit they offer."
     return offices, visit_types, problems
+
+
+def spanish_of_clinician(request: ClinicianRequest) -> dict:
+    return {"specialty": request.spanish_specialty, "bio": request.spanish_bio}
 
 
 def _set_photo(provider: Provider, request: ClinicianRequest, now: datetime) -> None:
@@ -127,6 +161,7 @@ def add_clinician(session, by, request: ClinicianRequest, now: datetime) -> Prov
         credentials=request.credentials,
         specialty=request.specialty,
         bio=request.bio,
+        translations=with_translation({}, SPANISH, spanish_of_clinician(request)),
         accepts_new_patients=request.accepts_new_patients,
         offices=offices,
         visit_types=visit_types,
@@ -178,6 +213,9 @@ def update_clinician(session, by, provider: Provider, request: ClinicianRequest,
     before = clinician_snapshot(provider)
     provider.name, provider.credentials, provider.specialty = request.name, request.credentials, request.specialty
     provider.bio, provider.accepts_new_patients = request.bio, request.accepts_new_patients
+    translations = with_translation(provider.translations, SPANISH, spanish_of_clinician(request))
+    if translations != provider.translations:
+        provider.translations = translations
     provider.offices, provider.visit_types = offices, visit_types
     _set_photo(provider, request, now)
     for hours in list(provider.working_hours):
@@ -214,6 +252,9 @@ def hours_count(session, provider: Provider) -> int:
 def visit_type_snapshot(visit_type: VisitType, providers) -> dict:
     return {
         "name": visit_type.name,
+        "description": visit_type.description,
+        "spanish_name": spanish(visit_type, "name"),
+        "spanish_description": spanish(visit_type, "description"),
         "duration_minutes": visit_type.duration_minutes,
         "buffer_minutes": visit_type.buffer_minutes,
         "video": visit_type.is_telehealth,
@@ -247,6 +288,10 @@ def _check_visit_type(session, request: VisitTypeRequest):
 
 def _apply_visit_type(visit_type: VisitType, request: VisitTypeRequest, providers, everyone) -> None:
     visit_type.name, visit_type.description = request.name, request.description
+    wording = {"name": request.spanish_name, "description": request.spanish_description}
+    translations = with_translation(visit_type.translations, SPANISH, wording)
+    if translations != visit_type.translations:
+        visit_type.translations = translations
     visit_type.duration_minutes, visit_type.buffer_minutes = request.duration_minutes, request.buffer_minutes
     visit_type.is_telehealth, visit_type.patients, visit_type.active = (
         request.is_telehealth,

@@ -141,9 +141,10 @@ def _enqueue_for_office(appointment, email):
     enqueue(db.session, email)
 
 
-def _patient_email(appointment, kind, subject, template, method, manage_url=None):
-    """To the patient, in the language they booked in (the caller sees to that: ``written_in``)."""
-    text, html = render_pair(template, **_patient_context(appointment, manage_url))
+def _patient_email(appointment, kind, subject, template, method=None, manage_url=None, **context):
+    """To the patient, in the language they booked in (the caller sees to that: ``written_in``);
+    with the calendar file for ``method`` (``REQUEST``, ``CANCEL``) when given."""
+    text, html = render_pair(template, **context, **_patient_context(appointment, manage_url))
     return Email(
         kind=kind,
         topic=f"appointment:{appointment.id}",
@@ -151,7 +152,7 @@ def _patient_email(appointment, kind, subject, template, method, manage_url=None
         subject=one_line(subject),
         text=text,
         html=html,
-        attachments=(calendar_attachment(appointment, method),),
+        attachments=(calendar_attachment(appointment, method),) if method else (),
     )
 
 
@@ -236,26 +237,18 @@ def _queue_reminder(appointment, reminder_token, last):
         if last and not appointment.visit_type.is_telehealth
         else None
     )
-    text, html = render_pair(
+    subject = _("Reminder: your appointment on %(date)s at %(time)s", date=summary["date"], time=summary["time"])
+    email = _patient_email(
+        appointment,
+        "reminder.patient",
+        subject,
         "reminder_patient",
+        manage_url=manage_url,
         screening_url=screening_url,
         confirm_url=public_url("booking.confirm_visit", token=reminder_token),
         confirmed=appointment.confirmed_by_patient_at is not None,
-        **_patient_context(appointment, manage_url),
     )
-    enqueue(
-        db.session,
-        Email(
-            kind="reminder.patient",
-            topic=f"appointment:{appointment.id}",
-            recipients=(appointment.email,),
-            subject=one_line(
-                _("Reminder: your appointment on %(date)s at %(time)s", date=summary["date"], time=summary["time"])
-            ),
-            text=text,
-            html=html,
-        ),
-    )
+    enqueue(db.session, email)
 
 
 def queue_reminder_text(appointment, reminder_token, last):
@@ -277,19 +270,9 @@ def queue_found_notice(appointment, now):
     date of birth are not secret from everyone, so the patient hears of every opening), in the
     language they booked in."""
     with written_in(appointment.language):
+        subject = _("Your appointment was opened on our website")
         opened_at = office_time(now, appointment.office)
-        text, html = render_pair("found_patient", opened_at=opened_at, **_patient_context(appointment))
-        enqueue(
-            db.session,
-            Email(
-                kind="found.patient",
-                topic=f"appointment:{appointment.id}",
-                recipients=(appointment.email,),
-                subject=one_line(_("Your appointment was opened on our website")),
-                text=text,
-                html=html,
-            ),
-        )
+        enqueue(db.session, _patient_email(appointment, "found.patient", subject, "found_patient", opened_at=opened_at))
 
 
 def queue_screening_flag_email(appointment):

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone_name
 from flask_babel import format_date, get_locale
 
 from . import i18n
@@ -71,5 +71,8 @@ ZONE_NAMES = {
 
 
 def zone_name(zone) -> str:
-    """Eastern Time, for an office's ``tz``; the zone's own name where no common one is known."""
+    """Eastern Time, for an office's ``tz`` (on a Spanish page as Babel names it: hora oriental);
+    the zone's own name where no common one is known."""
+    if i18n.page_language() != i18n.ENGLISH:
+        return get_timezone_name(str(zone), width="long", locale=get_locale())
     return ZONE_NAMES.get(str(zone), str(zone).replace("_", " "))

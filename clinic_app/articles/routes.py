@@ -1,12 +1,29 @@
 """Views of the articles: the list (filterable by tag) and one article."""
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 
 from ..htmx import render
 from ..links import booking_url
 from ..page_cache import public_page
 from . import bp
 from .content import library
+
+
+# The articles' topics (their front matter's tags) as readers see them, in the page's language.
+TOPICS = {
+    "back": _l("Back"),
+    "legs": _l("Legs"),
+    "neck": _l("Neck"),
+    "nerves": _l("Nerves"),
+    "pain": _l("Pain"),
+    "spine": _l("Spine"),
+}
+
+
+def topic_name(tag: str) -> str:
+    """A tag as a topic's name ("legs": Legs, Piernas); a tag not listed yet, capitalised."""
+    return str(TOPICS.get(tag, tag.capitalize()))
 
 
 @bp.get("/")
@@ -23,6 +40,7 @@ def index():
         articles=articles.tagged(tag),
         tags=articles.tags(),
         current_tag=tag,
+        topic_name=topic_name,
     )
 
 

@@ -1,6 +1,7 @@
 """Views of the site's own pages: home, the office update, and the files crawlers read."""
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import i18n
@@ -16,12 +17,12 @@ from . import bp
 from .banner import BANNER_COOKIE, BANNER_COOKIE_MAX_AGE, office_update_version, safe_next_url
 
 CONDITIONS = [
-    ("Leg weakness and numbness", "leg-weakness-symptoms-causes-treatment"),
-    ("Sciatica", "sciatica"),
-    ("Spinal stenosis", "spinal-stenosis"),
-    ("Herniated discs", "herniated-disc"),
-    ("Back and neck pain", None),
-    ("Nerve pain and tingling", None),
+    (_l("Leg weakness and numbness"), "leg-weakness-symptoms-causes-treatment"),
+    (_l("Sciatica"), "sciatica"),
+    (_l("Spinal stenosis"), "spinal-stenosis"),
+    (_l("Herniated discs"), "herniated-disc"),
+    (_l("Back and neck pain"), None),
+    (_l("Nerve pain and tingling"), None),
 ]
 
 

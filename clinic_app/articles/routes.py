@@ -9,7 +9,6 @@ from ..page_cache import public_page
 from . import bp
 from .content import library
 
-
 # The articles' topics (their front matter's tags) as readers see them, in the page's language.
 TOPICS = {
     "back": _l("Back"),

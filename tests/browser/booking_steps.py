@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from clinic_app.booking.service import REFERENCE_ALPHABET
+from tests.browser.accessibility import serious_problems, serious_problems_without_javascript
 from tests.browser.conftest import active_element_id, marker_survived, set_marker
 
 START = "/book/?location=fairfax&reason=leg-weakness"
@@ -189,3 +190,99 @@ def go_to_a_day_with_desk_times(page, days=7):
             return
         page.get_by_role("link", name="Next day").click()
     raise AssertionError(f"no free times in {days} days")
+
+
+# --- in Spanish ----------------------------------------------------------------------------------
+
+ARTICLE = "Debilidad en las piernas: síntomas, causas y tratamiento"
+
+
+class SpanishPatient:
+    """A patient going through the Spanish pages, checking each one with axe; ``js``: whether
+    the browser runs JavaScript (then each step arrives by htmx, without it as a new page)."""
+
+    def __init__(self, page, server, js, checker=None):
+        self.page, self.server, self.js, self.problems = page, server, js, []
+        self.checker = checker  # without JavaScript: a page that runs axe on what this one shows
+
+    def check_page(self):
+        expect(self.page.locator("html")).to_have_attribute("lang", "es")
+        if self.js:
+            self.problems += serious_problems(self.page)
+        else:
+            self.problems += serious_problems_without_javascript(self.page, self.checker)
+
+    def go_on(self, click):
+        """``click()`` submits a form: a full page load without JavaScript, a swap with it."""
+        if self.js:
+            click()
+        else:
+            with self.page.expect_navigation():
+                click()
+
+    def expect_step(self, number, heading):
+        expect(self.page.locator("#step-heading")).to_have_text(heading)
+        expect(self.page.get_by_text(f"Paso {number} de 5", exact=True)).to_be_visible()
+        self.check_page()
+
+    def read_the_article_and_ask_for_an_appointment(self):
+        page = self.page
+        page.goto(self.server.url + "/es/")
+        self.check_page()
+        page.get_by_role("link", name="Debilidad y entumecimiento en las piernas").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(ARTICLE)
+        expect(page.get_by_text("Llame al 911 de inmediato", exact=False).first).to_be_visible()
+        self.check_page()
+        page.locator('a[href="/es/book/?reason=leg-weakness"]').click()
+        expect(page.locator("fieldset#reason").get_by_label("Debilidad en las piernas", exact=True)).to_be_checked()
+        self.check_page()
+
+    def book(self):
+        page = self.page
+        page.locator("fieldset#office").get_by_role("radio", name=re.compile("^Fairfax, VA")).check()
+        page.locator("fieldset#visit_type").get_by_label("Consulta para pacientes nuevos").check()
+        page.locator("fieldset#provider").get_by_label("Primer profesional disponible", exact=True).check()
+        if self.js:
+            set_marker(page)
+        self.go_on(lambda: page.get_by_role("button", name="Continuar a la fecha y la hora").click())
+        self.expect_step(2, "Elija la fecha y la hora")
+
+        day = day_radios(page).nth(2)  # two days or more ahead: its reminder comes after the booking
+        day.check()
+        if not self.js:
+            with page.expect_navigation():
+                page.get_by_role("button", name="Ver las horas de este día").click()
+        page.wait_for_url(re.compile(re.escape(f"/es/book/time?day={day.get_attribute('value')}")))
+        expect(page.locator("#slot-list .slots-heading")).to_contain_text(re.compile(r"horas? disponibles? el "))
+        page.locator('#slot-list input[name="slot"]').first.check()
+        self.go_on(lambda: page.locator("#slot-list").get_by_role("button", name="Continuar", exact=True).click())
+        self.expect_step(3, "Preguntas de salud antes de su visita")
+
+        self.go_on(lambda: page.get_by_role("button", name="Continuar", exact=True).click())  # nothing answered
+        expect(page.locator(".error-summary")).to_contain_text("Por favor")
+        self.check_page()  # the errors too, in Spanish
+        for key in ("fever", "cough", "taste_smell", "close_contact", "positive_test"):
+            page.locator(f"fieldset#{key}").get_by_label("No", exact=True).check()
+        page.get_by_role("checkbox", name=re.compile("^Leí la política")).check()
+        self.go_on(lambda: page.get_by_role("button", name="Continuar", exact=True).click())
+        self.expect_step(4, "Sus datos")
+
+        page.get_by_label("Nombre", exact=True).fill("Lucía")
+        page.get_by_label("Apellidos", exact=True).fill("Ramírez")
+        page.fill("#date_of_birth", "1952-03-09")
+        page.get_by_label("Teléfono celular o de casa").fill("(703) 555-0144")
+        page.get_by_label("Correo electrónico", exact=True).fill("lucia.ramirez@example.org")
+        page.get_by_label("No, es mi primera visita").check()
+        page.get_by_role("checkbox", name=re.compile("^Acepto que se comuniquen")).check()
+        self.go_on(lambda: page.get_by_role("button", name="Continuar para revisar").click())
+        self.expect_step(5, "Revisar y confirmar")
+        expect(page.locator("#booking-step")).to_contain_text("Consulta para pacientes nuevos")
+
+        self.go_on(lambda: page.get_by_role("button", name="Confirmar cita").click())
+        expect(page.get_by_role("heading", level=1)).to_have_text("Su cita está reservada")
+        expect(page.locator(".manage-link a")).to_have_attribute(
+            "href", re.compile("^" + re.escape(self.server.url) + "/es/booking/[A-Za-z0-9_-]+$")
+        )
+        self.check_page()
+        if self.js:
+            assert marker_survived(page), "a step reloaded the whole page"

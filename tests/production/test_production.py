@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from clinic_app.texting.providers import signature
 from tests.browser.booking_steps import (
     PATIENT,
+    SpanishPatient,
     answer_screening,
     book_at_the_desk,
     book_with_htmx,
@@ -511,6 +512,28 @@ def test_failed_sign_ins_are_limited_across_both_instances(production, new_brows
         posts_served(instance, "/admin/login") - b for instance, b in zip(production.instances, before, strict=False)
     ]
     assert sum(served) == 6 and min(served) >= 1, served  # counted in Redis, whichever instance answered
+
+
+def test_a_spanish_speaking_patient_books_over_https_and_hears_in_spanish(production, new_browser_context):
+    """From /es/ through the article and the five steps (htmx, CSRF and all, through nginx),
+    axe finding nothing serious; the outbox workers deliver the confirmation in Spanish with
+    https:// links to the Spanish pages, and the office's copy in English says so."""
+    patient = SpanishPatient(new_browser_context().new_page(), site(production), js=True)
+    patient.read_the_article_and_ask_for_an_appointment()
+    patient.book()
+    assert patient.problems == []
+    email = "lucia.ramirez@example.org"
+    [(reference, language)] = sql(production, "SELECT reference, language FROM appointment WHERE email = %s", email)
+    assert language == "es"
+    [confirmation] = wait_for_mail(production, email, 1)
+    text = confirmation.get_body(("plain",)).get_content()
+    assert str(confirmation["Subject"]).startswith("Su cita del ") and "Su cita está reservada." in text
+    assert re.search(re.escape(production.url) + r"/es/booking/[A-Za-z0-9_-]{40,}", text)
+    assert production.url + "/es/office-update" in text
+    office = "fairfax-frontdesk@example.org"
+    assert wait_for(lambda: [m for m in relay_messages_to(production, office) if reference in m["Subject"]], 20)
+    [to_office] = [m for m in relay_messages_to(production, office) if reference in m["Subject"]]
+    assert "Language:   Spanish" in to_office.get_body(("plain",)).get_content()
 
 
 # --- faults ---------------------------------------------------------------------------------------

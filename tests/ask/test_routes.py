@@ -181,3 +181,16 @@ def test_after_the_hourly_limit_the_wait_is_about_an_hour_not_a_minute(app, ask,
     assert "One more question about my appointment." in html
     assert int(response.headers["Retry-After"]) > 3000
     assert stored(app) == (30, 30)
+
+
+def test_a_question_sent_from_the_spanish_page_is_acknowledged_in_spanish(app, client, offices):
+    """The patient hears back in the page's language; the front desk reads its copy in English."""
+    token = csrf_token_from(client.get("/es/ask").get_data(as_text=True))
+    response = client.post("/es/ask", data={**VALID, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/es/")
+    with app.app_context():
+        messages = {m.kind: m for m in db.session.scalars(select(OutboxMessage))}
+    patient = messages["question.patient"]
+    assert patient.subject == "Recibimos su pregunta para el consultorio de Fairfax, VA"
+    assert "Gracias por enviar su pregunta" in patient.text_body and "911" in patient.text_body
+    assert messages["question.office"].subject.startswith("Website question #")

@@ -50,7 +50,9 @@ def time_range(starts: datetime, ends: datetime) -> str:
 
 
 def long_day(day: date) -> str:
-    """Monday, December 7, 2026."""
+    """Monday, December 7, 2026 (on a Spanish page or message: lunes 7 de diciembre de 2026)."""
+    if i18n.page_language() != i18n.ENGLISH:
+        return format_date(day, "EEEE d 'de' MMMM 'de' y")
     return f"{day:%A, %B} {day.day}, {day.year}"
 
 

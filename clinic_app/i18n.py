@@ -137,7 +137,9 @@ def written_in(language: str | None):
 
     The stand-in request keeps the method of the request being served (a form's POST writes as
     before; a page view still reads only), and is a POST when none is, as the database takes the
-    work of a command or the outbox worker."""
+    work of a command or the outbox worker. The stand-in shares ``g`` with what runs around it but
+    has a throwaway session: compose messages inside, nothing else (no ``current_user``, CSRF
+    token or per-request memo is made here)."""
     language = language if language in LANGUAGES else ENGLISH
     base = current_app.config["PUBLIC_BASE_URL"]
     environ = {LANGUAGE_KEY: language, SITE_ROOT_KEY: urlsplit(base).path.rstrip("/")}

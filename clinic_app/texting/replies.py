@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..booking import service
 from ..i18n import ENGLISH, written_in
-from ..models import Appointment, AppointmentStatus
+from ..models import Appointment, AppointmentStatus, WaitlistEntry
 from .messages import moment
 from .opt_outs import resume_texts, stop_texts
 
@@ -42,14 +42,34 @@ def next_visit(session, number: str, now: datetime) -> Appointment | None:
 
 def answer_reply(session, number: str, body: str, now: datetime) -> str | None:
     """Act on one reply from ``number``, committed here; the text to answer with (None: none,
-    as after STOP, which the provider itself confirms), in the language of the number's next
-    visit (English when it has none)."""
+    as after STOP, which the provider itself confirms), in the patient's language."""
     visit = next_visit(session, number, now)
-    with written_in(visit.language if visit is not None else ENGLISH):
-        return _answer(session, number, keyword(body), visit, now)
+    answer = _act(session, number, keyword(body), visit, now)
+    if answer is None:
+        return None
+    with written_in(visit.language if visit is not None else latest_language(session, number)):
+        return answer()
 
 
-def _answer(session, number, word, visit, now):
+def latest_language(session, number: str) -> str:
+    """The language the patient behind ``number`` last booked or joined the waitlist in (English
+    when the number is not known)."""
+    rows = [
+        session.execute(
+            select(model.created_at, model.language)
+            .where(model.sms_phone == number)
+            .order_by(model.created_at.desc())
+            .limit(1)
+        ).first()
+        for model in (Appointment, WaitlistEntry)
+    ]
+    known = [row for row in rows if row is not None]
+    return max(known)[1] if known else ENGLISH
+
+
+def _act(session, number, word, visit, now):
+    """What the reply does (committed here), and how to answer it: a function giving the text,
+    called in the patient's language; None for no answer."""
     clinic = current_app.config["CLINIC_NAME"]
     phone = current_app.config["CLINIC_PHONE"]
     if word in STOP_WORDS:
@@ -59,9 +79,11 @@ def _answer(session, number, word, visit, now):
     if word in START_WORDS:
         resume_texts(session, number)
         session.commit()
-        return _("%(clinic)s: texts about your appointments are on again. Reply STOP to end them.", clinic=clinic)
+        return lambda: _(
+            "%(clinic)s: texts about your appointments are on again. Reply STOP to end them.", clinic=clinic
+        )
     if word in HELP_WORDS:
-        return _(
+        return lambda: _(
             "%(clinic)s: texts about your appointments. For help call %(phone)s. Reply STOP to end texts.",
             clinic=clinic,
             phone=phone,
@@ -69,24 +91,23 @@ def _answer(session, number, word, visit, now):
     if word in CONFIRM_WORDS:
         if visit is None:
             session.rollback()
-            return _(
+            return lambda: _(
                 "%(clinic)s: we found no upcoming visit for this number. Please call us at %(phone)s.",
                 clinic=clinic,
                 phone=phone,
             )
-        when = moment(visit.starts_at, visit.office)
-        office, office_phone = visit.office.name, visit.office.phone
+        office, office_phone = visit.office, visit.office.phone
+        starts_at = visit.starts_at
         service.confirm_by_patient(session, visit, now, by=BY_TEXT)
-        return _(
+        return lambda: _(
             "%(clinic)s: thank you, your visit on %(day)s at %(time)s at our %(office)s office is confirmed. "
             "To change it, call %(phone)s.",
             clinic=clinic,
-            day=when["day"],
-            time=when["time"],
-            office=office,
+            **moment(starts_at, office),
+            office=office.name,
             phone=office_phone,
         )
-    return _(
+    return lambda: _(
         "%(clinic)s: we cannot read replies here. Reply C to confirm your next visit, or call us at %(phone)s.",
         clinic=clinic,
         phone=phone,

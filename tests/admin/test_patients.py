@@ -131,3 +131,12 @@ def test_with_htmx_only_the_results_come_back(desk, history):
     response = desk.get("/admin/patients", query_string={"q": "Ferreira 08/02/1949"}, headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert html.startswith('<section id="patients"') and "<html" not in html and "Walter Ferreira" in html
+
+
+def test_a_follow_up_keeps_the_patients_language(desk, make_appointment):
+    """Booked in Spanish before: the follow-up form has Spanish chosen, so the patient's
+    confirmation and reminders stay in Spanish unless the desk changes it."""
+    earlier = make_appointment(NOW - timedelta(days=30), status="completed", language="es", **WALTER)
+    page = desk.get(f"/admin/bookings/new?from_visit={earlier}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*value="es"[^>]*checked|<input[^>]*checked[^>]*value="es"', page)
+    assert not re.search(r'<input[^>]*name="language"[^>]*value="en"[^>]*checked', page)

@@ -174,3 +174,20 @@ def test_the_spanish_wording_is_checked_like_the_english(app, admin_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'href="#q1_spanish_help"' in html
     assert "Please remove the HTML tags" in html
+
+
+def test_changing_a_questions_english_alone_clears_its_stale_spanish(app, admin_client, client):
+    """A Spanish question that translates the old English would ask Spanish-speaking patients
+    the old question: it is dropped (and listed as missing) unless its Spanish changes too."""
+    draft = start_draft(admin_client)
+    new_fever = "Have you had a fever of 100.4 °F or more in the last three days?"
+    fields = form_of(admin_client, draft, q0_text=new_fever, acknowledgement="I will follow the policy today.")
+    assert submit(admin_client, draft, fields, "save").status_code == 303
+    editor = admin_client.get(draft).get_data(as_text=True)
+    assert "The Spanish is incomplete" in editor
+    assert not re.search(r'name="q0_spanish_text"[^>]*value="¿Tiene fiebre o escalofríos\?"', editor)
+    assert re.search(r'name="q1_spanish_text"[^>]*value="[^"]+"', editor)  # untouched questions keep theirs
+
+    fields = form_of(admin_client, draft, q0_spanish_text="¿Ha tenido fiebre de 38 °C o más en los últimos tres días?")
+    assert submit(admin_client, draft, fields, "save").status_code == 303
+    assert "¿Ha tenido fiebre de 38 °C" in admin_client.get(draft).get_data(as_text=True)

@@ -514,10 +514,12 @@ def test_a_patient_who_joins_in_spanish_hears_of_the_freed_time_and_books_it_in_
         assert db.session.scalars(select(WaitlistEntry.language)).one() == "es"
     (acknowledgement,) = emails_to(app, "rosa.espera@example.org", "waitlist_joined.patient")
     assert "Está en nuestra lista de espera" in acknowledgement and "http://localhost/es/waitlist/" in acknowledgement
+    assert re.search(r"para una hora hasta el \w+ \d+ de \w+ de 2026\.\n\n", acknowledgement)  # its own paragraph
     cancel_through_manage_page(app.test_client(), freed_visit)  # an English-speaking patient frees the time
     assert run_offers(app) == 1
     (offer,) = emails_to(app, "rosa.espera@example.org", "waitlist_offer.patient")
     assert "Se abrió una hora más temprana" in offer and "Reserve esta hora antes del" in offer
+    assert re.search(r"Reserve esta hora antes del [^\n]+:\nhttp://localhost/es/offer/", offer)  # the link alone
     assert "earlier time" not in offer
     link = re.search(r"http://localhost(/es/offer/[A-Za-z0-9_-]+)", offer).group(1)
     assert claim(client, link).status_code == 200

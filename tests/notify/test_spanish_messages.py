@@ -140,10 +140,20 @@ def test_find_my_appointment_warns_a_spanish_speaking_patient_in_spanish(app, ma
         "/booking/find",
         data={"csrf_token": csrf_token_from(form), "reference": reference, "date_of_birth": "1970-01-01"},
     )
-    assert found.status_code in (200, 303)
+    assert found.status_code == 303
     with app.app_context():
         send_pending()
     [notice] = sent_to(smtp_server, "patient@example.org")
     subject, text, _, _ = parts(notice)
     assert subject == "Alguien abrió su cita en nuestro sitio web"
-    assert "Si fue usted, no tiene que hacer nada." in text and "con “Buscar mi cita”" not in text
+    assert 'con "Buscar mi cita"' in text and "Si fue usted, no tiene que hacer nada." in text
+
+
+def test_a_reply_from_a_number_with_no_coming_visit_is_answered_in_its_patients_language(
+    app, client, make_appointment, fake_twilio
+):
+    """HELP from the number of a patient whose only visit (booked in Spanish) is over."""
+    app.config.update(fake_twilio.settings())
+    make_appointment(VISIT - timedelta(days=30), status="completed", language="es", sms_phone="+17035550188")
+    assert "Si necesita ayuda, llame al" in reply(client, "help").get_data(as_text=True)
+    assert "For help call" in reply(client, "help", sender="+17035550199").get_data(as_text=True)

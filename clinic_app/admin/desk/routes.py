@@ -96,7 +96,7 @@ def fill_from_earlier_visit(form, appointment_id) -> None:
     earlier = appointment_for(db.session, current_user, appointment_id) if appointment_id else None
     if earlier is None:
         return
-    for name in ("first_name", "last_name", "date_of_birth", "phone", "email", "insurance"):
+    for name in ("first_name", "last_name", "date_of_birth", "phone", "email", "insurance", "language"):
         getattr(form, name).data = getattr(earlier, name)
     form.patient_status.data = "returning"
     form.reason.data = earlier.reason

@@ -150,9 +150,19 @@ def _key_for(text: str, taken: set) -> str:
     return key
 
 
+def kept_translation(english: str, was_english: str, spanish: str, was_spanish: str) -> str:
+    """The Spanish of a part to store: none when its English was changed and its Spanish was not
+    (that Spanish translates the old wording, and would ask patients the old question); the
+    editor then lists the part as missing until the Spanish is written again."""
+    if english != was_english and spanish == was_spanish:
+        return ""
+    return spanish
+
+
 def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> None:
     """Store the draft's questions, acknowledgement and policy, in English and in Spanish (any
-    part of the Spanish may be left empty; a question cleared to remove it goes with its Spanish).
+    part of the Spanish may be left empty; a question cleared to remove it goes with its Spanish;
+    the Spanish of a part whose English changed alone is dropped: ``kept_translation``).
 
     :raise SettingsInvalid: no question, a question too long, no acknowledgement or policy, a new
         question written only in Spanish.
@@ -194,6 +204,8 @@ def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> N
     if problems:
         raise SettingsInvalid(problems)
     before = draft_snapshot(draft)
+    was = {question["key"]: question for question in draft.questions}
+    was_spanish = translations_of(draft).get(SPANISH, {})
     # A question keeps its key only if the draft had it (the form's hidden field is not trusted);
     # a new one gets a fresh "q_…" key that no form field uses.
     taken = set()
@@ -205,14 +217,28 @@ def save_draft(session, by, draft: ScreeningVersion, request: DraftRequest) -> N
             {"key": key, "text": row.text.strip(), "help": row.help.strip(), "yes_means": row.yes_means.strip()}
         )
         wording = {"text": row.spanish_text, "help": row.spanish_help, "yes_means": row.spanish_yes_means}
+        if key in was:
+            old = was_spanish.get("questions", {}).get(key, {})
+            wording = {
+                part: kept_translation(questions[-1][part], was[key].get(part, ""), value.strip(), old.get(part, ""))
+                for part, value in wording.items()
+            }
         if any(value.strip() for value in wording.values()):
             spanish_questions[key] = {part: value.strip() for part, value in wording.items()}
     draft.questions = questions
+    before_english = {"acknowledgement": draft.acknowledgement, "policy": draft.policy}
     draft.acknowledgement, draft.policy = request.acknowledgement.strip(), request.policy.strip()
     spanish = {
         "questions": spanish_questions,
-        "acknowledgement": request.spanish_acknowledgement.strip(),
-        "policy": request.spanish_policy.strip(),
+        "acknowledgement": kept_translation(
+            draft.acknowledgement,
+            before_english["acknowledgement"],
+            request.spanish_acknowledgement.strip(),
+            was_spanish.get("acknowledgement", ""),
+        ),
+        "policy": kept_translation(
+            draft.policy, before_english["policy"], request.spanish_policy.strip(), was_spanish.get("policy", "")
+        ),
     }
     others = {code: wording for code, wording in (draft.translations or {}).items() if code != SPANISH}
     draft.translations = {**others, SPANISH: spanish} if any(spanish.values()) else others

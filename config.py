@@ -169,6 +169,10 @@ class Config:
         self.BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 120)
         self.BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
         self.BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
+        # With JavaScript, a booking step warns this many seconds before its answers are cleared
+        # (a booking in progress is kept 30 minutes after its last step: DRAFT_LIFETIME), with a
+        # "Keep my answers" button; the browser tests set it near the lifetime to see it at once.
+        self.BOOKING_DRAFT_WARNING_SECONDS = env_int("BOOKING_DRAFT_WARNING_SECONDS", 300)
         # Reminders go out this many hours before a visit, the largest first; the first comes before
         # the change cut-off (so its Change and Cancel links still work), the last asks the health
         # questions again.

@@ -2,8 +2,9 @@
 
 import time
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -11,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db, limiter
-from .htmx import render
+from .htmx import is_htmx, render
 from .offices import forget_offices
 
 MESSAGES = {
@@ -34,17 +35,43 @@ MESSAGES = {
 
 def render_error(code, title=None, detail=None, next_step=None):
     """The error page for ``code`` with a friendly title and explanation, and where to go next
-    (``(label, url)``) when there is somewhere better than the home page."""
+    (``(label, url)``) when there is somewhere better than the home page.
+
+    Answering htmx, the message goes into the page's error region above what the person was
+    doing (which stays: nothing typed is swapped away), takes focus (site.js) and links back to a
+    fresh load of the page they are on."""
     default_title, default_detail = MESSAGES.get(code, MESSAGES[500])
-    return render(
-        "errors/error.html",
-        "errors/_error.html",
-        status=code,
-        code=code,
-        title=title or default_title,
-        detail=detail or default_detail,
-        next_step=next_step,
+    context = {"code": code, "title": title or default_title, "detail": detail or default_detail}
+    if not is_htmx():
+        return render("errors/error.html", "errors/_error.html", status=code, next_step=next_step, **context)
+    response = make_response(
+        render_template("errors/_htmx_error.html", next_step=next_step, back_url=page_shown(), **context), code
     )
+    response.headers.update(
+        {
+            "HX-Retarget": "#htmx-error",
+            "HX-Reswap": "innerHTML",
+            "HX-Reselect": "#htmx-error-message",  # (not the hx-select of the element that asked)
+            "HX-Push-Url": "false",
+        }
+    )
+    return response
+
+
+def page_shown() -> str:
+    """The address of the page an htmx request came from (``HX-Current-URL``), as a path on this
+    site; the home page when it is missing or elsewhere."""
+    shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+    path = shown.path
+    if (
+        shown.netloc
+        and shown.netloc != request.host
+        or not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path
+    ):
+        return url_for("pages.home")  # (//host/… and /\host/… would lead off the site)
+    return shown.path + (f"?{shown.query}" if shown.query else "")
 
 
 def wait_in_words(seconds: float) -> str:

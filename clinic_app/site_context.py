@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import assets, clock, page_cache
 from .extensions import db
 from .formatting import long_date, office_time, zone_name
+from .htmx import is_htmx
 from .offices import clinic_offices
 from .pages.banner import banner_dismissed
 from .request_log import loggable_path
@@ -104,4 +105,5 @@ def register_context(app):
     app.add_template_filter(office_time)
     app.add_template_filter(zone_name)
     app.add_template_global(texts_enabled)
+    app.add_template_global(is_htmx)
     app.add_template_filter(national, "national_number")

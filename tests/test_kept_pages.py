@@ -100,7 +100,7 @@ def test_a_message_for_the_patient_is_shown_even_where_a_page_was_kept(app, clie
     set_clock(monkeypatch, NOW + timedelta(minutes=31))  # the draft is cleared after 30 minutes
     response = client.get("/book/time")
     assert response.status_code == 303
-    assert "a booking left for 30 minutes" in client.get("/book/").get_data(as_text=True)
+    assert "we cleared the answers you left for 30 minutes" in client.get("/book/").get_data(as_text=True)
 
 
 def test_a_time_inside_the_booking_notice_leaves_the_kept_list(app, client, clinic, monkeypatch):

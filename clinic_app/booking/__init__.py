@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from . import manage_routes, routes, waitlist_routes  # noqa: E402,F401
+from . import draft_expiry, manage_routes, routes, waitlist_routes  # noqa: E402,F401

@@ -7,6 +7,7 @@ request or the clock.
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain, islice
 
 from sqlalchemy import select
 
@@ -285,13 +286,22 @@ def time_still_free(session, *, office, visit_type, provider_id, starts_at, chos
     return free
 
 
+SOONEST = 3  # the soonest times step 2 offers as one-tap choices
+
+
 def day_with_slots(session, *, office, visit_type, provider_id, now, rules, chosen_day=None, earliest=None):
     """What a time picker shows: the days with free times, the day on screen (the chosen one if
-    it has times, else the first) and that day's times; ``(days, None, [])`` when nothing is free.
-    The day's times come from the same search that found the days (nothing is computed twice)."""
+    it has times, else the first), that day's times and the ``SOONEST`` first times of all those
+    days; ``(days, None, [], [])`` when nothing is free. Everything comes from the one search
+    that found the days (nothing is computed twice)."""
     open_days = _open_days(session, office, visit_type, provider_id, now, rules, earliest, 14)
     days = list(open_days)
     day = chosen_day if chosen_day in open_days else (days[0] if days else None)
     if day is None:
-        return days, None, []
-    return days, day, open_days[day]
+        return days, None, [], []
+    return days, day, open_days[day], soonest_slots(open_days)
+
+
+def soonest_slots(open_days: dict, count: int = SOONEST) -> list[Slot]:
+    """The first ``count`` slots of ``{day: [Slot]}`` (days and slots in order), across days."""
+    return list(islice(chain.from_iterable(open_days.values()), count))

@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice
-from wtforms.validators import DataRequired, InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from .. import clock
 from ..fields import HumanCheck, email_field, name_field, phone_field, text_field
+from ..models import VisitType
 from ..texting.numbers import texting_number
 
 
@@ -121,7 +122,8 @@ def birth_date_field(required=DATE_OF_BIRTH_REQUIRED):
 
 
 class DetailsStepForm(HumanCheck, FlaskForm):
-    """Step 4: who the patient is and how to reach them."""
+    """Step 4: who the patient is and how to reach them. (Their agreement to be contacted is
+    the statement above step 5's "Confirm appointment" button.) Use ``details_form``."""
 
     first_name = name_field(
         _l("First name"), required=_l("Please enter your first name."), max_length=80, what=_l("the first name")
@@ -147,10 +149,6 @@ class DetailsStepForm(HumanCheck, FlaskForm):
         max_length=1000,
         too_long=_l("Please shorten your notes to 1,000 characters or fewer."),
     )
-    consent = BooleanField(
-        _l("I agree to be contacted by email, phone or text about this appointment."),
-        validators=[DataRequired(_l("We need your permission to contact you about this appointment."))],
-    )
 
     def validate_text_messages(self, field):
         """Texts go to US numbers only: a number that cannot take them is said so, here."""
@@ -168,20 +166,53 @@ class DetailsStepForm(HumanCheck, FlaskForm):
             "phone": self.phone.data,
             "email": self.email.data,
             "text_messages": bool(self.text_messages.data),
-            "patient_status": self.patient_status.data,
+            **({"patient_status": self.patient_status.data} if "patient_status" in self else {}),
             "insurance": self.insurance.data or "",
             "notes": self.notes.data or "",
         }
+
+
+def asks_patient_status(visit_type) -> bool:
+    """Whether step 4 asks "Have you been seen at our clinic before?": only for a kind of visit
+    open to any patient; one for new or for returning patients already says (step 1)."""
+    return visit_type.patients == VisitType.ANY
+
+
+def details_form(visit_type) -> DetailsStepForm:
+    """Step 4's form for a visit of ``visit_type`` (without the question its choice answered)."""
+    form = DetailsStepForm()
+    if not asks_patient_status(visit_type):
+        del form.patient_status
+    return form
 
 
 class ConfirmForm(FlaskForm):
     """Step 5: the confirm button (its CSRF token is all it carries)."""
 
 
-class CancelForm(FlaskForm):
-    """Cancel from the manage page."""
+# Why a patient cancels, as the choices say it (their language) and as the desk reads it (English).
+CANCEL_REASONS = {
+    "time": (_l("I cannot come at that time"), "Cannot come at that time"),
+    "better": (_l("I am feeling better"), "Feeling better"),
+    "elsewhere": (_l("I will be seen somewhere else"), "Seen somewhere else"),
+    "other": (_l("Another reason"), "Another reason"),
+}
 
-    reason = text_field(_l("Reason (optional)"), max_length=300, what=_l("the reason"))
+
+class CancelForm(FlaskForm):
+    """The cancel confirmation step: an optional reason (a choice, a note), for the front desk."""
+
+    reason_choice = RadioField(
+        _l("Why are you cancelling? (optional)"),
+        choices=[SelectChoice(key, patient) for key, (patient, _desk) in CANCEL_REASONS.items()],
+        validators=[Optional()],
+    )
+    reason = text_field(_l("A note for the front desk (optional)"), max_length=250, what=_l("the note"))
+
+    def reason_for_staff(self) -> str:
+        """What the desk sees as the cancellation reason: the choice in English, then the note."""
+        choice = CANCEL_REASONS.get(self.reason_choice.data or "", (None, ""))[1]
+        return " — ".join(part for part in (choice, (self.reason.data or "").strip()) if part)
 
 
 class FindAppointmentForm(FlaskForm):

@@ -1,6 +1,6 @@
 """The patient's private manage link: see, cancel or reschedule, and download the calendar file."""
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -9,6 +9,7 @@ from ..attempts import AttemptLimits, client_address
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..htmx import render
+from ..models import AppointmentStatus
 from . import bp, service
 from .availability import find_slot, parse_slot_value
 from .forms import CancelForm, ConfirmForm, FindAppointmentForm, ScreeningStepForm, TimeStepForm, with_questions
@@ -112,56 +113,76 @@ def manage(token):
         summary=appointment_summary(appointment),
         token=token,
         can_change=service.can_change(appointment, clock.now(), manage_cutoff()),
-        cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
-        cancel_form=CancelForm(),
+        cutoff_hours=cutoff_hours(),
     )
 
 
-@bp.post("/booking/<token>/cancel")
-@limiter.limit(MANAGE_LIMIT)
-def cancel(token):
-    """Cancel the appointment; its time is free for others at once."""
-    appointment = appointment_or_404(token)
-    form = CancelForm()
-    if not service.can_change(appointment, clock.now(), manage_cutoff()):
+def cutoff_hours() -> int:
+    return int(manage_cutoff().total_seconds() // 3600)
+
+
+def cancel_refused(appointment, token):
+    """Why the appointment cannot be cancelled online now, as a redirect to its manage page (which
+    says it); None when it can. Already cancelled (just now, by a second submission, in another
+    tab or by the desk): nothing to do; a form sent hears that it is cancelled (once). After the
+    cut-off: the office's phone number."""
+    if appointment.status == AppointmentStatus.CANCELLED:
+        message = _("Your appointment is cancelled. We have emailed you a confirmation.")
+        if request.method == "POST" and message not in [text for _category, text in session.get("_flashes", [])]:
+            flash(message, "info")
+    elif not service.can_change(appointment, clock.now(), manage_cutoff()):
         flash(
             ngettext(
                 "Online changes close %(num)d hour before the visit. Please call the %(office)s office at %(phone)s.",
                 "Online changes close %(num)d hours before the visit. Please call the %(office)s office at %(phone)s.",
-                int(manage_cutoff().total_seconds() // 3600),
+                cutoff_hours(),
                 office=appointment.office.name,
                 phone=appointment.office.phone,
             ),
             "error",
         )
-        return redirect(url_for("booking.manage", token=token), 303)
-    if not form.validate_on_submit():
-        return render(
-            "booking/manage.html",
-            "booking/_manage.html",
-            status=422,
-            appointment=appointment,
-            summary=appointment_summary(appointment),
-            token=token,
-            can_change=True,
-            cutoff_hours=int(manage_cutoff().total_seconds() // 3600),
-            cancel_form=form,
-        )
-    before = appointment.status
-
-    def notify(cancelled):  # in the cancellation's transaction
-        record_patient_action(
-            db.session,
-            cancelled,
-            "patient.cancelled",
-            by=service.acting_patient(cancelled, token),
-            status=[before, cancelled.status],
-        )
-        queue_cancellation_emails(cancelled)
-
-    service.cancel_appointment(db.session, appointment, now=clock.now(), reason=form.reason.data or "", notify=notify)
-    flash(_("Your appointment is cancelled. We have emailed you a confirmation."), "info")
+    else:
+        return None
     return redirect(url_for("booking.manage", token=token), 303)
+
+
+@bp.route("/booking/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit(MANAGE_LIMIT)
+def cancel(token):
+    """Cancel, on a step of its own: what happens next, an optional reason for the desk, then "Yes,
+    cancel my appointment" (the POST) or "Keep my appointment". The time is free for others at once."""
+    appointment = appointment_or_404(token)
+    refused = cancel_refused(appointment, token)
+    if refused is not None:
+        return refused
+    form = CancelForm()
+    if form.validate_on_submit():
+        before = appointment.status
+
+        def notify(cancelled):  # in the cancellation's transaction
+            record_patient_action(
+                db.session,
+                cancelled,
+                "patient.cancelled",
+                by=service.acting_patient(cancelled, token),
+                status=[before, cancelled.status],
+            )
+            queue_cancellation_emails(cancelled, by_patient=True)
+
+        cancelled = service.cancel_appointment(
+            db.session, appointment, now=clock.now(), reason=form.reason_for_staff(), notify=notify
+        )
+        # Cancelled now (here or meanwhile): the manage page says so, with the message once.
+        return cancel_refused(cancelled, token) or redirect(url_for("booking.manage", token=token), 303)
+    return render(
+        "booking/cancel.html",
+        "booking/_cancel.html",
+        status=422 if form.errors else 200,
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        token=token,
+        form=form,
+    )
 
 
 def kept_clinician(appointment) -> int | None:

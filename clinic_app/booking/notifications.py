@@ -156,9 +156,12 @@ def _patient_email(appointment, kind, subject, template, method=None, manage_url
     )
 
 
-def _queue_pair(appointment, event, headline, patient_subject, patient_template, method, manage_token=None):
+def _queue_pair(
+    appointment, event, headline, patient_subject, patient_template, method, manage_token=None, **patient_context
+):
     """One email to the office (in English) and one to the patient (in their language, as is the
-    text) about the same change. ``patient_subject``: the subject from the visit's summary."""
+    text) about the same change. ``patient_subject``: the subject from the visit's summary;
+    ``patient_context``: more for the patient's template."""
     _enqueue_for_office(appointment, _office_email(appointment, f"{event}.office", headline, "booking_office"))
     with written_in(appointment.language):
         manage_url = public_url("booking.manage", token=manage_token) if manage_token else None
@@ -169,7 +172,9 @@ def _queue_pair(appointment, event, headline, patient_subject, patient_template,
         subject = patient_subject(appointment_summary(appointment))
         enqueue(
             db.session,
-            _patient_email(appointment, f"{event}.patient", subject, patient_template, method, manage_url),
+            _patient_email(
+                appointment, f"{event}.patient", subject, patient_template, method, manage_url, **patient_context
+            ),
         )
 
 
@@ -193,8 +198,10 @@ def queue_booking_emails(appointment, manage_token):
     )
 
 
-def queue_cancellation_emails(appointment):
-    """Cancelled: the office frees the time; the patient's calendar entry is cancelled."""
+def queue_cancellation_emails(appointment, *, by_patient=False):
+    """Cancelled: the office frees the time; the patient's calendar entry is cancelled. The desk's
+    reason is told to the patient; the patient's own (``by_patient``, which may touch on their
+    health) stays in the back office and is never repeated in an email."""
     _queue_pair(
         appointment,
         "cancellation",
@@ -202,6 +209,7 @@ def queue_cancellation_emails(appointment):
         lambda visit: _("Cancelled: your appointment on %(date)s at %(time)s", date=visit["date"], time=visit["time"]),
         "cancellation_patient",
         "CANCEL",
+        reason_from_patient=by_patient,
     )
 
 

@@ -52,6 +52,22 @@ def day_label(day: date) -> str:
     return format_date(day, "EEEE d 'de' MMMM", locale=locale)
 
 
+def day_short(day: date) -> dict:
+    """A day in a few letters, as the time step's strip of days shows it: its weekday ("Mon",
+    "lun") and its date ("Dec 7", "7 dic")."""
+    locale = _other_locale()
+    if locale is None:
+        return {"weekday": f"{day:%a}", "date": f"{day:%b} {day.day}"}
+    return {"weekday": format_date(day, "EEE", locale=locale), "date": format_date(day, "d MMM", locale=locale)}
+
+
+def soonest_label(slot, office, show_provider=False) -> str:
+    """Monday, December 7 at 10:00 AM (with the clinician when the patient chose "first
+    available"): one of the soonest times step 2 offers up front."""
+    day = slot.starts_at.astimezone(office.tz).date()
+    return _("%(day)s at %(time)s", day=day_label(day), time=slot_label(slot, office, show_provider))
+
+
 def slot_label(slot, office, show_provider=False) -> str:
     """9:00 AM (office time), with the clinician when the patient chose "first available"."""
     label = _clock(slot.starts_at.astimezone(office.tz), _other_locale())
@@ -122,7 +138,7 @@ def draft_summary(view) -> list[dict]:
                 *([(_("Text messages"), _("Yes, to this phone"))] if details.get("text_messages") else []),
                 (
                     _("Patient"),
-                    _("New patient") if details.get("patient_status") == "new" else _("Returning patient"),
+                    _("New patient") if view.patient_status == "new" else _("Returning patient"),
                 ),
                 (_("Insurance"), details.get("insurance") or _("Not given")),
                 (_("Notes"), details.get("notes") or _("None")),

@@ -24,7 +24,7 @@ from ..security import private_page
 from ..texting.messages import texts_enabled
 from . import bp, service
 from .availability import find_slot, parse_slot_value
-from .forms import ConfirmForm, DetailsStepForm, ScreeningStepForm, TimeStepForm, VisitStepForm, with_questions
+from .forms import ConfirmForm, ScreeningStepForm, TimeStepForm, VisitStepForm, details_form, with_questions
 from .notifications import calendar_links, queue_booking_emails
 from .presenters import appointment_summary, draft_summary, public_url
 from .questionnaires import in_force
@@ -169,6 +169,20 @@ def visit_form(formdata=None):
     return form, {o.slug: o for o in offices}, {v.slug: v for v in visit_types}, {str(p.id): p for p in providers}
 
 
+def offer_clinicians_at(form, providers: dict, office) -> None:
+    """Step 1 offers only the clinicians who see patients at ``office`` (all of them while no
+    office is chosen); a clinician of another office chosen before gives way to "First
+    available", unless the form explains why they cannot be chosen. (The form was validated
+    against every clinician, so one of another office sent anyway gets that explanation.)"""
+    if office is None:
+        return
+    form.provider.choices = [
+        choice for choice in form.provider.choices if choice.value == "any" or office in providers[choice.value].offices
+    ]
+    if not form.provider.errors and form.provider.data not in {choice.value for choice in form.provider.choices}:
+        form.provider.data = "any"
+
+
 @bp.route("/book/", methods=["GET", "POST"])
 @limiter.limit(STEP_LIMIT, methods=["POST"])
 def start():
@@ -185,16 +199,19 @@ def start():
     form, offices, visit_types, providers = visit_form()
     if request.method == "GET":
         stored = (draft.data or {}).get("visit", {}) if draft else {}
-        form.office.data = (
-            request.args.get("location") if request.args.get("location") in offices else stored.get("office")
-        )
+        # ``?office=`` is what the form sends when the office changes (htmx asks for the clinicians).
+        wanted_office = request.args.get("office") or request.args.get("location")
+        form.office.data = wanted_office if wanted_office in offices else stored.get("office")
         form.reason.data = (
             request.args.get("reason") if request.args.get("reason") in VISIT_REASONS else stored.get("reason")
         )
         form.visit_type.data = stored.get("visit_type")
         wanted = request.args.get("provider")
         form.provider.data = wanted if wanted in providers else str(stored.get("provider", "any"))
-    if form.validate_on_submit():
+    # Without JavaScript, "Show clinicians for this office" sends the form: the same answers come
+    # back with the clinicians of the office chosen, nothing saved.
+    showing_clinicians = request.method == "POST" and "show_clinicians" in request.form
+    if not showing_clinicians and form.validate_on_submit():
         office = offices[form.office.data]
         provider = providers.get(form.provider.data)
         visit_type = visit_types[form.visit_type.data]
@@ -237,6 +254,7 @@ def start():
             )
             return go_to(service.first_incomplete_step(db.session, draft, clock.now(), booking_rules()))
     status = 422 if form.errors else 200
+    offer_clinicians_at(form, providers, offices.get(form.office.data))
     descriptions = visit_descriptions(visit_types.values())
     return kept_pages.keep(key, show_step("visit", status=status, form=form, visit_descriptions=descriptions))
 
@@ -245,7 +263,8 @@ def start():
 
 
 def time_context(draft, view, chosen_day=None, after=None):
-    """Days with free slots and, for the chosen day, its slots, ready for the template."""
+    """Days with free slots and, for the chosen day, its slots, ready for the template; the
+    soonest times up front unless the patient is looking at later dates (``after``)."""
     picker = time_picker(
         view.office,
         view.visit_type,
@@ -254,7 +273,14 @@ def time_context(draft, view, chosen_day=None, after=None):
         earliest=after or None,
         chosen_starts_at=(draft.data or {}).get("time", {}).get("starts_at"),
     )
-    return {"view": view, "earlier": after is not None, **picker}
+    if after is not None:
+        picker["soonest"] = []
+    return {"view": view, "after": after, "earlier": after is not None, **picker}
+
+
+def time_address(day=None, after=None) -> str:
+    """The time step's address for a day (and the later dates it was chosen among)."""
+    return url_for("booking.time", day=day.isoformat() if day else None, after=after.isoformat() if after else None)
 
 
 @bp.route("/book/time", methods=["GET", "POST"])
@@ -298,16 +324,18 @@ def time(draft):
 @bp.get("/book/time/slots")
 @booking_step("time", kept=True)
 def day_slots(draft):
-    """Only the chosen day's times, for htmx; a plain request gets the whole step for that day."""
-    day = request.args.get("day", "")
+    """Only the days and the chosen day's times, for htmx; a plain request gets the whole step
+    for that day. The address becomes the day's in place (replaced, not pushed), so Back leaves
+    the step however many days the patient looked at."""
+    day, after = parse_day(request.args.get("day")), parse_day(request.args.get("after"))
     if not is_htmx():
-        return redirect(url_for("booking.time", day=day), 303)
+        return redirect(time_address(day, after), 303)
     view = service.resolve(db.session, draft)
-    context = time_context(draft, view, parse_day(day))
-    response = render("booking/_slots.html", "booking/_slots.html", form=TimeStepForm(), **context)
-    response.headers["HX-Push-Url"] = url_for(
-        "booking.time", day=context["day"].isoformat() if context["day"] else None
+    context = time_context(draft, view, day, after)
+    response = render(
+        "booking/_day_times.html", "booking/_day_times.html", form=TimeStepForm(), announce=True, **context
     )
+    response.headers["HX-Replace-Url"] = time_address(context["day"], after)
     return response
 
 
@@ -373,15 +401,16 @@ def switch_to_video():
 @limiter.limit(STEP_LIMIT, methods=["POST"])
 @booking_step("details")
 def details(draft):
-    """Step 4: the patient's name, date of birth and contact details."""
-    form = DetailsStepForm()
+    """Step 4: the patient's name, date of birth and contact details (and whether they have
+    been seen here before, unless the kind of visit says)."""
+    form = details_form(service.resolve(db.session, draft).visit_type)
     stored = (draft.data or {}).get("details")
     if request.method == "GET" and stored:
         for name, value in stored.items():
             if name == "date_of_birth":
                 value = date.fromisoformat(value)
-            getattr(form, name).data = value
-        form.consent.data = True
+            if name in form:
+                form[name].data = value
     if not texts_enabled():
         form.text_messages.data = False  # not offered: nothing to agree to
     if form.validate_on_submit():

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import inspect
 
 from .. import clock, i18n, kept_pages
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..stamps import kept, recent_versions, versions
 from . import service
 from .availability import day_with_slots, moment_key
-from .presenters import day_label, slot_label
+from .presenters import day_label, day_short, slot_label, soonest_label
 from .slots import BookingRules
 
 DRAFT_KEY = "booking_draft"
@@ -146,7 +147,7 @@ def time_picker(office, visit_type, provider_id, *, chosen_day=None, earliest=No
     pickers = kept("time_pickers", 1024)
     picker = pickers.get(key)
     if picker is None:
-        days, day, slots = day_with_slots(
+        days, day, slots, soonest = day_with_slots(
             db.session,
             office=office,
             visit_type=visit_type,
@@ -156,32 +157,52 @@ def time_picker(office, visit_type, provider_id, *, chosen_day=None, earliest=No
             chosen_day=chosen_day,
             earliest=earliest,
         )
+        show_provider = provider_id is None
         picker = {
-            "days": [{"value": d.isoformat(), "label": day_label(d), "checked": d == day} for d in days],
+            "days": [
+                {"value": d.isoformat(), "label": day_label(d), "short": day_short(d), "checked": d == day}
+                for d in days
+            ],
             "day": day,
             "day_label": day_label(day) if day else None,
             "slots": [
                 {
                     "value": slot.value,
-                    "label": slot_label(slot, office, show_provider=provider_id is None),
+                    "label": slot_label(slot, office, show_provider=show_provider),
                     "starts_at": slot.starts_at.isoformat(),
                 }
                 for slot in slots
+            ],
+            "soonest": [
+                {
+                    "value": slot.value,
+                    "label": soonest_label(slot, office, show_provider=show_provider),
+                    "starts_at": slot.starts_at.isoformat(),
+                }
+                for slot in soonest
             ],
             "later_from": days[-1].isoformat() if len(days) >= 14 else None,
         }
         pickers.put(key, picker)
     slots = [{**slot, "checked": slot["starts_at"] == chosen_starts_at} for slot in picker["slots"]]
-    return {**picker, "slots": slots}
+    soonest = [{**slot, "checked": slot["starts_at"] == chosen_starts_at} for slot in picker["soonest"]]
+    return {**picker, "slots": slots, "soonest": soonest}
 
 
 def current_draft(create=False):
     """This browser's booking in progress; a new one when ``create`` and there is none (or it is booked)."""
     now = clock.now()
     draft = service.find_draft(db.session, session.get(DRAFT_KEY), now)
-    if draft is None and session.pop(DRAFT_KEY, None):
+    # Cleared (draft_expiry.py warned first): said on the next page, step 1, unless that request
+    # is step 1's own form, which starts again with what it sends.
+    sending_step_one = (request.endpoint, request.method) == ("booking.start", "POST")
+    if draft is None and session.pop(DRAFT_KEY, None) and not sending_step_one:
         flash(
-            _("For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again."),
+            ngettext(
+                "For your privacy, we cleared the answers you left for %(num)d minute. Please start again below.",
+                "For your privacy, we cleared the answers you left for %(num)d minutes. Please start again below.",
+                int(service.DRAFT_LIFETIME.total_seconds() // 60),
+            ),
             "info",
         )
     if create and (draft is None or draft.appointment_id is not None):
@@ -199,9 +220,17 @@ def go_to(step: str):
 def progress(step: str) -> dict:
     """The progress indicator: "Step 2 of 5" and every step's title."""
     steps = list(service.STEPS)
+    number, title = steps.index(step) + 1, STEP_TITLES[step]
     return {
-        "number": steps.index(step) + 1,
-        "title": STEP_TITLES[step],
+        "number": number,
+        "title": title,
         "total": len(steps),
+        # The tab's title (the page's and, through htmx, the fragment's): the step comes first.
+        "page_title": _(
+            "Step %(number)s of %(total)s: %(title)s — Request an appointment",
+            number=number,
+            total=len(steps),
+            title=title,
+        ),
         "steps": [{"key": key, "title": STEP_TITLES[key], "current": key == step} for key in steps],
     }

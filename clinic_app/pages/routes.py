@@ -85,15 +85,36 @@ def favicon():
     return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
+# Off-limits to crawlers, in every language: the booking steps after the first (they hold a
+# patient's choices), private links (manage, offers, waitlist, short links) and thank-you pages.
+# The first step (/book/) may be crawled, so that "request an appointment" can be found.
+PRIVATE_PATHS = (
+    "/book/time",
+    "/book/screening",
+    "/book/details",
+    "/book/review",
+    "/book/confirmed",
+    "/book/waitlist",
+    "/book/restart",
+    "/book/start-over",
+    "/booking/",
+    "/offer/",
+    "/waitlist/",
+    "/v/",
+    "/ask/thanks",
+)
+
+
 @bp.get("/robots.txt")
 def robots():
-    """Crawlers may read the public site; booking, manage links and the back office are off-limits."""
+    """Crawlers may read the public site, step 1 of the booking included; later steps, private
+    links and the back office are off-limits (and carry ``noindex`` too)."""
+    prefixes = ["", *(f"/{code}" for code in i18n.PREFIXED)]
     lines = [
         "User-agent: *",
-        "Disallow: /book/",
-        "Disallow: /booking/",
+        *(f"Disallow: {prefix}{path}" for prefix in prefixes for path in PRIVATE_PATHS),
         "Disallow: /admin/",
-        "Disallow: /ask/thanks",
+        "Disallow: /texts/",
         f"Sitemap: {current_app.config['PUBLIC_BASE_URL']}{url_for('pages.sitemap')}",
     ]
     response = make_response("\n".join(lines) + "\n")

@@ -106,9 +106,17 @@
     (root || document).querySelectorAll("[data-calendar-grid]").forEach(setUpTimeGrid);
   }
 
+  // An error answering htmx appears in #htmx-error above the page (errors.render_error); once
+  // something else is swapped in successfully, it no longer applies.
+  function clearOldError(target) {
+    var region = document.getElementById("htmx-error");
+    if (region && target !== region && !region.contains(target)) region.textContent = "";
+  }
+
   document.addEventListener("htmx:after:settle", function (event) {
     var detail = event.detail || {};
     var roots = Array.prototype.slice.call(detail.newContent || []);
+    clearOldError(event.target);
     roots.push(event.target);
     roots.forEach(function (root) { if (root && root.querySelectorAll) setUpTimeGrids(root); });
     focusAfterSwap(roots);
@@ -119,4 +127,90 @@
   } else {
     setUpTimeGrids(document);
   }
+})();
+
+/* Booking step 2 (added with the quicker time step): once a day's times are in, bring them into
+   view when they are below the screen (a phone: the strip of days fills it). Only when needed, so
+   a large screen does not move. Separate from the focus logic above; works with htmx's own focus. */
+(function () {
+  "use strict";
+
+  function showTimes(container) {
+    var times = container.querySelector(".times");
+    var first = times && times.querySelector("button");
+    if (!first) return;
+    var box = first.getBoundingClientRect();
+    var height = window.innerHeight || document.documentElement.clientHeight;
+    if (box.top >= 0 && box.bottom <= height) return;
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    times.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+  }
+
+  // Only after a pointer chose the day: a keyboard user's focus stays on the day link, in view.
+  var byPointer = false;
+  document.addEventListener("pointerdown", function () { byPointer = true; }, true);
+  document.addEventListener("keydown", function () { byPointer = false; }, true);
+
+  document.addEventListener("htmx:after:settle", function (event) {
+    var target = event.target;
+    if (byPointer && target && target.matches && target.matches("[data-times-scroll]")) showTimes(target);
+  });
+})();
+
+/* --- Booking in progress: warn before its answers are cleared (issue 17; WCAG 2.2.1) -----------
+   Every booking step carries #draft-keep (booking/draft_expiry.py): how many seconds its answers
+   are still kept (data-draft-expires-in, counted from when the element arrived, so the browser's
+   clock need not agree with the server's) and how long before the end to warn
+   (data-draft-warn-before). From then the box's role="alert" region shows the warning with
+   "Keep my answers" as a bar at the foot of the window, without taking focus (the page gets room
+   below, so the bar never covers what has focus); the button swaps in a new count, which hides it
+   and puts focus back where it was before the warning. At the end the bar says the answers were
+   cleared, with "Start again". Without this script the step still says how long the answers are
+   kept, and the same button keeps them as a plain form. */
+(function () {
+  "use strict";
+
+  var returnTo = null; // what had focus when the warning appeared
+
+  function draftState(left) {
+    if (!left.draftDeadline) {
+      left.draftDeadline = Date.now() + 1000 * Number(left.getAttribute("data-draft-expires-in"));
+    }
+    var seconds = (left.draftDeadline - Date.now()) / 1000;
+    if (seconds <= 0) return "expired";
+    return seconds <= Number(left.getAttribute("data-draft-warn-before")) ? "warning" : "";
+  }
+
+  function showDraftExpiry() {
+    var box = document.getElementById("draft-keep");
+    var form = box && box.querySelector("#draft-keep-form");
+    if (form && form.hidden) form.hidden = false; // (a plain form would lose what is typed: kept for JS)
+    var left = box && box.querySelector("[data-draft-expires-in]");
+    var alert = box && box.querySelector("[data-draft-alert]");
+    var state = left && alert ? draftState(left) : "";
+    if (alert && (alert.getAttribute("data-state") || "") !== state) {
+      var hadFocus = alert.contains(document.activeElement);
+      if (state && !alert.getAttribute("data-state")) returnTo = document.activeElement;
+      alert.setAttribute("data-state", state);
+      alert.textContent = "";
+      var template = state && box.querySelector("template[data-draft-" + state + "]");
+      if (template) alert.appendChild(template.content.cloneNode(true));
+      alert.classList.toggle("is-shown", !!state);
+      if (hadFocus) {
+        var back = returnTo && returnTo.isConnected && returnTo !== document.body ? returnTo : null;
+        var next = state ? alert.querySelector("a, button") : back || box.querySelector("button");
+        if (next) next.focus();
+      }
+      if (!state) returnTo = null;
+    }
+    var room = alert && state ? alert.offsetHeight + "px" : "";
+    if (document.body.style.paddingBottom !== room) {
+      document.body.style.paddingBottom = room;
+      document.documentElement.style.scrollPaddingBottom = room;
+    }
+  }
+
+  document.addEventListener("htmx:after:settle", showDraftExpiry);
+  setInterval(showDraftExpiry, 1000);
+  showDraftExpiry();
 })();

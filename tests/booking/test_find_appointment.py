@@ -177,6 +177,7 @@ def test_reference_and_date_of_birth_open_the_appointment_for_an_hour(app, clien
 
 def test_a_change_through_the_found_link_is_audited_as_such(app, client, visit):
     token = find(client).headers["Location"].rsplit("/", 1)[1]
+    assert "Yes, cancel my appointment" in html_of(client.get(f"/booking/{token}/cancel"))
     assert post(client, f"/booking/{token}/cancel", {"reason": ""}).status_code == 303
     assert audit_actions(app)[-1][:2] == ("patient.cancelled", visit)
     assert audit_actions(app)[-1][2]["by"] == "patient (link from find my appointment)"

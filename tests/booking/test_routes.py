@@ -50,8 +50,20 @@ FIRST_SLOT = "2026-12-07T15:00Z|1"
 LATER_DAY = "2026-12-09"
 LATER_SLOT = "2026-12-09T13:00Z|1"
 
-SLOT_INPUT = re.compile(r'<input type="radio" name="slot" value="([^"]+)"[^>]*>\s*([^<]+?)\s*</label>')
-DAY_INPUT = re.compile(r'<input type="radio" name="day" value="([0-9-]+)"( checked)?>\s*([^<]+?)\s*</label>')
+# A time: a radio with its label (rescheduling), or a button of the day's times (booking step 2;
+# the soonest times up front are ``SOONEST_BUTTON``).
+SLOT_INPUT = re.compile(
+    r'(?:<input type="radio" name="slot" value="([^"]+)"[^>]*>'
+    r'|<button type="submit" class="time-button(?: is-chosen)?" name="slot" value="([^"]+)">)\s*([^<]+?)\s*<'
+)
+SOONEST_BUTTON = re.compile(
+    r'<button type="submit" class="time-button time-button--soonest[^"]*" name="slot" value="([^"]+)">\s*([^<]+?)\s*<'
+)
+# A day of the strip at step 2: its date, its short label ("Mon Dec 7"), whether it is the one shown.
+DAY_LINK = re.compile(
+    r'<a id="day-([0-9-]+)" class="day-link" href="[^"]*"\s+hx-get="[^"]*"[^>]*?( aria-current="true")?>'
+    r'<span class="day-link__weekday">([^<]+)</span> <span class="day-link__date">([^<]+)</span></a>'
+)
 MANAGE_LINK = re.compile(r'href="http://localhost/booking/([A-Za-z0-9_-]+)"')
 
 
@@ -94,13 +106,18 @@ def get(client, url, htmx=False):
 
 
 def offered_slots(html):
-    """[(slot value, label)] of the time radios on a page."""
-    return SLOT_INPUT.findall(html)
+    """[(slot value, label)] of the times on a page (at booking step 2, the chosen day's)."""
+    return [(radio or button, label) for radio, button, label in SLOT_INPUT.findall(html)]
+
+
+def soonest_slots(html):
+    """[(slot value, label)] of the soonest times step 2 offers up front."""
+    return SOONEST_BUTTON.findall(html)
 
 
 def offered_days(html):
-    """[(iso day, label, checked)] of the day radios on the time step."""
-    return [(day, label, bool(checked)) for day, checked, label in DAY_INPUT.findall(html)]
+    """[(iso day, short label, shown)] of the strip of days on the time step."""
+    return [(day, f"{weekday} {date}", bool(current)) for day, current, weekday, date in DAY_LINK.findall(html)]
 
 
 def cases(items, htmx, few=3):
@@ -196,9 +213,9 @@ def provider_id(app, slug):
 @PAGE_OR_HTMX
 def test_step_one_link_preselects_office_and_reason(client, clinic, frozen_now, htmx):
     html = html_of(get(client, "/book/?location=fairfax&reason=leg-weakness", htmx))
-    assert '<input checked id="office-0" name="office" required type="radio" value="fairfax">' in html
-    assert '<input checked id="reason-0" name="reason" required type="radio" value="leg-weakness">' in html
-    assert '<input checked id="provider-0" name="provider" required type="radio" value="any">' in html
+    assert '<input checked id="office-0" name="office" type="radio" value="fairfax">' in html
+    assert '<input checked id="reason-0" name="reason" type="radio" value="leg-weakness">' in html
+    assert '<input checked id="provider-0" name="provider" type="radio" value="any">' in html
     assert ("<html" in html) is not htmx
 
 
@@ -251,10 +268,11 @@ def test_time_step_shows_step_2_of_5_as_page_or_fragment(client, clinic, frozen_
     response = get(client, "/book/time", htmx)
     html = html_of(response)
     assert response.status_code == 200
-    assert '<p class="progress__count">Step 2 of 5</p>' in html
+    assert '<p class="progress__count" id="step-count">Step 2 of 5</p>' in html
     assert '<li aria-current="step" class="is-current">Date and time</li>' in html
-    if htmx:
-        assert "<html" not in html and "<title>" not in html
+    if htmx:  # the fragment carries its title in a head of its own, which htmx puts in the tab
+        assert "<html" not in html and "<body" not in html
+        assert "<head><title>Step 2 of 5: Date and time — Request an appointment · Spine &amp; Nerve Clinic" in html
         assert html.lstrip().startswith('<section id="booking-step"')
     else:
         assert html.lstrip().lower().startswith("<!doctype html>")
@@ -266,8 +284,8 @@ def test_time_step_lists_days_and_the_first_days_times_in_office_time(client, cl
     walk(client, "visit")
     html = html_of(client.get("/book/time"))
     days = offered_days(html)
-    assert days[0] == ("2026-12-07", "Monday, December 7", True)
-    assert ("2026-12-08", "Tuesday, December 8", False) in days
+    assert days[0] == ("2026-12-07", "Mon Dec 7", True)
+    assert ("2026-12-08", "Tue Dec 8", False) in days
     assert all(day not in {"2026-12-12", "2026-12-13"} for day, _, _ in days)  # the weekend is closed
     assert len(days) == 14
     slots = offered_slots(html)
@@ -284,7 +302,7 @@ def test_time_step_lists_days_and_the_first_days_times_in_office_time(client, cl
 def test_choosing_a_day_by_address_shows_that_days_times(client, clinic, frozen_now):
     walk(client, "visit")
     html = html_of(client.get("/book/time?day=2026-12-08"))
-    assert ("2026-12-08", "Tuesday, December 8", True) in offered_days(html)
+    assert ("2026-12-08", "Tue Dec 8", True) in offered_days(html)
     assert "open times on Tuesday, December 8" in html
     slots = offered_slots(html)
     assert slots[0][0].startswith("2026-12-08T13:00Z|")  # 08:00 EST on a day with no notice limit
@@ -299,13 +317,15 @@ def test_an_unavailable_day_in_the_address_falls_back_to_the_first_day(client, c
         assert "open times on Monday, December 7" in html_of(response), day
 
 
-def test_day_times_for_htmx_are_only_the_list_and_push_the_days_address(client, clinic, frozen_now):
+def test_day_times_for_htmx_are_only_the_days_and_times_and_replace_the_address(client, clinic, frozen_now):
     walk(client, "visit")
     response = client.get("/book/time/slots?day=2026-12-08", headers=HTMX)
     html = html_of(response)
     assert response.status_code == 200
-    assert response.headers["HX-Push-Url"] == "/book/time?day=2026-12-08"
-    assert "<html" not in html and "Days with open times" not in html and "Step 2 of 5" not in html
+    assert response.headers["HX-Replace-Url"] == "/book/time?day=2026-12-08"  # Back leaves the step
+    assert "HX-Push-Url" not in response.headers
+    assert "<html" not in html and "Step 2 of 5" not in html and "Soonest times" not in html
+    assert ("2026-12-08", "Tue Dec 8", True) in offered_days(html)
     assert "open times on Tuesday, December 8" in html
     assert offered_slots(html)[0][0].startswith("2026-12-08T13:00Z|")
     assert 'name="csrf_token"' in html  # the list is a form the patient can submit
@@ -414,8 +434,8 @@ def test_screening_shows_every_question(client, clinic, frozen_now, htmx):
     html = html_of(get(client, "/book/screening", htmx))
     assert "Step 3 of 5" in html and "Health screening before your visit" in html
     for key in QUESTIONS:
-        assert f'name="{key}" required type="radio" value="yes"' in html
-        assert f'name="{key}" required type="radio" value="no"' in html
+        assert f'name="{key}" type="radio" value="yes"' in html
+        assert f'name="{key}" type="radio" value="no"' in html
     assert 'name="acknowledged"' in html
 
 
@@ -515,9 +535,7 @@ DETAIL_ERRORS = [
     ({"date_of_birth": "2999-01-01"}, "Please check the date of birth: it must be in the past."),
     ({"date_of_birth": "1862-01-01"}, "Please check the year of birth."),
     ({"date_of_birth": "17/05/1962"}, "Not a valid date value"),
-    ({"consent": None}, "We need your permission to contact you about this appointment."),
-    ({"patient_status": None}, "Please tell us whether you are a new or returning patient."),
-]
+]  # (agreeing to be contacted is step 5's statement; new or returning: tests/booking/test_quick_time_step.py)
 
 
 @PAGE_OR_HTMX
@@ -581,7 +599,7 @@ def test_details_are_normalised_and_shown_again_when_editing(client, clinic, fro
     walk(client, "details", details={"phone": "7035550123", "email": "  marisol.okonkwo@example.org "})
     html = html_of(client.get("/book/details"))
     assert 'value="(703) 555-0123"' in html and 'value="marisol.okonkwo@example.org"' in html
-    assert 'value="1962-05-17"' in html and '<input checked id="consent" name="consent"' in html
+    assert 'value="1962-05-17"' in html
 
 
 # --- step 5: review and confirm ----------------------------------------------------------------
@@ -601,8 +619,13 @@ def test_review_lists_every_choice_in_office_time_with_edit_links(client, clinic
         assert "<dd>Marisol Okonkwo</dd>" in html
         assert "<dd>(703) 555-0123</dd>" in html and "<dd>marisol.okonkwo@example.org</dd>" in html
         assert "<dd>May 17, 1962</dd>" in html
-        for link in ("/book/", "/book/time", "/book/screening?change=1", "/book/details"):
-            assert f'<a href="{link}">Edit' in html
+        for link, words in (
+            ("/book/", "Change the office, visit or reason"),
+            ("/book/time", "Change the date and time"),
+            ("/book/screening?change=1", "Change your health answers"),
+            ("/book/details", "Change your details"),
+        ):  # each link says what it changes (not "Edit"), as read out of context too
+            assert f'<a class="edit-link" href="{link}">{words}</a>' in html
         assert "Confirm appointment" in html
 
 
@@ -819,7 +842,7 @@ def test_an_invalid_first_step_stores_no_draft(app, client, clinic, frozen_now, 
 # --- expiry ------------------------------------------------------------------------------------
 
 
-EXPIRED = "For your privacy, a booking left for 30 minutes without a step saved is cleared. Please start again."
+EXPIRED = "For your privacy, we cleared the answers you left for 30 minutes. Please start again below."
 
 
 def test_a_draft_is_expired_31_minutes_after_step_one(client, clinic, frozen_now, monkeypatch):
@@ -859,7 +882,11 @@ def test_manage_link_shows_the_appointment_with_change_and_cancel(app, client, c
         assert "<dd>Wednesday, December 9, 2026</dd>" in html and "<dd>8:00 AM EST</dd>" in html
         assert "<dd>Dr. Amira Haddad, MD</dd>" in html
         assert f'href="/booking/{token}/reschedule"' in html
-        assert f'action="/booking/{token}/cancel"' in html and "Cancel this appointment" in html
+        # Cancelling is a step of its own (tests/booking/test_cancel_confirmation.py), with
+        # rescheduling offered beside it.
+        assert f'<a class="button button--secondary" href="/booking/{token}/cancel"' in html
+        assert "Cancel this appointment" in html and "Reschedule instead" in html
+        assert f'action="/booking/{token}/cancel"' not in html
 
 
 def test_a_wrong_manage_token_is_404(app, client, clinic, frozen_now):
@@ -892,12 +919,20 @@ def test_calendar_file_from_the_manage_link(app, client, clinic, frozen_now):
     assert token not in response.get_data(as_text=True)
 
 
+def cancel(client, token, data=None, htmx=False, with_token=True):
+    """Cancel as the patient does: the manage page's "Cancel this appointment" opens the
+    confirmation step, whose "Yes, cancel my appointment" sends the form."""
+    page = html_of(get(client, f"/booking/{token}/cancel", htmx))
+    assert "Yes, cancel my appointment" in page and f'action="/booking/{token}/cancel"' in page
+    return post(client, f"/booking/{token}/cancel", data, htmx, with_token)
+
+
 def test_cancel_without_csrf_token_or_with_markup_is_refused_and_changes_nothing(app, client, clinic, frozen_now):
     token, _ = book(client, slot=LATER_SLOT)
-    response = post(client, f"/booking/{token}/cancel", {"reason": "Feeling better"}, with_token=False)
+    response = cancel(client, token, {"reason": "Feeling better"}, with_token=False)
     assert response.status_code == 400
     assert "This form has expired" in html_of(response)
-    response = post(client, f"/booking/{token}/cancel", {"reason": "<script>alert(1)</script>"})
+    response = cancel(client, token, {"reason": "<script>alert(1)</script>"})
     assert response.status_code == 422 and "Please remove the HTML tags" in html_of(response)
     appointment = the_appointment(app)
     assert appointment["status"] == "booked" and len(appointment["blocks"]) == 4
@@ -912,7 +947,7 @@ def test_cancel_frees_the_time_and_queues_emails(app, client, clinic, frozen_now
     walk(other, "visit")
     assert LATER_SLOT not in dict(offered_slots(html_of(other.get(f"/book/time?day={LATER_DAY}"))))
 
-    response = post(client, f"/booking/{token}/cancel", {"reason": "Feeling better"}, htmx)
+    response = cancel(client, token, {"reason": "Feeling better"}, htmx)
     assert redirects_to(response, f"/booking/{token}")
     appointment = the_appointment(app)
     assert appointment["status"] == "cancelled"
@@ -962,7 +997,8 @@ def test_within_24_hours_the_manage_page_gives_the_phone_and_refuses_cancel_and_
     assert FAIRFAX_PHONE in html
     assert "Cancel this appointment" not in html and f'href="/booking/{token}/reschedule"' not in html
 
-    response = post(client, f"/booking/{token}/cancel")
+    assert redirects_to(client.get(f"/booking/{token}/cancel"), f"/booking/{token}")  # no confirmation step
+    response = post(client, f"/booking/{token}/cancel")  # a confirmation page opened before the cut-off
     assert redirects_to(response, f"/booking/{token}")
     assert the_appointment(app)["status"] == "booked"
     assert len(outbox(app)) == 2
@@ -1088,7 +1124,7 @@ def test_the_request_log_holds_no_personal_details_or_manage_token(client, clini
     client.get(f"/booking/{token}")
     client.get(f"/booking/{token}/calendar.ics")
     client.get(f"/booking/{token}/reschedule?day=2026-12-10")
-    post(client, f"/booking/{token}/cancel", {"reason": "Feeling better"})
+    cancel(client, token, {"reason": "Feeling better"})
 
     lines = [r.getMessage() for r in caplog.records if r.name == "clinic_app.requests"]
     for expected in (
@@ -1098,6 +1134,7 @@ def test_the_request_log_holds_no_personal_details_or_manage_token(client, clini
         "GET /booking/<token> 200",
         "GET /booking/<token>/calendar.ics 200",
         "GET /booking/<token>/reschedule 200",
+        "GET /booking/<token>/cancel 200",
         "POST /booking/<token>/cancel 303",
     ):
         assert any(line.startswith(expected + " ") for line in lines), expected

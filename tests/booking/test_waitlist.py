@@ -98,8 +98,12 @@ def join_from_step_two(client, first_name, email, prefix="", **extra):
 
 
 def cancel_through_manage_page(client, visit):
+    """The manage page's "Cancel this appointment", then "Yes, cancel my appointment" on the step it opens."""
     page = client.get(f"/booking/{visit.token}").get_data(as_text=True)
-    response = client.post(f"/booking/{visit.token}/cancel", data={"csrf_token": csrf_token_from(page)})
+    assert f'href="/booking/{visit.token}/cancel"' in page
+    confirmation = client.get(f"/booking/{visit.token}/cancel").get_data(as_text=True)
+    assert "Yes, cancel my appointment" in confirmation
+    response = client.post(f"/booking/{visit.token}/cancel", data={"csrf_token": csrf_token_from(confirmation)})
     assert response.status_code == 303
 
 

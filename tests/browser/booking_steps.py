@@ -2,6 +2,7 @@
 the production test. Each helper acts or checks like a person: by labels, roles and headings."""
 
 import re
+from datetime import date
 
 from playwright.sync_api import expect
 
@@ -27,17 +28,47 @@ def expect_heading_focused(page, heading_id="step-heading"):
     assert active_element_id(page) == heading_id
 
 
-def day_radios(page):
-    return page.locator('input[name="day"]')
+def day_links(page):
+    """Step 2's strip of days: a link per day with open times ("Mon Nov 30")."""
+    return page.locator("#day-times a.day-link")
 
 
-def day_label_of(radio) -> str:
-    """The visible label of a day radio ("Monday, November 30")."""
-    return radio.locator("xpath=..").inner_text().strip()
+def day_value_of(link) -> str:
+    """The day a link of the strip shows, as the address says it ("2026-11-30")."""
+    return link.get_attribute("id").removeprefix("day-")
+
+
+def day_label_of(link) -> str:
+    """The day of a link of the strip as the times' heading names it ("Monday, November 30")."""
+    day = date.fromisoformat(day_value_of(link))
+    return f"{day:%A, %B} {day.day}"
 
 
 def slots_heading(page):
     return page.locator("#slot-list .slots-heading")
+
+
+def time_buttons(page):
+    """The chosen day's times: each a button that chooses it and goes on."""
+    return page.locator("#slot-list button.time-button")
+
+
+def soonest_buttons(page):
+    """The soonest times offered up front, each one tap."""
+    return page.locator(".soonest button.time-button")
+
+
+def choose_day(page, link, js=True):
+    """Step 2: show the day of ``link`` (a page of its own without JavaScript); its value."""
+    value = day_value_of(link)
+    if js:
+        link.click()
+    else:
+        with page.expect_navigation():
+            link.click()
+    page.wait_for_url(re.compile(re.escape(f"/book/time?day={value}") + "$"))
+    expect(link if js else page.locator(f"#day-{value}")).to_have_attribute("aria-current", "true")
+    return value
 
 
 def choose_visit(page, live_server, visit="New-patient consultation"):
@@ -49,9 +80,8 @@ def choose_visit(page, live_server, visit="New-patient consultation"):
 
 
 def choose_first_time(page):
-    """Step 2: the first time on the day shown."""
-    page.locator('#slot-list input[name="slot"]').first.check()
-    page.locator("#slot-list").get_by_role("button", name="Continue", exact=True).click()
+    """Step 2: the first time on the day shown (one tap chooses it and goes on)."""
+    time_buttons(page).first.click()
 
 
 def answer_screening(page, fever="No"):
@@ -63,8 +93,9 @@ def answer_screening(page, fever="No"):
     page.get_by_role("button", name="Continue", exact=True).click()
 
 
-def fill_details(page, *, email=PATIENT["email"], consent=True, texts=False):
-    """Step 4: the patient's details (and, with ``texts``, yes to text messages)."""
+def fill_details(page, *, email=PATIENT["email"], texts=False, new_patient=None):
+    """Step 4: the patient's details (and, with ``texts``, yes to text messages). Whether they are
+    new (``new_patient``) is asked only for a kind of visit open to any patient."""
     page.get_by_label("First name").fill(PATIENT["first"])
     page.get_by_label("Last name").fill(PATIENT["last"])
     page.fill("#date_of_birth", "1970-05-17")
@@ -72,9 +103,8 @@ def fill_details(page, *, email=PATIENT["email"], consent=True, texts=False):
     page.get_by_label("Email address").fill(email)
     if texts:
         page.get_by_role("checkbox", name=re.compile("^Also text me")).check()
-    page.get_by_label("No, I am a new patient").check()
-    if consent:
-        page.get_by_role("checkbox", name=re.compile("^I agree to be contacted")).check()
+    if new_patient is not None:
+        page.get_by_label("No, I am a new patient" if new_patient else "Yes, I am a returning patient").check()
     page.get_by_role("button", name="Continue to review").click()
 
 
@@ -103,15 +133,17 @@ def book_with_htmx(page, live_server):
     expect_heading_focused(page)
     assert marker_survived(page), "continuing to the time step reloaded the whole page"
 
-    # Another day: only the slot list changes, the address names the day.
-    days = day_radios(page)
+    # Another day: only the days and times change, the address names the day (replaced).
+    days = day_links(page)
     assert days.count() >= 2, "the server offers fewer than two days"
-    expect(days.first).to_be_checked()
+    expect(days.first).to_have_attribute("aria-current", "true")
+    expect(soonest_buttons(page)).to_have_count(3)
     other = days.nth(1)
-    other_value, other_label = other.get_attribute("value"), day_label_of(other)
-    other.check()
-    page.wait_for_url(live_server.url + f"/book/time?day={other_value}")
+    other_value, other_label = day_value_of(other), day_label_of(other)
+    choose_day(page, other)
+    assert page.url == live_server.url + f"/book/time?day={other_value}"
     expect(slots_heading(page)).to_contain_text(f" on {other_label}")
+    expect(page.locator(f"#day-{other_value}")).to_be_focused()  # where the patient was
     expect(page.locator("#step-heading")).to_have_text("Choose a date and time")
     assert marker_survived(page), "choosing a day reloaded the whole page"
 
@@ -240,6 +272,11 @@ class SpanishPatient:
     def book(self):
         page = self.page
         page.locator("fieldset#office").get_by_role("radio", name=re.compile("^Fairfax, VA")).check()
+        if not self.js:  # the clinicians of the office chosen, with the other answers kept
+            with page.expect_navigation():
+                page.get_by_role("button", name="Ver los profesionales de este consultorio").click()
+            self.check_page()
+        expect(page.locator("fieldset#provider")).not_to_contain_text("Michael Brenner")  # at Potomac only
         page.locator("fieldset#visit_type").get_by_label("Consulta para pacientes nuevos").check()
         page.locator("fieldset#provider").get_by_label("Primer profesional disponible", exact=True).check()
         if self.js:
@@ -247,15 +284,14 @@ class SpanishPatient:
         self.go_on(lambda: page.get_by_role("button", name="Continuar a la fecha y la hora").click())
         self.expect_step(2, "Elija la fecha y la hora")
 
-        day = day_radios(page).nth(2)  # two days or more ahead: its reminder comes after the booking
-        day.check()
-        if not self.js:
-            with page.expect_navigation():
-                page.get_by_role("button", name="Ver las horas de este día").click()
-        page.wait_for_url(re.compile(re.escape(f"/es/book/time?day={day.get_attribute('value')}")))
+        expect(page.get_by_role("heading", name="Horas más próximas")).to_be_visible()
+        expect(page.get_by_role("heading", name="O elija un día")).to_be_visible()
+        day = day_links(page).nth(2)  # two days or more ahead: its reminder comes after the booking
+        choose_day(page, day, js=self.js)
+        assert "/es/book/time?day=" in page.url
         expect(page.locator("#slot-list .slots-heading")).to_contain_text(re.compile(r"horas? disponibles? el "))
-        page.locator('#slot-list input[name="slot"]').first.check()
-        self.go_on(lambda: page.locator("#slot-list").get_by_role("button", name="Continuar", exact=True).click())
+        self.check_page()
+        self.go_on(lambda: time_buttons(page).first.click())
         self.expect_step(3, "Preguntas de salud antes de su visita")
 
         self.go_on(lambda: page.get_by_role("button", name="Continuar", exact=True).click())  # nothing answered
@@ -272,11 +308,11 @@ class SpanishPatient:
         page.fill("#date_of_birth", "1952-03-09")
         page.get_by_label("Teléfono celular o de casa").fill("(703) 555-0144")
         page.get_by_label("Correo electrónico", exact=True).fill("lucia.ramirez@example.org")
-        page.get_by_label("No, es mi primera visita").check()
-        page.get_by_role("checkbox", name=re.compile("^Acepto que se comuniquen")).check()
+        expect(page.get_by_label("No, es mi primera visita")).to_have_count(0)  # the visit says so
         self.go_on(lambda: page.get_by_role("button", name="Continuar para revisar").click())
         self.expect_step(5, "Revisar y confirmar")
         expect(page.locator("#booking-step")).to_contain_text("Consulta para pacientes nuevos")
+        expect(page.locator("#contact-consent")).to_contain_text("Al confirmar, usted acepta que nos comuniquemos")
 
         self.go_on(lambda: page.get_by_role("button", name="Confirmar cita").click())
         expect(page.get_by_role("heading", level=1)).to_have_text("Su cita está reservada")

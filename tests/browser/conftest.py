@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from clinic_app import create_app
 from clinic_app.extensions import db
-from clinic_app.seed import seed_offices
+from clinic_app.seed import seed_offices, seed_scheduling
 from tests.conftest import TIMEOUT_MS
 
 
@@ -47,6 +47,16 @@ def live_server(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def clinic(live_server):
+    """The live server with the clinicians and kinds of visit seeded too (``live_server`` has the
+    offices only)."""
+    with live_server.app.app_context():
+        seed_scheduling(db.session)
+        db.session.commit()
+    return live_server
 
 
 def _new_context(browser, **options):

@@ -21,6 +21,35 @@ from tests.conftest import add_appointment, authenticator_code, authenticator_se
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long and private passphrase"
+# Every back-office page (``{provider}``, ``{appointment}``: ids to fill in).
+BACK_OFFICE_PAGES = (
+    "/admin/",
+    "/admin/?q=quinn",
+    "/admin/calendar",
+    "/admin/calendar?view=week",
+    "/admin/calendar?view=list",
+    "/admin/closures",
+    "/admin/providers",
+    "/admin/providers/{provider}/hours",
+    "/admin/appointments/{appointment}",
+    "/admin/questions",
+    "/admin/outbox",
+    "/admin/password",
+    "/admin/bookings/new",
+    "/admin/blocks",
+    "/admin/patients?q=quinn",
+    "/admin/today",
+    "/admin/today/sheet",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/providers/new",
+    "/admin/providers/{provider}/edit",
+    "/admin/visit-types",
+    "/admin/visit-types/new",
+    "/admin/offices",
+    "/admin/screening",
+    "/admin/waitlist",
+)
 
 
 @pytest.fixture
@@ -100,32 +129,9 @@ def test_every_back_office_page_keeps_to_the_content_policy(page, back_office):
     sign_in(page, back_office.url, back_office.app)
     with back_office.app.app_context():
         provider_id = db.session.scalars(select(Provider.id)).first()
-    for path in (
-        "/admin/",
-        "/admin/?q=quinn",
-        "/admin/calendar",
-        "/admin/calendar?view=week",
-        "/admin/calendar?view=list",
-        "/admin/closures",
-        "/admin/providers",
-        f"/admin/providers/{provider_id}/hours",
-        "/admin/questions",
-        "/admin/outbox",
-        "/admin/password",
-        "/admin/bookings/new",
-        "/admin/blocks",
-        "/admin/patients?q=quinn",
-        "/admin/today",
-        "/admin/today/sheet",
-        "/admin/users",
-        "/admin/users/new",
-        "/admin/providers/new",
-        f"/admin/providers/{provider_id}/edit",
-        "/admin/visit-types",
-        "/admin/visit-types/new",
-        "/admin/offices",
-        "/admin/screening",
-    ):
+    with back_office.app.app_context():
+        appointment_id = db.session.scalars(select(Appointment.id)).first()
+    for path in (address.format(provider=provider_id, appointment=appointment_id) for address in BACK_OFFICE_PAGES):
         response = page.goto(back_office.url + path)
         assert response.status == 200, path
         assert page.evaluate("typeof window.htmx") == "object", path
@@ -377,10 +383,10 @@ def test_a_practice_admin_adds_a_clinician_lengthens_a_visit_and_publishes_new_q
     patient.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
     patient.locator("fieldset#provider").get_by_label("Dr. Priya Natarajan, MD").check()
     patient.get_by_role("button", name="Continue to date and time").click()
-    days = patient.locator('input[name="day"]')
+    days = patient.locator("#day-times a.day-link")
     expect(days.first).to_be_visible()
-    labels = [radio.locator("xpath=..").inner_text() for radio in days.all()]
-    assert labels and all(label.strip().startswith("Tuesday") for label in labels), labels
+    labels = [link.inner_text() for link in days.all()]
+    assert labels and all(label.strip().startswith("Tue") for label in labels), labels
     expect(patient.locator("#slot-list")).to_contain_text("9:00 AM")
 
     page.get_by_role("link", name="Kinds of visit", exact=True).click()
@@ -405,9 +411,8 @@ def test_a_practice_admin_adds_a_clinician_lengthens_a_visit_and_publishes_new_q
     patient.locator("fieldset#visit_type").get_by_label("New-patient consultation").check()
     patient.locator("fieldset#provider").get_by_label("First available", exact=True).check()
     patient.get_by_role("button", name="Continue to date and time").click()
-    patient.locator('#slot-list input[name="slot"]').first.check()
-    patient.locator("#slot-list").get_by_role("button", name="Continue", exact=True).click()
-    expect(patient.get_by_role("group", name="Have you had a new rash with a fever this week?")).to_be_visible()
+    patient.locator("#slot-list button.time-button").first.click()
+    expect(patient.get_by_role("radiogroup", name="Have you had a new rash with a fever this week?")).to_be_visible()
     patient.context.close()
     assert [url for url in requests if not url.startswith(back_office.url + "/")] == []
     assert errors == []

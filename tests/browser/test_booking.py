@@ -19,22 +19,24 @@ from clinic_app.booking.steps import booking_rules
 from clinic_app.clock import system_time
 from clinic_app.extensions import db
 from clinic_app.models import Appointment, Office, VisitType
-from clinic_app.seed import seed_scheduling
 from tests.browser.booking_steps import (
     PATIENT,
     QUESTIONS,
     START,
     answer_screening,
     book_with_htmx,
+    choose_day,
     choose_first_time,
     choose_visit,
     day_label_of,
-    day_radios,
+    day_links,
+    day_value_of,
     expect_confirmation,
     expect_step,
     fill_details,
     reach_details_with_htmx,
     slots_heading,
+    time_buttons,
 )
 from tests.browser.conftest import marker_survived, set_marker, watch_requests_and_errors
 
@@ -42,15 +44,6 @@ pytestmark = pytest.mark.browser
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def clinic(live_server):
-    """The live server with the clinicians and visit types seeded (the conftest seeds offices only)."""
-    with live_server.app.app_context():
-        seed_scheduling(db.session)
-        db.session.commit()
-    return live_server
 
 
 def appointment_count(live_server) -> int:
@@ -75,12 +68,12 @@ def test_details_errors_show_in_place_with_focus_on_first_invalid_field(page, cl
     set_marker(page)
 
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/book/details")) as sent:
-        fill_details(page, email="not-an-email", consent=False)
+        fill_details(page, email="not-an-email")
     assert sent.value.status == 422
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("We need your permission to contact you about this appointment.")
-    expect(summary.locator("li")).to_have_count(2)
+    expect(summary).to_contain_text("Please enter an email address like name@example.com.")
+    expect(summary.locator("li")).to_have_count(1)
     expect(page.locator("#email")).to_have_attribute("aria-invalid", "true")
     # Focus on the first field with an error.
     expect(page.locator("#email")).to_be_focused(timeout=2_000)
@@ -102,7 +95,7 @@ def test_back_forward_and_reload_show_the_same_step(page, clinic):
     page.go_back()
     page.wait_for_url(re.compile(re.escape(clinic.url) + r"/book/time(\?.*)?$"))
     expect_step(page, 2, "Choose a date and time")
-    expect(page.locator('#slot-list input[name="slot"]').first).to_be_checked()  # the time chosen
+    expect(time_buttons(page).first).to_have_class(re.compile(r"\bis-chosen\b"))  # the time chosen
 
     page.go_forward()
     page.wait_for_url(clinic.url + "/book/screening")
@@ -138,7 +131,7 @@ def test_yes_to_a_screening_question_offers_a_video_visit(page, clinic):
     page.wait_for_url(clinic.url + "/book/time")
     expect(step).to_contain_text("Your visit is now a video consultation. Please choose a time.")
     expect(step).to_contain_text("Video consultation at the Fairfax, VA office")
-    expect(day_radios(page).first).to_be_checked()
+    expect(day_links(page).first).to_have_attribute("aria-current", "true")
     assert marker_survived(page)
     assert appointment_count(clinic) == 0
 
@@ -170,15 +163,13 @@ def test_full_booking_without_javascript(page_nojs, clinic):
     assert page.url == clinic.url + "/book/time"
     expect_step(page, 2, "Choose a date and time")
 
-    days = day_radios(page)
+    days = day_links(page)
     assert days.count() >= 2, "the server offers fewer than two days"
     other = days.nth(1)
-    other_value, other_label = other.get_attribute("value"), day_label_of(other)
-    other.check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Show times for this day").click()
+    other_value, other_label = day_value_of(other), day_label_of(other)
+    choose_day(page, other, js=False)  # a link: the day's page
     assert page.url == clinic.url + f"/book/time?day={other_value}"
-    expect(day_radios(page).nth(1)).to_be_checked()
+    expect(day_links(page).nth(1)).to_have_attribute("aria-current", "true")
     expect(slots_heading(page)).to_contain_text(f" on {other_label}")
 
     with page.expect_navigation():
@@ -255,10 +246,12 @@ def test_manage_link_calendar_file_and_cancel(page, clinic):
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VCALENDAR" in ics.text()
 
-    page.get_by_label("Reason (optional)").fill("My leg is better.")
-    page.get_by_role("button", name="Cancel this appointment").click()
+    page.get_by_role("link", name="Cancel this appointment").click()  # a step of its own first
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your appointment?")
+    page.get_by_label("A note for the front desk (optional)").fill("My leg is better.")
+    page.get_by_role("button", name="Yes, cancel my appointment").click()
     expect(page.locator("#booking-step")).to_contain_text("This appointment is cancelled.")
-    expect(page.get_by_role("button", name="Cancel this appointment")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel this appointment")).to_have_count(0)
     expect(page.get_by_role("link", name="Add to calendar (.ics)")).to_have_count(0)
 
     page.reload()
@@ -290,6 +283,6 @@ def test_find_my_appointment_from_the_footer_with_the_keyboard(page, clinic):
     page.get_by_label("Date of birth").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment")
     expect(page.locator("#booking-step")).to_contain_text(reference)
-    expect(page.get_by_role("button", name="Cancel this appointment")).to_be_visible()
+    expect(page.get_by_role("link", name="Cancel this appointment")).to_be_visible()
     assert [error for error in errors if "status of 422" not in error] == []  # the refusal is a 422
     assert all(url.startswith(clinic.url) for url in requests)

@@ -152,11 +152,46 @@ def test_sitemap_lists_every_article_and_office(client, offices):
 
 
 def test_robots_allows_the_site_and_keeps_private_areas_out(client):
+    """Read as a crawler reads it (the standard library's parser): step 1 of the booking may be
+    crawled in both languages, later steps and private links may not."""
+    from urllib.robotparser import RobotFileParser
+
     response = client.get("/robots.txt")
     text = response.get_data(as_text=True)
     assert response.mimetype == "text/plain"
-    assert "Disallow: /admin/" in text and "Disallow: /booking/" in text
     assert "Sitemap: http://localhost/sitemap.xml" in text
+    robots = RobotFileParser()
+    robots.parse(text.splitlines())
+    for public in ["/", "/book/", "/book/?reason=leg-weakness", "/es/book/", "/articles/sciatica", "/es/ask"]:
+        assert robots.can_fetch("Googlebot", "http://localhost" + public), public
+    for private in [
+        "/book/time",
+        "/book/time/slots?day=2026-12-08",
+        "/es/book/screening",
+        "/book/details",
+        "/book/review",
+        "/book/confirmed",
+        "/booking/a-manage-token",
+        "/es/booking/a-manage-token/cancel",
+        "/offer/a-token",
+        "/v/a-token",
+        "/waitlist/a-token",
+        "/admin/",
+        "/ask/thanks",
+    ]:
+        assert not robots.can_fetch("Googlebot", "http://localhost" + private), private
+
+
+def test_step_one_may_be_listed_and_the_later_steps_may_not(client, clinic):
+    """Step 1 is a public page (no ``noindex``); the steps after it hold a patient's choices."""
+    from tests.conftest import csrf_token_from
+
+    start = client.get("/book/").get_data(as_text=True)
+    assert 'name="robots"' not in start and '<meta name="description"' in start
+    token = csrf_token_from(start)
+    visit = {"office": "fairfax", "visit_type": "new-patient", "reason": "sciatica", "provider": "any"}
+    client.post("/book/", data={"csrf_token": token, **visit})
+    assert '<meta name="robots" content="noindex">' in client.get("/book/time").get_data(as_text=True)
 
 
 def test_the_favicon_address_leads_to_the_clinic_icon(client):

@@ -29,10 +29,11 @@ from tests.browser.booking_steps import (
     answer_screening,
     book_at_the_desk,
     book_with_htmx,
+    choose_day,
     choose_first_time,
     choose_visit,
     day_label_of,
-    day_radios,
+    day_links,
     expect_confirmation,
     expect_step,
     fill_details,
@@ -99,10 +100,10 @@ def reach_review(page, stack, email, day=1, texts=False):
     on the real clock), its first time."""
     choose_visit(page, site(stack))
     expect_step(page, 2, "Choose a date and time")
-    chosen = day_radios(page).nth(day)
-    value, label = chosen.get_attribute("value"), day_label_of(chosen)
-    chosen.check()
-    page.wait_for_url(f"{stack.url}/book/time?day={value}")
+    chosen = day_links(page).nth(day)
+    label = day_label_of(chosen)
+    value = choose_day(page, chosen)
+    assert page.url == f"{stack.url}/book/time?day={value}"
     expect(slots_heading(page)).to_contain_text(f" on {label}")
     choose_first_time(page)
     expect_step(page, 3, "Health screening before your visit")
@@ -267,9 +268,7 @@ def test_a_patient_books_without_javascript(production, new_browser_context):
         with page.expect_navigation():
             page.get_by_role("button", name=step).click()
     expect_step(page, 2, "Choose a date and time")
-    day_radios(page).nth(1).check()  # not the first day: see reach_review
-    with page.expect_navigation():
-        page.get_by_role("button", name="Show times for this day").click()
+    choose_day(page, day_links(page).nth(1), js=False)  # not the first day: see reach_review
     with page.expect_navigation():
         choose_first_time(page)
     with page.expect_navigation():
@@ -408,10 +407,16 @@ def test_a_patient_cancels_with_the_link_in_their_email(production, new_browser_
     link = re.search(r"https://localhost:\d+/booking/[A-Za-z0-9_-]+", confirmation.get_body(("plain",)).get_content())
     page = new_browser_context().new_page()
     page.goto(link.group(0))
-    page.get_by_role("button", name="Cancel this appointment").click()
-    expect(page.get_by_text("cancelled", exact=False).first).to_be_visible()
+    page.get_by_role("link", name="Cancel this appointment").click()  # asks first, on a step of its own
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your appointment?")
+    assert [status for _, status, booked_by in appointments(production) if booked_by == email] == ["booked"]
+    page.get_by_label("I cannot come at that time").check()
+    page.get_by_role("button", name="Yes, cancel my appointment").click()
+    expect(page.get_by_text("This appointment is cancelled.")).to_be_visible()
     assert [status for _, status, booked_by in appointments(production) if booked_by == email] == ["cancelled"]
-    wait_for_mail(production, email, 2)
+    texts = [m.get_body(("plain",)).get_content() for m in wait_for_mail(production, email, 2)]
+    [cancellation] = [text for text in texts if ") is cancelled." in text]
+    assert "Cannot come" not in cancellation  # the patient's reason stays with the desk
     office = "fairfax-frontdesk@example.org"
     assert wait_for(lambda: sum(reference in m["Subject"] for m in relay_messages_to(production, office)) == 2), (
         "the office was not told of the booking and of the cancellation"

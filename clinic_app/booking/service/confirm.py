@@ -120,7 +120,7 @@ def confirm_booking(
             date_of_birth=date.fromisoformat(details["date_of_birth"]),
             phone=details["phone"],
             email=details["email"],
-            is_new_patient=details["patient_status"] == "new",
+            is_new_patient=view.patient_status == "new",
             insurance=details.get("insurance", ""),
             notes=details.get("notes", ""),
             reason=view.reason,

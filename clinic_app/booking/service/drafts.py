@@ -154,6 +154,14 @@ class DraftView:
     def in_person(self) -> bool:
         return self.visit_type is not None and not self.visit_type.is_telehealth
 
+    @property
+    def patient_status(self) -> str | None:
+        """ "new" or "returning": as the kind of visit says when it is for new or for returning
+        patients, else as the patient answered at step 4; None while not known."""
+        if self.visit_type is not None and self.visit_type.patients in (VisitType.NEW, VisitType.RETURNING):
+            return self.visit_type.patients
+        return (self.details or {}).get("patient_status")
+
 
 def resolve(session, draft) -> DraftView:
     """Look the draft's stored ids up again; anything that no longer exists counts as not chosen.
@@ -215,7 +223,7 @@ def first_incomplete_step(session, draft, now, rules=BookingRules()) -> str:
     expected = screening.Outcome.CLEAR if view.in_person else screening.Outcome.NOT_REQUIRED
     if not view.screening or view.screening.get("outcome") != expected:
         return "screening"
-    if not view.details:
+    if not view.details or view.patient_status is None:  # (a visit for any patient asks it at step 4)
         return "details"
     return "review"
 
@@ -301,6 +309,13 @@ def switch_to_telehealth(session, draft, now) -> bool:
 def save_details(session, draft, *, details: dict, now):
     """Store step 4: the patient's details as validated by the form."""
     _save(session, draft, now, details=details)
+
+
+def keep_draft(session, draft, now):
+    """ "Keep my answers": the draft is kept its whole lifetime again from ``now``, nothing else
+    changes (the browser's print is renewed from ``drafts_saved``, like after a step)."""
+    draft.expires_at = now + DRAFT_LIFETIME
+    session.commit()
 
 
 def restart(session, draft, now):

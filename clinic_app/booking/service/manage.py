@@ -123,9 +123,11 @@ def can_change(appointment, now, cutoff: timedelta) -> bool:
 
 
 def cancel_appointment(session, appointment, *, now, reason="", notify=None):
-    """Cancel and free the time at once; ``notify(appointment)`` queues the emails in the same commit."""
+    """Cancel and free the time at once; ``notify(appointment)`` queues the emails in the same commit.
+    Once only: the appointment is read again under a lock, so a second submission (a double
+    click, another tab, the desk at the same moment) finds it cancelled and changes nothing."""
     session.rollback()
-    appointment = session.get(Appointment, appointment.id, populate_existing=True)
+    appointment = session.get(Appointment, appointment.id, populate_existing=True, with_for_update=True)
     if not appointment.is_active:
         session.rollback()
         return appointment

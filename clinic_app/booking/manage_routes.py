@@ -57,6 +57,21 @@ def appointment_or_404(token):
     return appointment
 
 
+def show_visit_page(name, appointment, token, form=None, **context):
+    """A page about a booked visit (``booking/<name>.html``, or its fragment for htmx), with the
+    visit's summary; 422 when ``form`` has errors."""
+    return render(
+        f"booking/{name}.html",
+        f"booking/_{name}.html",
+        status=422 if form is not None and form.errors else 200,
+        appointment=appointment,
+        summary=appointment_summary(appointment),
+        token=token,
+        form=form,
+        **context,
+    )
+
+
 @bp.route("/booking/find", methods=["GET", "POST"])
 def find_appointment():
     """Find my appointment: the booking reference and date of birth open the manage page for an
@@ -106,12 +121,10 @@ def short_link(token):
 def manage(token):
     """The appointment, with cancel and reschedule until the cut-off, the phone number after it."""
     appointment = appointment_or_404(token)
-    return render(
-        "booking/manage.html",
-        "booking/_manage.html",
-        appointment=appointment,
-        summary=appointment_summary(appointment),
-        token=token,
+    return show_visit_page(
+        "manage",
+        appointment,
+        token,
         can_change=service.can_change(appointment, clock.now(), manage_cutoff()),
         cutoff_hours=cutoff_hours(),
     )
@@ -174,15 +187,7 @@ def cancel(token):
         )
         # Cancelled now (here or meanwhile): the manage page says so, with the message once.
         return cancel_refused(cancelled, token) or redirect(url_for("booking.manage", token=token), 303)
-    return render(
-        "booking/cancel.html",
-        "booking/_cancel.html",
-        status=422 if form.errors else 200,
-        appointment=appointment,
-        summary=appointment_summary(appointment),
-        token=token,
-        form=form,
-    )
+    return show_visit_page("cancel", appointment, token, form=form)
 
 
 def kept_clinician(appointment) -> int | None:
@@ -303,14 +308,7 @@ def confirm_visit(token):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         service.confirm_by_patient(db.session, appointment, clock.now(), by=service.acting_patient(appointment, token))
-    return render(
-        "booking/confirm_visit.html",
-        "booking/_confirm_visit.html",
-        appointment=appointment,
-        summary=appointment_summary(appointment),
-        token=token,
-        form=form,
-    )
+    return show_visit_page("confirm_visit", appointment, token, form=form)
 
 
 @bp.route("/booking/<token>/screening", methods=["GET", "POST"])
@@ -330,13 +328,10 @@ def rescreen(token):
             notify=queue_screening_flag_email,
             by=service.acting_patient(appointment, token),
         )
-    return render(
-        "booking/rescreen.html",
-        "booking/_rescreen.html",
-        status=422 if form.errors else 200,
-        appointment=appointment,
-        summary=appointment_summary(appointment),
-        token=token,
+    return show_visit_page(
+        "rescreen",
+        appointment,
+        token,
         form=form,
         screening=in_force(),
         outcome=outcome,

@@ -16,12 +16,14 @@ import math
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from cachetools import LRUCache
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import ngettext
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import inspect
 
-from .. import clock, kept_pages
+from .. import clock, i18n, kept_pages
 from ..extensions import db, limiter
 from ..htmx import hx_redirect, is_htmx
 from . import bp, service
@@ -89,10 +91,25 @@ def step_address(value: str | None) -> str | None:
     return value
 
 
+# Stand-ins for the two parts of the box that differ from one browser to the next.
+TOKEN_MARK, SECONDS_MARK = "--csrf-token-here--", "--seconds-left-here--"
+
+
 def keeper_html() -> str:
-    """The box for this browser's draft, rendered ("" without a draft)."""
+    """The box for this browser's draft, rendered ("" without a draft). It is served on every kept
+    step page, so its shape (by language, step and whole minutes left) is rendered once per
+    process and only this browser's form token and seconds left are put in."""
     left = time_left(clock.now())
-    return render_template("booking/_draft_keep.html", back=this_step(), **left) if left else ""
+    if left is None:
+        return ""
+    key = (i18n.page_language(), this_step(), left["minutes_left"], left["warn_before"], left["lifetime"])
+    shapes = current_app.extensions.setdefault("clinic_draft_keeper", LRUCache(maxsize=512))
+    shape = shapes.get(key)
+    if shape is None:
+        shape = shapes[key] = render_template(
+            "booking/_draft_keep.html", back=key[1], token=TOKEN_MARK, **{**left, "seconds_left": SECONDS_MARK}
+        )
+    return shape.replace(TOKEN_MARK, generate_csrf()).replace(SECONDS_MARK, str(left["seconds_left"]))
 
 
 @bp.app_template_global()

@@ -1,15 +1,18 @@
 """Dates and times as patients read them, in the office's own time zone."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_datetime, format_time, get_timezone_name
 from flask_babel import format_date, get_locale
 
 from . import i18n
 
 
 def time_of_day(moment) -> str:
-    """10:00 AM, for a time or a datetime already in office time."""
+    """10:00 AM, for a time or a datetime already in office time (on a Spanish page or message,
+    the language's 12-hour clock as Babel writes it: 10:00 a.m.)."""
+    if i18n.page_language() != i18n.ENGLISH:
+        return format_time(moment if isinstance(moment, time) else moment.time(), "h:mm a", locale=get_locale())
     hour = moment.hour % 12 or 12
     return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
 

@@ -77,12 +77,6 @@ def time_left(now: datetime) -> dict | None:
     }
 
 
-def this_step() -> str:
-    """The step being shown, to come back to after "Keep my answers" without JavaScript."""
-    query = request.query_string.decode("latin-1")
-    return request.script_root + request.path + (f"?{query}" if query else "")
-
-
 def step_address(value: str | None) -> str | None:
     """``value`` when it is the address of a booking step on this site (with its query), else None."""
     parts = urlsplit(value or "")
@@ -102,7 +96,8 @@ def keeper_html() -> str:
     left = time_left(clock.now())
     if left is None:
         return ""
-    key = (i18n.page_language(), this_step(), left["minutes_left"], left["warn_before"], left["lifetime"])
+    language = i18n.page_language()  # the step being shown, to come back to after "Keep my answers"
+    key = (language, i18n.page_in(language), left["minutes_left"], left["warn_before"], left["lifetime"])
     shapes = current_app.extensions.setdefault("clinic_draft_keeper", LRUCache(maxsize=512))
     shape = shapes.get(key)
     if shape is None:

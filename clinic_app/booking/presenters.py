@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from flask import current_app, has_request_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -37,13 +37,6 @@ def _other_locale():
     return None if locale is None or locale.language == "en" else locale
 
 
-def _clock(moment, locale) -> str:
-    """10:00 AM in English; the locale's 12-hour clock otherwise (10:00 a.m.), in ``moment``'s zone."""
-    if locale is None:
-        return time_of_day(moment)
-    return format_time(moment.time(), "h:mm a", locale=locale)
-
-
 def day_label(day: date) -> str:
     """Tuesday, December 1 (martes 1 de diciembre on a Spanish page)."""
     locale = _other_locale()
@@ -70,7 +63,7 @@ def soonest_label(slot, office, show_provider=False) -> str:
 
 def slot_label(slot, office, show_provider=False) -> str:
     """9:00 AM (office time), with the clinician when the patient chose "first available"."""
-    label = _clock(slot.starts_at.astimezone(office.tz), _other_locale())
+    label = time_of_day(slot.starts_at.astimezone(office.tz))
     if not show_provider:
         return label
     return _("%(time)s with %(clinician)s", time=label, clinician=slot.provider.display_name)
@@ -84,7 +77,7 @@ def when(starts_at, office) -> dict:
         return {"date": f"{local:%A}, {long_date(local.date())}", "time": f"{time_of_day(local)} {local:%Z}"}
     return {
         "date": format_date(local.date(), "EEEE d 'de' MMMM 'de' y", locale=locale),
-        "time": f"{_clock(local, locale)} {local:%Z}",
+        "time": f"{time_of_day(local)} {local:%Z}",
     }
 
 

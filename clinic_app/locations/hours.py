@@ -3,18 +3,11 @@
 from urllib.parse import quote_plus
 
 from babel import Locale
-from babel.dates import format_time, get_day_names
+from babel.dates import get_day_names
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..formatting import time_of_day
-
-
-def _clock_time(moment, locale) -> str:
-    """8:00 AM in English (as everywhere on the site); the page language's 12-hour clock otherwise."""
-    if locale.language == "en":
-        return time_of_day(moment)
-    return format_time(moment, "h:mm a", locale=locale)
 
 
 def weekly_hours(opening_hours) -> list[dict]:
@@ -31,7 +24,7 @@ def weekly_hours(opening_hours) -> list[dict]:
     rows = []
     for day in range(7):
         intervals = sorted(by_day[day])
-        text = ", ".join(f"{_clock_time(o, locale)} – {_clock_time(c, locale)}" for o, c in intervals) or _("Closed")
+        text = ", ".join(f"{time_of_day(o)} – {time_of_day(c)}" for o, c in intervals) or _("Closed")
         if rows and rows[-1]["hours"] == text:
             rows[-1]["last"] = day
         else:

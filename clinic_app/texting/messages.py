@@ -35,12 +35,10 @@ def moment(starts_at, office) -> dict:
     """Tue, Dec 8 / 10:00 AM, in the office's time (mar, 8 dic / 10:00 a.m. in Spanish)."""
     local = starts_at.astimezone(office.tz)
     if i18n.page_language() == i18n.ENGLISH:
-        return {"day": f"{local:%a, %b} {local.day}", "time": time_of_day(local)}
-    locale = get_locale()
-    return {
-        "day": format_datetime(local, "EEE, d MMM", tzinfo=office.tz, locale=locale),
-        "time": format_datetime(local, "h:mm a", tzinfo=office.tz, locale=locale),
-    }
+        day = f"{local:%a, %b} {local.day}"
+    else:
+        day = format_datetime(local, "EEE, d MMM", tzinfo=office.tz, locale=get_locale())
+    return {"day": day, "time": time_of_day(local)}
 
 
 def one_text(text: str) -> str:
